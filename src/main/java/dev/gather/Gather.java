@@ -1,0 +1,95 @@
+package dev.gather;
+
+import dev.gather.config.GatherConfig;
+import dev.gather.db.DatabaseVerticle;
+import dev.gather.db.LocalCodec;
+import dev.gather.http.HttpVerticle;
+import dev.gather.http.ServiceState;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.Label;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.util.EnumSet;
+
+/**
+ * One running gather: the database verticle, then the HTTP verticles on top of it. Stopping reverses the order
+ * so that in-flight requests drain while the pool they need is still open.
+ */
+public final class Gather {
+  private final Vertx vertx;
+  private final GatherConfig config;
+  private final ServiceState state;
+  private String databaseDeployment;
+  private String httpDeployment;
+
+  private Gather(Vertx vertx, GatherConfig config) {
+    this.vertx = vertx;
+    this.config = config;
+    this.state = new ServiceState(config.http().instances());
+  }
+
+  /** A Vert.x whose HTTP server, client and pool metrics, and the JVM's, land in {@code registry}. */
+  public static Vertx newVertx(PrometheusMeterRegistry registry) {
+    new ClassLoaderMetrics().bindTo(registry);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    MicrometerMetricsOptions metrics = new MicrometerMetricsOptions()
+        .setEnabled(true)
+        .setLabels(EnumSet.of(Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE, Label.POOL_TYPE,
+            Label.POOL_NAME, Label.NAMESPACE, Label.REMOTE));
+    return Vertx.builder()
+        .with(new VertxOptions().setMetricsOptions(metrics))
+        .withMetrics(new MicrometerMetricsFactory(registry))
+        .build();
+  }
+
+  public static PrometheusMeterRegistry newRegistry() {
+    return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  }
+
+  public static Future<Gather> start(Vertx vertx, GatherConfig config, PrometheusMeterRegistry registry) {
+    vertx.eventBus().registerCodec(new LocalCodec()).codecSelector(LocalCodec::select);
+    Gather gather = new Gather(vertx, config);
+    return vertx.deployVerticle(new DatabaseVerticle(config.db(), registry))
+        .compose(id -> {
+          gather.databaseDeployment = id;
+          return vertx.deployVerticle(() -> new HttpVerticle(config, gather.state, registry),
+              new DeploymentOptions().setInstances(config.http().instances()));
+        })
+        .map(id -> {
+          gather.httpDeployment = id;
+          gather.state.deployed();
+          return gather;
+        });
+  }
+
+  /** Readiness goes false, the HTTP servers drain (up to shutdown.drainMs), then the database side closes. */
+  public Future<Void> stop() {
+    state.draining();
+    Future<Void> http = httpDeployment == null ? Future.succeededFuture() : vertx.undeploy(httpDeployment);
+    return http
+        .transform(ignored -> databaseDeployment == null ? Future.succeededFuture() : vertx.undeploy(databaseDeployment))
+        .onComplete(done -> {
+          httpDeployment = null;
+          databaseDeployment = null;
+        });
+  }
+
+  public GatherConfig config() {
+    return config;
+  }
+}

@@ -1,0 +1,118 @@
+package dev.gather;
+
+import ch.qos.logback.classic.LoggerContext;
+import dev.gather.config.ConfigException;
+import dev.gather.config.ConfigLoader;
+import dev.gather.config.GatherConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+/**
+ * {@code java -jar gather.jar [--conf FILE]}: loads and checks the configuration, starts gather, and on SIGTERM
+ * or Ctrl-C drains in-flight requests and exits 0. A configuration that cannot run exits 1 naming every mistake.
+ */
+public final class Main {
+  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+  static final int EXIT_BAD_CONFIG = 1;
+  static final int EXIT_START_FAILED = 2;
+  private static final String USAGE = "usage: java -jar gather.jar [--conf FILE]";
+
+  private Main() {}
+
+  public static void main(String[] args) throws InterruptedException {
+    long began = System.nanoTime();
+    Path confFile;
+    try {
+      confFile = confFile(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.err.println(USAGE);
+      exit(EXIT_BAD_CONFIG);
+      return;
+    }
+
+    PrometheusMeterRegistry registry = Gather.newRegistry();
+    Vertx vertx = Gather.newVertx(registry);
+    Gather gather;
+    try {
+      GatherConfig config = await(ConfigLoader.load(vertx, confFile));
+      gather = await(Gather.start(vertx, config, registry));
+      LOG.info("gather ready on {}:{} with {} HTTP instances in {} ms", config.http().host(), config.http().port(),
+          config.http().instances(), (System.nanoTime() - began) / 1_000_000);
+    } catch (ConfigException e) {
+      System.err.println(e.getMessage());
+      closeQuietly(vertx);
+      exit(EXIT_BAD_CONFIG);
+      return;
+    } catch (ExecutionException e) {
+      LOG.error("gather could not start: {}", e.getCause().getMessage(), e.getCause());
+      closeQuietly(vertx);
+      exit(EXIT_START_FAILED);
+      return;
+    }
+
+    Gather running = gather;
+    Runnable shutdown = () -> {
+      LOG.info("shutting down: draining in-flight requests for up to {} ms", running.config().shutdown().drainMs());
+      try {
+        await(running.stop().transform(ignored -> vertx.close()));
+        LOG.info("stopped cleanly");
+        exit(0);
+      } catch (ExecutionException | InterruptedException e) {
+        LOG.error("shutdown failed", e);
+        exit(EXIT_START_FAILED);
+      }
+    };
+    // Handling the signals ourselves (instead of a shutdown hook) is what lets a SIGTERM end in exit code 0.
+    for (String signal : new String[] {"TERM", "INT"}) {
+      Signal.handle(new Signal(signal), received -> new Thread(shutdown, "gather-shutdown").start());
+    }
+  }
+
+  private static Path confFile(String[] args) {
+    Path file = null;
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--conf") && i + 1 < args.length) {
+        file = Path.of(args[++i]);
+      } else if (args[i].startsWith("--conf=")) {
+        file = Path.of(args[i].substring("--conf=".length()));
+      } else {
+        throw new IllegalArgumentException("unknown argument: " + args[i]);
+      }
+    }
+    return file;
+  }
+
+  private static <T> T await(Future<T> future) throws ExecutionException, InterruptedException {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof ConfigException config) {
+        throw config;
+      }
+      throw e;
+    }
+  }
+
+  private static void closeQuietly(Vertx vertx) {
+    try {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.warn("Vert.x did not close cleanly", e);
+    }
+  }
+
+  private static void exit(int code) {
+    if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logback) {
+      logback.stop(); // flushes the asynchronous access-log appender
+    }
+    System.exit(code);
+  }
+}

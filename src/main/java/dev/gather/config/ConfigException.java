@@ -1,0 +1,17 @@
+package dev.gather.config;
+
+import java.util.List;
+
+/** A configuration that cannot run, with every mistake found, not just the first. */
+public final class ConfigException extends RuntimeException {
+  private final List<String> problems;
+
+  public ConfigException(List<String> problems) {
+    super("invalid configuration:\n  - " + String.join("\n  - ", problems));
+    this.problems = List.copyOf(problems);
+  }
+
+  public List<String> problems() {
+    return problems;
+  }
+}

@@ -1,0 +1,71 @@
+package dev.gather.config;
+
+import java.util.Locale;
+
+/**
+ * Every scalar setting gather reads, with the one default and description that the README table repeats.
+ * Environment and system-property names are derived from the dotted path so that the three layers can never
+ * disagree about spelling: {@code db.poolSize} is {@code GATHER_DB_POOL_SIZE} and {@code -Dgather.db.poolSize}.
+ */
+public enum ConfigKey {
+  HTTP_HOST("http.host", "0.0.0.0", "Interface the HTTP server binds to."),
+  HTTP_PORT("http.port", "8080", "TCP port of the HTTP API (1-65535, or 0 for any free port)."),
+  HTTP_INSTANCES("http.instances", "0", "HTTP verticle instances; 0 means one per available processor."),
+  HTTP_MAX_BODY_BYTES("http.maxBodyBytes", "1048576", "Largest request body accepted; bigger bodies get 413."),
+  HTTP_REQUEST_TIMEOUT_MS("http.requestTimeoutMs", "30000",
+      "A request still unanswered after this long gets 503 (streamed exports are exempt once they start)."),
+  DB_URL("db.url", "",
+      "PostgreSQL URL (postgresql://user:password@host:5432/db). Empty: start the embedded PostgreSQL."),
+  DB_POOL_SIZE("db.poolSize", "8", "Connections in the reactive pool."),
+  DB_MAX_WAIT_QUEUE("db.maxWaitQueue", "1024",
+      "Queries allowed to wait for a free connection; beyond it requests get 503."),
+  DB_PREPARED_STATEMENT_CACHE_MAX_SIZE("db.preparedStatementCacheMaxSize", "256",
+      "Prepared statements cached per connection (0 disables the cache)."),
+  DB_CONNECT_TIMEOUT_MS("db.connectTimeoutMs", "5000", "Timeout to open a database connection or wait for one."),
+  DB_QUERY_TIMEOUT_MS("db.queryTimeoutMs", "5000",
+      "Longest a query may run (PostgreSQL statement_timeout) and an API call may wait for the database."),
+  DB_EMBEDDED_DATA_DIR("db.embedded.dataDir", "data/postgres",
+      "Data directory of the embedded PostgreSQL; it survives restarts."),
+  DB_EMBEDDED_PORT("db.embedded.port", "0", "Port of the embedded PostgreSQL on 127.0.0.1; 0 picks a free one."),
+  SHUTDOWN_DRAIN_MS("shutdown.drainMs", "10000",
+      "On SIGTERM, how long in-flight requests may take to finish before connections are closed.");
+
+  private final String path;
+  private final String defaultValue;
+  private final String description;
+
+  ConfigKey(String path, String defaultValue, String description) {
+    this.path = path;
+    this.defaultValue = defaultValue;
+    this.description = description;
+  }
+
+  public String path() {
+    return path;
+  }
+
+  public String defaultValue() {
+    return defaultValue;
+  }
+
+  public String description() {
+    return description;
+  }
+
+  public String envName() {
+    return "GATHER_" + path.replace(".", "_").replaceAll("([a-z0-9])([A-Z])", "$1_$2").toUpperCase(Locale.ROOT);
+  }
+
+  public String propertyName() {
+    return "gather." + path;
+  }
+
+  /** The section ({@code db.embedded}) and the leaf ({@code dataDir}) of the path. */
+  String section() {
+    return path.substring(0, path.lastIndexOf('.'));
+  }
+
+  String leaf() {
+    return path.substring(path.lastIndexOf('.') + 1);
+  }
+}

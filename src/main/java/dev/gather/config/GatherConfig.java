@@ -1,0 +1,80 @@
+package dev.gather.config;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgConnectOptions;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** The whole configuration, parsed once and validated; everything else in gather reads these records. */
+public record GatherConfig(HttpConfig http, DbConfig db, ShutdownConfig shutdown) {
+
+  private static final int MAX_PORT = 65_535;
+  private static final int DAY_MS = 86_400_000;
+
+  /**
+   * Parses the merged configuration tree (file, then environment, then system properties already applied).
+   *
+   * @throws ConfigException naming every mistake
+   */
+  public static GatherConfig from(JsonObject tree) {
+    ConfigReader in = new ConfigReader(tree);
+    in.rejectUnknownKeys();
+
+    int instances = in.integer(ConfigKey.HTTP_INSTANCES, 0, 1024);
+    HttpConfig http = new HttpConfig(
+        in.text(ConfigKey.HTTP_HOST),
+        in.integer(ConfigKey.HTTP_PORT, 0, MAX_PORT),
+        instances == 0 ? Runtime.getRuntime().availableProcessors() : instances,
+        in.number(ConfigKey.HTTP_MAX_BODY_BYTES, 1, 1L << 30),
+        in.number(ConfigKey.HTTP_REQUEST_TIMEOUT_MS, 1, DAY_MS));
+
+    DbConfig db = new DbConfig(
+        databaseUrl(in),
+        in.integer(ConfigKey.DB_POOL_SIZE, 1, 1000),
+        in.integer(ConfigKey.DB_MAX_WAIT_QUEUE, 0, 1_000_000),
+        in.integer(ConfigKey.DB_PREPARED_STATEMENT_CACHE_MAX_SIZE, 0, 100_000),
+        in.integer(ConfigKey.DB_CONNECT_TIMEOUT_MS, 1, DAY_MS),
+        in.integer(ConfigKey.DB_QUERY_TIMEOUT_MS, 1, DAY_MS),
+        new EmbeddedDbConfig(
+            dataDir(in),
+            in.integer(ConfigKey.DB_EMBEDDED_PORT, 0, MAX_PORT)));
+
+    ShutdownConfig shutdown = new ShutdownConfig(in.number(ConfigKey.SHUTDOWN_DRAIN_MS, 0, DAY_MS));
+
+    if (!in.problems().isEmpty()) {
+      throw new ConfigException(in.problems());
+    }
+    return new GatherConfig(http, db, shutdown);
+  }
+
+  private static Optional<String> databaseUrl(ConfigReader in) {
+    String url = in.text(ConfigKey.DB_URL);
+    if (url.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      PgConnectOptions.fromUri(url);
+      return Optional.of(url);
+    } catch (RuntimeException e) {
+      in.problem(ConfigKey.DB_URL.path() + " = \"" + withoutPassword(url) + "\": not a PostgreSQL URL ("
+          + e.getMessage() + "); use postgresql://user:password@host:5432/database, or leave it empty for the "
+          + "embedded PostgreSQL");
+      return Optional.empty();
+    }
+  }
+
+  private static Path dataDir(ConfigReader in) {
+    String dir = in.text(ConfigKey.DB_EMBEDDED_DATA_DIR);
+    if (dir.isEmpty()) {
+      in.problem(ConfigKey.DB_EMBEDDED_DATA_DIR.path() + " = \"\": empty; name a directory the embedded PostgreSQL "
+          + "may own, e.g. \"" + ConfigKey.DB_EMBEDDED_DATA_DIR.defaultValue() + "\"");
+      return Path.of(ConfigKey.DB_EMBEDDED_DATA_DIR.defaultValue()).toAbsolutePath();
+    }
+    return Path.of(dir).toAbsolutePath().normalize();
+  }
+
+  /** Database URLs carry passwords; error messages and logs must not. */
+  public static String withoutPassword(String url) {
+    return url.replaceAll("(://[^:/@]*:)[^@/]*@", "$1***@").replaceAll("(?i)(password=)[^&]*", "$1***");
+  }
+}

@@ -1,0 +1,158 @@
+package dev.gather.db;
+
+import dev.gather.config.DbConfig;
+import dev.gather.users.UserExports;
+import dev.gather.users.UserRepository;
+import dev.gather.users.UserRequests;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Owns the PostgreSQL pool (and the embedded server when no URL is configured), applies migrations, and serves
+ * queries to the HTTP verticles over the event bus. It starts even when the database is down: readiness says
+ * so, and migrations are retried until they succeed, so the service heals without a restart.
+ */
+public final class DatabaseVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(DatabaseVerticle.class);
+  private static final String POOL_NAME = "gather-db";
+  private static final long HEALTH_TIMEOUT_MS = 1000;
+  private static final long MIGRATION_RETRY_MS = 2000;
+  private static final long EXPORT_IDLE_TIMEOUT_MS = 30_000;
+
+  private final DbConfig config;
+  private final MeterRegistry registry;
+  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private EmbeddedPostgres embedded;
+  private Pool pool;
+  private UserExports exports;
+  private volatile boolean migrated;
+
+  public DatabaseVerticle(DbConfig config, MeterRegistry registry) {
+    this.config = config;
+    this.registry = registry;
+  }
+
+  @Override
+  public Future<?> start() {
+    return databaseUrl().compose(url -> {
+      PgConnectOptions target = connectOptions(url);
+      pool = PgBuilder.pool()
+          .with(new PoolOptions()
+              .setName(POOL_NAME)
+              .setMaxSize(config.poolSize())
+              .setMaxWaitQueueSize(config.maxWaitQueue())
+              .setConnectionTimeout(config.connectTimeoutMs())
+              .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS))
+          .with(new NetClientOptions().setConnectTimeout(config.connectTimeoutMs()))
+          .connectingTo(target)
+          .using(vertx)
+          .build();
+      UserRepository users = new UserRepository(pool);
+      exports = new UserExports(vertx, pool, EXPORT_IDLE_TIMEOUT_MS, registry);
+      migrate(target);
+      return Future.all(List.of(
+          serve(DbHealth.ADDRESS, (Object ignored) -> health()),
+          serve(UserRequests.GET, users::get),
+          serve(UserRequests.LIST, users::list),
+          serve(UserRequests.CREATE, users::create),
+          serve(UserRequests.UPDATE, users::update),
+          serve(UserRequests.DELETE, users::delete),
+          serve(UserRequests.EXPORT_OPEN, (Object ignored) -> exports.open()),
+          serve(UserRequests.EXPORT_NEXT, exports::next),
+          serve(UserRequests.EXPORT_CLOSE, exports::close)));
+    });
+  }
+
+  @Override
+  public Future<?> stop() {
+    Future<?> closed = Future.join(consumers.stream().map(MessageConsumer::unregister).toList())
+        .transform(ignored -> exports == null ? Future.succeededFuture() : exports.closeAll())
+        .transform(ignored -> pool == null ? Future.succeededFuture() : pool.close());
+    return closed.transform(ignored -> embedded == null
+        ? Future.succeededFuture()
+        : vertx.executeBlocking(() -> {
+          embedded.close();
+          return null;
+        }));
+  }
+
+  private Future<String> databaseUrl() {
+    if (config.url().isPresent()) {
+      return Future.succeededFuture(config.url().get());
+    }
+    return vertx.executeBlocking(() -> {
+      embedded = EmbeddedPostgres.start(config.embedded().dataDir(), config.embedded().port());
+      LOG.info("embedded PostgreSQL ready at {} (data in {})", embedded.url(), config.embedded().dataDir());
+      return embedded.url();
+    });
+  }
+
+  private PgConnectOptions connectOptions(String url) {
+    PgConnectOptions options = PgConnectOptions.fromUri(url);
+    options.setCachePreparedStatements(config.preparedStatementCacheMaxSize() > 0)
+        .setPreparedStatementCacheMaxSize(Math.max(1, config.preparedStatementCacheMaxSize()))
+        .addProperty("statement_timeout", String.valueOf(config.queryTimeoutMs()))
+        .addProperty("application_name", "gather");
+    return options;
+  }
+
+  private void migrate(PgConnectOptions target) {
+    vertx.executeBlocking(() -> Migrations.apply(target, config.connectTimeoutMs()), false)
+        .onSuccess(result -> {
+          migrated = true;
+          LOG.info("database schema at version {} ({} migrations applied now) on {}",
+              result.targetSchemaVersion == null ? "current" : result.targetSchemaVersion,
+              result.migrationsExecuted, target.getHost() + ":" + target.getPort() + "/" + target.getDatabase());
+        })
+        .onFailure(e -> {
+          LOG.warn("migrations not applied yet ({}); retrying in {} ms", rootMessage(e), MIGRATION_RETRY_MS);
+          if (pool != null) {
+            vertx.setTimer(MIGRATION_RETRY_MS, t -> migrate(target));
+          }
+        });
+  }
+
+  private Future<DbHealth> health() {
+    return pool.query("SELECT 1").execute()
+        .timeout(HEALTH_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+        .map(ok -> new DbHealth(true, migrated, migrated ? "ok" : "migrations not applied yet"))
+        .recover(e -> Future.succeededFuture(new DbHealth(false, migrated, "database unreachable: " + rootMessage(e))));
+  }
+
+  /** Answers requests on {@code address} with {@code handler}; failures become status-coded replies. */
+  private <T, R> Future<Void> serve(String address, Function<T, Future<R>> handler) {
+    MessageConsumer<T> consumer = vertx.eventBus().consumer(address, message -> handler.apply(message.body())
+        .onSuccess(message::reply)
+        .onFailure(e -> {
+          ReplyException failure = DbFailure.classify(e);
+          if (failure.failureCode() >= DbFailure.INTERNAL && failure.failureCode() != DbFailure.UNAVAILABLE) {
+            LOG.error("{} failed", address, e);
+          }
+          message.fail(failure.failureCode(), failure.getMessage());
+        }));
+    consumers.add(consumer);
+    return consumer.completion();
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+  }
+}

@@ -1,0 +1,26 @@
+package dev.gather.http;
+
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One line per finished request: id, method, path, status, bytes sent and time taken. */
+public final class AccessLog {
+  private static final Logger LOG = LoggerFactory.getLogger("gather.access");
+
+  private AccessLog() {}
+
+  public static void record(RoutingContext ctx) {
+    long started = System.nanoTime();
+    ctx.addEndHandler(done -> {
+      if (LOG.isInfoEnabled()) {
+        HttpServerRequest request = ctx.request();
+        LOG.info("{} {} {} {} {}B {}ms{}", RequestIds.of(ctx), request.method(), request.uri(),
+            ctx.response().getStatusCode(), ctx.response().bytesWritten(), (System.nanoTime() - started) / 1_000_000,
+            done.succeeded() ? "" : " (connection closed before the response was complete)");
+      }
+    });
+    ctx.next();
+  }
+}

@@ -1,0 +1,43 @@
+package dev.gather.http;
+
+import dev.gather.users.UsersApi;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+
+/** Every route of the HTTP API in one place; {@code openapi.yaml} describes exactly these. */
+public final class ApiRouter {
+  private static final String JSON = "application/json";
+  private static final int[] ROUTER_ERRORS = {400, 404, 405, 406, 413, 415, 500, 503};
+
+  private ApiRouter() {}
+
+  public static Router create(Vertx vertx, long maxBodyBytes, RequestTimeout timeout, Problems problems,
+      OpsApi ops, ApiDocs docs, UsersApi users) {
+    Router router = Router.router(vertx);
+    router.route().handler(RequestIds::assign).handler(AccessLog::record).handler(timeout::handle);
+    router.route().method(io.vertx.core.http.HttpMethod.POST).method(io.vertx.core.http.HttpMethod.PUT)
+        .handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
+
+    router.get("/").handler(ops::info);
+    router.get("/health/live").handler(ops::live);
+    router.get("/health/ready").handler(ops::ready);
+    router.get("/metrics").handler(ops::metrics);
+    router.get("/openapi.yaml").handler(docs::spec);
+    router.get("/docs").handler(docs::page);
+    router.get("/docs/assets/*").handler(docs::assets);
+
+    router.get("/users").handler(users::list);
+    router.post("/users").consumes(JSON).handler(users::create);
+    router.get("/users/export").handler(users::export);
+    router.get("/users/:id").handler(users::get);
+    router.put("/users/:id").consumes(JSON).handler(users::update);
+    router.delete("/users/:id").handler(users::delete);
+
+    router.route().failureHandler(problems::handle);
+    for (int status : ROUTER_ERRORS) {
+      router.errorHandler(status, problems::handle);
+    }
+    return router;
+  }
+}

@@ -1,0 +1,55 @@
+package dev.gather.http;
+
+import dev.gather.config.GatherConfig;
+import dev.gather.db.DbClient;
+import dev.gather.users.UsersApi;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The HTTP API. One instance per event loop (http.instances); they share the port, and the kernel spreads
+ * connections between them.
+ */
+public final class HttpVerticle extends VerticleBase {
+  private final GatherConfig config;
+  private final ServiceState state;
+  private final PrometheusMeterRegistry registry;
+  private HttpServer server;
+
+  public HttpVerticle(GatherConfig config, ServiceState state, PrometheusMeterRegistry registry) {
+    this.config = config;
+    this.state = state;
+    this.registry = registry;
+  }
+
+  @Override
+  public Future<?> start() {
+    DbClient db = new DbClient(vertx, config.db().queryTimeoutMs());
+    return vertx.fileSystem().readFile(ApiDocs.SPEC_RESOURCE).compose(spec -> {
+      var router = ApiRouter.create(vertx,
+          config.http().maxBodyBytes(),
+          new RequestTimeout(config.http().requestTimeoutMs()),
+          new Problems(config.db().queryTimeoutMs()),
+          new OpsApi(state, db, registry),
+          new ApiDocs(spec),
+          new UsersApi(db));
+      server = vertx.createHttpServer(new HttpServerOptions()
+              .setHost(config.http().host())
+              .setPort(config.http().port())
+              .setCompressionSupported(true)
+              .setMaxFormAttributeSize((int) Math.min(Integer.MAX_VALUE, config.http().maxBodyBytes())))
+          .requestHandler(router);
+      return server.listen();
+    });
+  }
+
+  /** Stops accepting at once, then lets in-flight requests finish for up to shutdown.drainMs. */
+  @Override
+  public Future<?> stop() {
+    return server == null ? Future.succeededFuture() : server.shutdown(config.shutdown().drainMs(), TimeUnit.MILLISECONDS);
+  }
+}

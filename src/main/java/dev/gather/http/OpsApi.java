@@ -1,0 +1,69 @@
+package dev.gather.http;
+
+import dev.gather.db.DbClient;
+import dev.gather.db.DbHealth;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Handler;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+
+/** The endpoints operators and orchestrators call: service info, liveness, readiness, metrics. */
+public final class OpsApi {
+  private final ServiceState state;
+  private final DbClient db;
+  private final Handler<RoutingContext> scrape;
+
+  public OpsApi(ServiceState state, DbClient db, PrometheusMeterRegistry registry) {
+    this.state = state;
+    this.db = db;
+    this.scrape = PrometheusScrapingHandler.create(registry);
+  }
+
+  public void info(RoutingContext ctx) {
+    ctx.json(new JsonObject()
+        .put("name", "gather")
+        .put("version", BuildInfo.VERSION)
+        .put("instances", state.httpInstances())
+        .put("uptimeSeconds", state.uptime().toSeconds()));
+  }
+
+  /** Alive means the event loop answers; nothing external is checked, so a database outage never restarts us. */
+  public void live(RoutingContext ctx) {
+    ctx.json(new JsonObject().put("status", "UP"));
+  }
+
+  public void ready(RoutingContext ctx) {
+    if (state.isDraining()) {
+      ctx.fail(notReady("shutting down", new JsonObject().put("verticles", "DRAINING")));
+      return;
+    }
+    if (!state.isDeployed()) {
+      ctx.fail(notReady("starting", new JsonObject().put("verticles", "STARTING")));
+      return;
+    }
+    db.<DbHealth>request(DbHealth.ADDRESS, null)
+        .recover(e -> io.vertx.core.Future.succeededFuture(
+            new DbHealth(false, false, "database verticle did not answer: " + e.getMessage())))
+        .onSuccess(health -> {
+          JsonObject checks = new JsonObject()
+              .put("verticles", "UP")
+              .put("database", health.reachable() ? "UP" : "DOWN")
+              .put("migrations", health.migrated() ? "APPLIED" : "PENDING");
+          if (health.ready()) {
+            ctx.json(new JsonObject().put("status", "UP").put("checks", checks));
+          } else {
+            ctx.fail(notReady(health.detail(), checks));
+          }
+        });
+  }
+
+  public void metrics(RoutingContext ctx) {
+    scrape.handle(ctx);
+  }
+
+  private static ApiError notReady(String detail, JsonObject checks) {
+    return new ApiError(503, "not-ready", detail,
+        new JsonObject().put("status", "DOWN").put("checks", checks));
+  }
+}

@@ -1,0 +1,103 @@
+package dev.gather.http;
+
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.HttpException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns every failure into an RFC 9457 {@code application/problem+json} answer. Whatever goes wrong, the
+ * client gets a status, a title and a detail it can act on, and never a stack trace.
+ */
+public final class Problems {
+  public static final String CONTENT_TYPE = "application/problem+json";
+  private static final String TYPE_PREFIX = "urn:gather:problem:";
+  private static final Logger LOG = LoggerFactory.getLogger(Problems.class);
+
+  private final long dbTimeoutMs;
+
+  public Problems(long dbTimeoutMs) {
+    this.dbTimeoutMs = dbTimeoutMs;
+  }
+
+  /** Failure handler of every route, and of the router's own errors (no route, wrong method or media type). */
+  public void handle(RoutingContext ctx) {
+    send(ctx, toApiError(ctx));
+  }
+
+  private ApiError toApiError(RoutingContext ctx) {
+    Throwable failure = ctx.failure();
+    if (failure instanceof ApiError error) {
+      return error;
+    }
+    if (failure instanceof ReplyException reply) {
+      return fromDatabase(reply);
+    }
+    if (failure instanceof DecodeException) {
+      return ApiError.badRequest("request body is not valid JSON");
+    }
+    int status = failure instanceof HttpException http ? http.getStatusCode() : ctx.statusCode();
+    return switch (status) {
+      case 400 -> ApiError.badRequest("the request is malformed");
+      case 404 -> new ApiError(404, "not-found", "no resource at " + ctx.request().path());
+      case 405 -> new ApiError(405, "method-not-allowed",
+          ctx.request().method() + " is not allowed on " + ctx.request().path());
+      case 413 -> new ApiError(413, "body-too-large", "the request body is larger than http.maxBodyBytes allows");
+      case 415 -> new ApiError(415, "unsupported-media-type", "send the body as application/json (got "
+          + (ctx.request().getHeader("Content-Type") == null ? "no Content-Type" : ctx.request().getHeader("Content-Type"))
+          + ")");
+      case 503 -> new ApiError(503, "unavailable", "the request could not be served in time; retry later");
+      default -> {
+        if (status >= 400 && status < 500) {
+          yield new ApiError(status, "client-error", HttpResponseStatus.valueOf(status).reasonPhrase());
+        }
+        LOG.error("request {} {} failed (request id {})", ctx.request().method(), ctx.request().path(),
+            RequestIds.of(ctx), failure);
+        yield new ApiError(500, "internal", "unexpected error; quote request id " + RequestIds.of(ctx)
+            + " when reporting it");
+      }
+    };
+  }
+
+  private ApiError fromDatabase(ReplyException reply) {
+    return switch (reply.failureType()) {
+      case TIMEOUT -> new ApiError(504, "database-timeout",
+          "the database did not answer within " + dbTimeoutMs + " ms");
+      case NO_HANDLERS -> new ApiError(503, "database-unavailable", "the database verticle is not running");
+      default -> switch (reply.failureCode()) {
+        case 404 -> new ApiError(404, "not-found", reply.getMessage());
+        case 409 -> new ApiError(409, "conflict", reply.getMessage());
+        case 503 -> new ApiError(503, "database-unavailable", reply.getMessage());
+        case 504 -> new ApiError(504, "database-timeout", reply.getMessage());
+        default -> new ApiError(500, "internal", reply.getMessage());
+      };
+    };
+  }
+
+  private static void send(RoutingContext ctx, ApiError error) {
+    if (ctx.response().headWritten()) {
+      // A stream already under way cannot change its status; cutting the connection tells the client.
+      ctx.response().reset();
+      return;
+    }
+    JsonObject body = new JsonObject()
+        .put("type", TYPE_PREFIX + error.type())
+        .put("title", HttpResponseStatus.valueOf(error.status()).reasonPhrase())
+        .put("status", error.status())
+        .put("detail", error.getMessage())
+        .put("instance", ctx.request().path())
+        .put("requestId", RequestIds.of(ctx));
+    body.mergeIn(error.extensions());
+    if (error.status() == 503) {
+      ctx.response().putHeader("Retry-After", "1");
+    }
+    ctx.response()
+        .setStatusCode(error.status())
+        .putHeader("Content-Type", CONTENT_TYPE)
+        .end(body.toBuffer());
+  }
+}

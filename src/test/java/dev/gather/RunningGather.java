@@ -1,0 +1,88 @@
+package dev.gather;
+
+import dev.gather.config.GatherConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.util.concurrent.TimeUnit;
+
+/** A gather started in this JVM on a free port against its own fresh database, and a client aimed at it. */
+public final class RunningGather implements AutoCloseable {
+  public final Vertx vertx;
+  public final PrometheusMeterRegistry registry;
+  public final Gather gather;
+  public final WebClient client;
+  public final int port;
+  public final String databaseUrl;
+
+  private RunningGather(Vertx vertx, PrometheusMeterRegistry registry, Gather gather, int port, String databaseUrl) {
+    this.vertx = vertx;
+    this.registry = registry;
+    this.gather = gather;
+    this.port = port;
+    this.databaseUrl = databaseUrl;
+    this.client = WebClient.create(vertx, new WebClientOptions()
+        .setDefaultHost("127.0.0.1").setDefaultPort(port).setConnectTimeout(5000).setIdleTimeout(30));
+  }
+
+  public static RunningGather start() {
+    return start(new JsonObject());
+  }
+
+  /** Starts with the test defaults, overridden by {@code overrides} (a config tree, like conf/config.json). */
+  public static RunningGather start(JsonObject overrides) {
+    String databaseUrl = TestDatabase.fresh();
+    int port = freePort();
+    JsonObject tree = new JsonObject()
+        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", port).put("instances", 2))
+        .put("db", new JsonObject().put("url", databaseUrl).put("poolSize", 4))
+        .put("shutdown", new JsonObject().put("drainMs", 2000));
+    tree.mergeIn(overrides, true);
+    GatherConfig config = GatherConfig.from(tree);
+    PrometheusMeterRegistry registry = Gather.newRegistry();
+    Vertx vertx = Gather.newVertx(registry);
+    try {
+      Gather gather = Gather.start(vertx, config, registry).await(60, TimeUnit.SECONDS);
+      RunningGather running = new RunningGather(vertx, registry, gather, config.http().port(), databaseUrl);
+      running.awaitReady();
+      return running;
+    } catch (Exception e) {
+      vertx.close();
+      throw new IllegalStateException("gather did not start", e);
+    }
+  }
+
+  /** Migrations run in the background after start; tests begin once readiness says they are applied. */
+  private void awaitReady() throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      int status = client.get("/health/ready").send().await(5, TimeUnit.SECONDS).statusCode();
+      if (status == 200) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    throw new IllegalStateException("gather did not become ready within 30 s");
+  }
+
+  public static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      socket.setReuseAddress(true);
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    client.close();
+    gather.stop().await(30, TimeUnit.SECONDS);
+    vertx.close().await(30, TimeUnit.SECONDS);
+  }
+}
