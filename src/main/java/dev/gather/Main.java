@@ -62,7 +62,9 @@ public final class Main {
     Runnable shutdown = () -> {
       LOG.info("shutting down: draining in-flight requests for up to {} ms", running.config().shutdown().drainMs());
       try {
-        await(running.stop().transform(ignored -> vertx.close()));
+        await(running.stop());
+        // Closed from this thread, not from a continuation on an event loop that the close itself terminates.
+        await(vertx.close());
         LOG.info("stopped cleanly");
         exit(0);
       } catch (ExecutionException | InterruptedException e) {

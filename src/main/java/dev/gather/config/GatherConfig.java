@@ -57,7 +57,7 @@ public record GatherConfig(HttpConfig http, DbConfig db, ShutdownConfig shutdown
       return Optional.of(url);
     } catch (RuntimeException e) {
       in.problem(ConfigKey.DB_URL.path() + " = \"" + withoutPassword(url) + "\": not a PostgreSQL URL ("
-          + e.getMessage() + "); use postgresql://user:password@host:5432/database, or leave it empty for the "
+          + withoutPassword(String.valueOf(e.getMessage())) + "); use postgresql://user:password@host:5432/database, or leave it empty for the "
           + "embedded PostgreSQL");
       return Optional.empty();
     }

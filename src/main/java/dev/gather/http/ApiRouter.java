@@ -16,8 +16,8 @@ public final class ApiRouter {
       OpsApi ops, ApiDocs docs, UsersApi users) {
     Router router = Router.router(vertx);
     router.route().handler(RequestIds::assign).handler(AccessLog::record).handler(timeout::handle);
-    router.route().method(io.vertx.core.http.HttpMethod.POST).method(io.vertx.core.http.HttpMethod.PUT)
-        .handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
+    // Per route, not global: a method-filtered catch-all route would turn every unknown path into a 405.
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes);
 
     router.get("/").handler(ops::info);
     router.get("/health/live").handler(ops::live);
@@ -28,10 +28,10 @@ public final class ApiRouter {
     router.get("/docs/assets/*").handler(docs::assets);
 
     router.get("/users").handler(users::list);
-    router.post("/users").consumes(JSON).handler(users::create);
+    router.post("/users").consumes(JSON).handler(body).handler(users::create);
     router.get("/users/export").handler(users::export);
     router.get("/users/:id").handler(users::get);
-    router.put("/users/:id").consumes(JSON).handler(users::update);
+    router.put("/users/:id").consumes(JSON).handler(body).handler(users::update);
     router.delete("/users/:id").handler(users::delete);
 
     router.route().failureHandler(problems::handle);

@@ -104,7 +104,9 @@ public final class UsersApi {
         })
         .onFailure(e -> {
           closeExport(id);
-          ctx.fail(e);
+          if (!response.closed()) {
+            ctx.fail(e); // a client that left needs no answer, and its leaving is not a server error
+          }
         });
   }
 

@@ -1,0 +1,79 @@
+package dev.gather;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MainProcessTest {
+
+  @Test
+  void aBadEnvironmentValueStopsTheStartWithExitCode1NamingTheKey() throws Exception {
+    try (GatherProcess gather = GatherProcess.start(Map.of(
+        "GATHER_DB_URL", TestDatabase.fresh(), "GATHER_DB_POOL_SIZE", "zero"))) {
+      assertEquals(1, gather.awaitExit(Duration.ofSeconds(30)));
+      assertTrue(gather.output().contains("db.poolSize = \"zero\": not a whole number"), gather.output());
+      assertTrue(!gather.output().contains("\tat "), "no stack trace for a configuration mistake");
+    }
+  }
+
+  @Test
+  void aConfFileThatDoesNotExistStopsTheStartWithExitCode1() throws Exception {
+    try (GatherProcess gather = GatherProcess.start(Map.of(), "--conf", "/no/such/gather.json")) {
+      assertEquals(1, gather.awaitExit(Duration.ofSeconds(30)));
+      assertTrue(gather.output().contains("/no/such/gather.json: no such file"), gather.output());
+    }
+  }
+
+  @Test
+  void theConfFileIsUsedAndEnvironmentVariablesOverrideIt(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("gather.json"),
+        "{\"http\": {\"port\": 1, \"instances\": 1}, \"db\": {\"url\": \"" + TestDatabase.fresh() + "\"}}");
+    // GatherProcess sets GATHER_HTTP_PORT to a free port: the service must listen there, not on port 1.
+    try (GatherProcess gather = GatherProcess.start(Map.of(), "--conf", file.toString())) {
+      long readyMs = gather.awaitReady(Duration.ofSeconds(30));
+      System.out.println("external database: ready " + readyMs + " ms after the process started");
+    }
+  }
+
+  @Test
+  void sigtermLetsAnInFlightRequestFinishRefusesNewOnesAndExits0() throws Exception {
+    try (GatherProcess gather = GatherProcess.start(Map.of(
+        "GATHER_DB_URL", TestDatabase.fresh(), "GATHER_SHUTDOWN_DRAIN_MS", "10000"))) {
+      gather.awaitReady(Duration.ofSeconds(30));
+      String body = "{\"email\":\"drain@example.com\",\"name\":\"Drained\"}";
+      try (Socket socket = new Socket("127.0.0.1", gather.port)) {
+        OutputStream out = socket.getOutputStream();
+        out.write(("POST /users HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: "
+            + body.length() + "\r\n\r\n" + body.substring(0, 10)).getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        Thread.sleep(300); // the request is now in flight: headers and part of its body have arrived
+
+        gather.process.destroy(); // SIGTERM
+        Thread.sleep(700);
+        assertTrue(gather.process.isAlive(), "still draining");
+        assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", gather.port).close(),
+            "no new connections while draining");
+
+        out.write(body.substring(10).getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+        assertEquals("HTTP/1.1 201 Created", in.readLine());
+      }
+      assertEquals(0, gather.awaitExit(Duration.ofSeconds(15)), gather.output());
+      assertTrue(gather.output().contains("stopped cleanly"), gather.output());
+    }
+  }
+}

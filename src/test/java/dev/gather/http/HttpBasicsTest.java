@@ -1,0 +1,130 @@
+package dev.gather.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gather.RunningGather;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(VertxExtension.class)
+class HttpBasicsTest {
+  private static RunningGather app;
+
+  @BeforeAll
+  static void start() {
+    app = RunningGather.start();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    app.close();
+  }
+
+  @Test
+  void rootNamesTheServiceItsVersionInstancesAndUptime(VertxTestContext test) {
+    app.client.get("/").send().onComplete(test.succeeding(response -> test.verify(() -> {
+      assertEquals(200, response.statusCode());
+      JsonObject info = response.bodyAsJsonObject();
+      assertEquals("gather", info.getString("name"));
+      assertEquals("0.1.0", info.getString("version"));
+      assertEquals(2, info.getInteger("instances"));
+      assertNotNull(info.getLong("uptimeSeconds"));
+      test.completeNow();
+    })));
+  }
+
+  @Test
+  void aRequestIdSentByTheClientComesBack(VertxTestContext test) {
+    app.client.get("/").putHeader("X-Request-Id", "trace-42.a:b").send()
+        .onComplete(test.succeeding(response -> test.verify(() -> {
+          assertEquals("trace-42.a:b", response.getHeader("X-Request-Id"));
+          test.completeNow();
+        })));
+  }
+
+  @Test
+  void everyResponseGetsARequestIdWhenTheClientSentNone(VertxTestContext test) {
+    app.client.get("/health/live").send().compose(first -> app.client.get("/health/live").send()
+            .map(second -> new String[] {first.getHeader("X-Request-Id"), second.getHeader("X-Request-Id")}))
+        .onComplete(test.succeeding(ids -> test.verify(() -> {
+          assertTrue(ids[0].matches("[0-9a-f]{32}"), ids[0]);
+          assertNotEquals(ids[0], ids[1]);
+          test.completeNow();
+        })));
+  }
+
+  @Test
+  void anUnsafeRequestIdIsReplacedRatherThanLogged(VertxTestContext test) {
+    app.client.get("/").putHeader("X-Request-Id", "evil id with spaces \"and quotes\"").send()
+        .onComplete(test.succeeding(response -> test.verify(() -> {
+          assertTrue(response.getHeader("X-Request-Id").matches("[0-9a-f]{32}"));
+          test.completeNow();
+        })));
+  }
+
+  @Test
+  void anUnknownRouteIs404ProblemJson(VertxTestContext test) {
+    app.client.get("/no/such/thing").send().onComplete(test.succeeding(response -> test.verify(() -> {
+      assertEquals(404, response.statusCode());
+      assertEquals(Problems.CONTENT_TYPE, response.getHeader("Content-Type"));
+      JsonObject problem = response.bodyAsJsonObject();
+      assertEquals("/no/such/thing", problem.getString("instance"));
+      assertEquals(response.getHeader("X-Request-Id"), problem.getString("requestId"));
+      test.completeNow();
+    })));
+  }
+
+  @Test
+  void aWrongMethodIs405ProblemJson(VertxTestContext test) {
+    app.client.patch("/users/1").sendJsonObject(new JsonObject()).onComplete(test.succeeding(response -> test.verify(() -> {
+      assertEquals(405, response.statusCode());
+      assertEquals(Problems.CONTENT_TYPE, response.getHeader("Content-Type"));
+      assertTrue(response.bodyAsJsonObject().getString("detail").contains("PATCH"));
+      test.completeNow();
+    })));
+  }
+
+  @Test
+  void livenessIsUp(VertxTestContext test) {
+    app.client.get("/health/live").send().onComplete(test.succeeding(response -> test.verify(() -> {
+      assertEquals(200, response.statusCode());
+      assertEquals("UP", response.bodyAsJsonObject().getString("status"));
+      test.completeNow();
+    })));
+  }
+
+  @Test
+  void readinessReportsDatabaseAndMigrations(VertxTestContext test) {
+    app.client.get("/health/ready").send().onComplete(test.succeeding(response -> test.verify(() -> {
+      assertEquals(200, response.statusCode());
+      JsonObject checks = response.bodyAsJsonObject().getJsonObject("checks");
+      assertEquals("UP", checks.getString("database"));
+      assertEquals("APPLIED", checks.getString("migrations"));
+      assertEquals("UP", checks.getString("verticles"));
+      test.completeNow();
+    })));
+  }
+
+  @Test
+  void metricsExposeHttpServerMetricsByRouteThePoolAndTheJvm(VertxTestContext test) {
+    app.client.get("/users/1").send()
+        .compose(warm -> app.client.get("/metrics").send())
+        .onComplete(test.succeeding(response -> test.verify(() -> {
+          assertEquals(200, response.statusCode());
+          String text = response.bodyAsString();
+          assertTrue(text.contains("vertx_http_server_requests_total{"), "HTTP server metrics");
+          assertTrue(text.contains("route=\"/users/:id\""), "labelled by route");
+          assertTrue(text.contains("vertx_pool_") || text.contains("vertx_sql_"), "pool metrics");
+          assertTrue(text.contains("jvm_memory_used_bytes"), "JVM metrics");
+          test.completeNow();
+        })));
+  }
+}

@@ -1,0 +1,113 @@
+package dev.gather.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gather.Gather;
+import dev.gather.RunningGather;
+import dev.gather.db.DbClient;
+import dev.gather.users.UsersApi;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.Router;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.io.InputStream;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.yaml.snakeyaml.Yaml;
+
+@ExtendWith(VertxExtension.class)
+class OpenApiContractTest {
+  private static final Set<String> HTTP_METHODS = Set.of("get", "put", "post", "delete", "patch", "head", "options");
+  private static RunningGather app;
+
+  @BeforeAll
+  static void start() {
+    app = RunningGather.start();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    app.close();
+  }
+
+  @Test
+  void theSpecDescribesExactlyTheRoutesTheRouterHas(Vertx vertx) throws Exception {
+    Set<String> routed = new TreeSet<>();
+    DbClient db = new DbClient(vertx, 1000);
+    Router router = ApiRouter.create(vertx, 1024, new RequestTimeout(1000), new Problems(1000),
+        new OpsApi(new ServiceState(1), db, Gather.newRegistry()), new ApiDocs(Buffer.buffer()), new UsersApi(db));
+    for (Route route : router.getRoutes()) {
+      if (route.getPath() == null || route.methods() == null) {
+        continue; // handlers for every request (ids, logging, bodies), not endpoints
+      }
+      route.methods().forEach(method -> routed.add(method.name() + " " + openApiPath(route.getPath())));
+    }
+
+    Set<String> specified = new TreeSet<>();
+    try (InputStream in = getClass().getResourceAsStream("/" + ApiDocs.SPEC_RESOURCE)) {
+      Map<String, Object> spec = new Yaml().load(in);
+      assertEquals("3.1.0", spec.get("openapi"));
+      @SuppressWarnings("unchecked")
+      Map<String, Map<String, Object>> paths = (Map<String, Map<String, Object>>) spec.get("paths");
+      paths.forEach((path, operations) -> operations.keySet().stream()
+          .filter(HTTP_METHODS::contains)
+          .forEach(method -> specified.add(method.toUpperCase() + " " + path)));
+    }
+
+    assertFalse(routed.isEmpty());
+    assertEquals(specified, routed, "openapi.yaml and ApiRouter must describe the same routes");
+  }
+
+  /**
+   * Vert.x writes /users/:id, and reports the prefix route /docs/assets/* as /docs/assets/; OpenAPI writes
+   * /users/{id} and /docs/assets/{asset}.
+   */
+  private static String openApiPath(String routerPath) {
+    String path = Pattern.compile(":([A-Za-z0-9_]+)").matcher(routerPath).replaceAll("{$1}");
+    return path.length() > 1 && path.endsWith("/") ? path + "{asset}" : path;
+  }
+
+  @Test
+  void theSpecIsServedAsYaml(VertxTestContext test) {
+    app.client.get("/openapi.yaml").send().onComplete(test.succeeding(response -> test.verify(() -> {
+      assertEquals(200, response.statusCode());
+      assertEquals("application/yaml", response.getHeader("Content-Type"));
+      assertTrue(response.bodyAsString().startsWith("openapi: 3.1.0"));
+      test.completeNow();
+    })));
+  }
+
+  @Test
+  void theDocsPageLoadsItsAssetsFromGatherItselfNotACdn(VertxTestContext test) {
+    app.client.get("/docs").send().onComplete(test.succeeding(page -> test.verify(() -> {
+      assertEquals(200, page.statusCode());
+      String html = page.bodyAsString();
+      assertFalse(html.contains("http://") || html.contains("https://"), "no external URLs in /docs");
+      Matcher assets = Pattern.compile("(?:src|href)=\"(/docs/assets/[^\"]+)\"").matcher(html);
+      Set<String> urls = new TreeSet<>();
+      while (assets.find()) {
+        urls.add(assets.group(1));
+      }
+      assertEquals(3, urls.size(), html);
+      var checks = urls.stream().map(url -> app.client.get(url).send().map(asset -> {
+        test.verify(() -> {
+          assertEquals(200, asset.statusCode(), url);
+          assertTrue(asset.body().length() > 1000, url);
+        });
+        return asset;
+      })).toList();
+      io.vertx.core.Future.all(checks).onComplete(test.succeedingThenComplete());
+    })));
+  }
+}
