@@ -36,11 +36,19 @@ public final class RunningGather implements AutoCloseable {
 
   /** Starts with the test defaults, overridden by {@code overrides} (a config tree, like conf/config.json). */
   public static RunningGather start(JsonObject overrides) {
-    String databaseUrl = TestDatabase.fresh();
+    return start(TestDatabase.fresh(), overrides);
+  }
+
+  /** Starts on whatever database {@code overrides} names, e.g. the embedded one when db.url is empty. */
+  public static RunningGather startWithoutTestDatabase(JsonObject overrides) {
+    return start(null, overrides);
+  }
+
+  private static RunningGather start(String databaseUrl, JsonObject overrides) {
     int port = freePort();
     JsonObject tree = new JsonObject()
         .put("http", new JsonObject().put("host", "127.0.0.1").put("port", port).put("instances", 2))
-        .put("db", new JsonObject().put("url", databaseUrl).put("poolSize", 4))
+        .put("db", new JsonObject().put("url", databaseUrl == null ? "" : databaseUrl).put("poolSize", 4))
         .put("shutdown", new JsonObject().put("drainMs", 2000));
     tree.mergeIn(overrides, true);
     GatherConfig config = GatherConfig.from(tree);

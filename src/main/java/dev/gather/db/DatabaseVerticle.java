@@ -40,6 +40,7 @@ public final class DatabaseVerticle extends VerticleBase {
   private Pool pool;
   private UserExports exports;
   private volatile boolean migrated;
+  private long retryTimer = -1;
 
   public DatabaseVerticle(DbConfig config, MeterRegistry registry) {
     this.config = config;
@@ -63,8 +64,7 @@ public final class DatabaseVerticle extends VerticleBase {
           .build();
       UserRepository users = new UserRepository(pool);
       exports = new UserExports(vertx, pool, EXPORT_IDLE_TIMEOUT_MS, registry);
-      migrate(target);
-      return Future.all(List.of(
+      return migrate(target).compose(firstAttempt -> Future.all(List.of(
           serve(DbHealth.ADDRESS, (Object ignored) -> health()),
           serve(UserRequests.GET, users::get),
           serve(UserRequests.LIST, users::list),
@@ -73,12 +73,13 @@ public final class DatabaseVerticle extends VerticleBase {
           serve(UserRequests.DELETE, users::delete),
           serve(UserRequests.EXPORT_OPEN, (Object ignored) -> exports.open()),
           serve(UserRequests.EXPORT_NEXT, exports::next),
-          serve(UserRequests.EXPORT_CLOSE, exports::close)));
+          serve(UserRequests.EXPORT_CLOSE, exports::close))));
     });
   }
 
   @Override
   public Future<?> stop() {
+    vertx.cancelTimer(retryTimer);
     Future<?> closed = Future.join(consumers.stream().map(MessageConsumer::unregister).toList())
         .transform(ignored -> exports == null ? Future.succeededFuture() : exports.closeAll())
         .transform(ignored -> pool == null ? Future.succeededFuture() : pool.close());
@@ -110,19 +111,23 @@ public final class DatabaseVerticle extends VerticleBase {
     return options;
   }
 
-  private void migrate(PgConnectOptions target) {
-    vertx.executeBlocking(() -> Migrations.apply(target, config.connectTimeoutMs()), false)
+  /**
+   * Completes after the first attempt either way, so that a normal start logs "ready" only once the schema is
+   * in place, while a database that is down does not stop the start: the attempt repeats in the background.
+   */
+  private Future<Void> migrate(PgConnectOptions target) {
+    return vertx.executeBlocking(() -> Migrations.apply(target, config.connectTimeoutMs()), false)
         .onSuccess(result -> {
           migrated = true;
           LOG.info("database schema at version {} ({} migrations applied now) on {}",
               result.targetSchemaVersion == null ? "current" : result.targetSchemaVersion,
               result.migrationsExecuted, target.getHost() + ":" + target.getPort() + "/" + target.getDatabase());
         })
-        .onFailure(e -> {
+        .<Void>mapEmpty()
+        .recover(e -> {
           LOG.warn("migrations not applied yet ({}); retrying in {} ms", rootMessage(e), MIGRATION_RETRY_MS);
-          if (pool != null) {
-            vertx.setTimer(MIGRATION_RETRY_MS, t -> migrate(target));
-          }
+          retryTimer = vertx.setTimer(MIGRATION_RETRY_MS, t -> migrate(target));
+          return Future.succeededFuture();
         });
   }
 
