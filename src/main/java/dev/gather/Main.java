@@ -22,11 +22,16 @@ public final class Main {
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
   static final int EXIT_BAD_CONFIG = 1;
   static final int EXIT_START_FAILED = 2;
-  private static final String USAGE = "usage: java -jar gather.jar [--conf FILE]";
+  private static final String USAGE = "usage: java -jar gather.jar [--conf FILE]\n"
+      + "       java -jar gather.jar check [FILE]   validate a configuration without starting anything";
 
   private Main() {}
 
   public static void main(String[] args) throws InterruptedException {
+    if (args.length > 0 && args[0].equals("check")) {
+      exit(check(args.length > 1 ? Path.of(args[1]) : null));
+      return;
+    }
     long began = System.nanoTime();
     Path confFile;
     try {
@@ -52,7 +57,12 @@ public final class Main {
       exit(EXIT_BAD_CONFIG);
       return;
     } catch (ExecutionException e) {
-      LOG.error("gather could not start: {}", e.getCause().getMessage(), e.getCause());
+      // An environment problem (binaries, ports, files) is told in one line; anything else keeps its trace.
+      if (e.getCause() instanceof java.io.IOException) {
+        LOG.error("gather could not start: {}", e.getCause().getMessage());
+      } else {
+        LOG.error("gather could not start: {}", e.getCause().getMessage(), e.getCause());
+      }
       closeQuietly(vertx);
       exit(EXIT_START_FAILED);
       return;
@@ -75,6 +85,26 @@ public final class Main {
     // Handling the signals ourselves (instead of a shutdown hook) is what lets a SIGTERM end in exit code 0.
     for (String signal : new String[] {"TERM", "INT"}) {
       Signal.handle(new Signal(signal), received -> new Thread(shutdown, "gather-shutdown").start());
+    }
+  }
+
+  /** {@code check [FILE]}: the same loading and validation as a start, then a verdict instead of a service. */
+  static int check(Path file) throws InterruptedException {
+    Vertx vertx = Vertx.vertx();
+    try {
+      GatherConfig config = await(ConfigLoader.load(vertx, file));
+      System.out.println((file == null ? ConfigLoader.DEFAULT_FILE : file) + ": OK ("
+          + config.upstreams().size() + " upstreams, " + config.aggregates().size() + " aggregates, "
+          + config.queries().size() + " queries)");
+      return 0;
+    } catch (ConfigException e) {
+      System.out.println(e.getMessage());
+      return EXIT_BAD_CONFIG;
+    } catch (ExecutionException e) {
+      System.out.println("cannot check: " + e.getCause().getMessage());
+      return EXIT_BAD_CONFIG;
+    } finally {
+      closeQuietly(vertx);
     }
   }
 

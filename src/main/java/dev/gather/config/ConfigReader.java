@@ -76,8 +76,10 @@ final class ConfigReader {
     Set<String> sections = Stream.of(ConfigKey.values()).map(ConfigKey::section).collect(Collectors.toSet());
     Set<String> topLevel = sections.stream().map(s -> s.split("\\.")[0]).collect(Collectors.toSet());
     for (String name : root.fieldNames()) {
-      if (!topLevel.contains(name)) {
-        problems.add(name + ": unknown section; known sections are " + String.join(", ", sorted(topLevel)));
+      if (!topLevel.contains(name) && !GatherConfig.NAMED_SECTIONS.contains(name)) {
+        Set<String> known = new java.util.TreeSet<>(topLevel);
+        known.addAll(GatherConfig.NAMED_SECTIONS);
+        problems.add(name + ": unknown section; known sections are " + String.join(", ", known));
       }
     }
     for (String section : sections) {

@@ -3,11 +3,26 @@ package dev.gather.config;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 /** The whole configuration, parsed once and validated; everything else in gather reads these records. */
-public record GatherConfig(HttpConfig http, DbConfig db, ShutdownConfig shutdown) {
+public record GatherConfig(
+    HttpConfig http,
+    DbConfig db,
+    ShutdownConfig shutdown,
+    Map<String, UpstreamConfig> upstreams,
+    Map<String, String> queries,
+    Map<String, AggregateConfig> aggregates) {
 
+  /** Top-level sections holding named entries rather than fixed keys. */
+  static final Set<String> NAMED_SECTIONS = Set.of("upstreams", "queries", "aggregates");
+
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]+");
   private static final int MAX_PORT = 65_535;
   private static final int DAY_MS = 86_400_000;
 
@@ -41,10 +56,64 @@ public record GatherConfig(HttpConfig http, DbConfig db, ShutdownConfig shutdown
 
     ShutdownConfig shutdown = new ShutdownConfig(in.number(ConfigKey.SHUTDOWN_DRAIN_MS, 0, DAY_MS));
 
-    if (!in.problems().isEmpty()) {
-      throw new ConfigException(in.problems());
+    List<String> problems = in.problems();
+    Map<String, UpstreamConfig> upstreams = new LinkedHashMap<>();
+    named(tree, "upstreams", problems).forEach((name, json) ->
+        upstreams.put(name, UpstreamConfig.parse(name, json, problems)));
+    Map<String, String> queries = queries(tree, problems);
+    Map<String, AggregateConfig> aggregates = new LinkedHashMap<>();
+    named(tree, "aggregates", problems).forEach((name, json) ->
+        aggregates.put(name, AggregateConfig.parse(name, json, upstreams, queries.keySet(), problems)));
+    Map<String, String> paths = new LinkedHashMap<>();
+    aggregates.values().forEach(a -> {
+      String other = paths.putIfAbsent(a.path(), a.name());
+      if (other != null) {
+        problems.add("aggregates." + a.name() + ".path = \"" + a.path() + "\": already the path of aggregate " + other);
+      }
+    });
+
+    if (!problems.isEmpty()) {
+      throw new ConfigException(problems);
     }
-    return new GatherConfig(http, db, shutdown);
+    return new GatherConfig(http, db, shutdown, Map.copyOf(upstreams), Map.copyOf(queries), Map.copyOf(aggregates));
+  }
+
+  private static Map<String, JsonObject> named(JsonObject tree, String section, List<String> problems) {
+    Map<String, JsonObject> entries = new LinkedHashMap<>();
+    Object value = tree.getValue(section);
+    if (value == null) {
+      return entries;
+    }
+    if (!(value instanceof JsonObject json)) {
+      problems.add(section + ": expected an object of named entries {\"name\": {...}}");
+      return entries;
+    }
+    for (String name : json.fieldNames()) {
+      if (!NAME.matcher(name).matches()) {
+        problems.add(section + "." + name + ": names may use letters, digits, - and _ only");
+      } else if (json.getValue(name) instanceof JsonObject entry) {
+        entries.put(name, entry);
+      } else {
+        problems.add(section + "." + name + ": expected an object {...}");
+      }
+    }
+    return entries;
+  }
+
+  private static Map<String, String> queries(JsonObject tree, List<String> problems) {
+    Map<String, String> queries = new LinkedHashMap<>();
+    if (tree.getValue("queries") instanceof JsonObject json) {
+      json.forEach(entry -> {
+        if (entry.getValue() instanceof String sql && !sql.isBlank()) {
+          queries.put(entry.getKey(), sql);
+        } else {
+          problems.add("queries." + entry.getKey() + ": expected the SQL text of the query, with $1, $2... parameters");
+        }
+      });
+    } else if (tree.getValue("queries") != null) {
+      problems.add("queries: expected an object {\"name\": \"SELECT ...\"}");
+    }
+    return queries;
   }
 
   private static Optional<String> databaseUrl(ConfigReader in) {

@@ -1,0 +1,83 @@
+package dev.gather.config;
+
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A declared aggregate: the route it answers, the deadline of the whole request, and its sources in
+ * dependency order (every source comes after the sources it needs).
+ */
+public record AggregateConfig(String name, String path, int deadlineMs, List<SourceConfig> sources) {
+  public static final String PATH_PREFIX = "/aggregate/";
+  private static final Set<String> KEYS = Set.of("path", "deadlineMs", "sources");
+
+  static AggregateConfig parse(String name, JsonObject json, Map<String, UpstreamConfig> upstreams,
+      Set<String> queries, List<String> problems) {
+    String key = "aggregates." + name;
+    Fields in = new Fields(key, json, problems);
+    in.rejectUnknown(KEYS);
+    String path = in.text("path").orElse(PATH_PREFIX + name);
+    if (!path.startsWith(PATH_PREFIX)) {
+      in.problem("path", " = \"" + path + "\": must start with " + PATH_PREFIX + ", e.g. \"" + PATH_PREFIX + name
+          + "/:userId\"");
+    }
+    int deadlineMs = in.integer("deadlineMs", 2000, 1, 600_000);
+
+    Map<String, SourceConfig> sources = new LinkedHashMap<>();
+    JsonObject declared = in.object("sources").orElse(new JsonObject());
+    if (declared.isEmpty()) {
+      in.problem("sources", ": missing or empty; declare at least one source");
+    }
+    for (String source : declared.fieldNames()) {
+      String sourceKey = key + ".sources." + source;
+      if (!(declared.getValue(source) instanceof JsonObject sourceJson)) {
+        problems.add(sourceKey + ": expected an object {...}");
+        continue;
+      }
+      SourceConfig parsed = SourceConfig.parse(sourceKey, source, sourceJson, problems);
+      parsed.upstream().filter(u -> !upstreams.containsKey(u)).ifPresent(u -> problems.add(sourceKey
+          + ".upstream = \"" + u + "\": no such upstream; declared upstreams are " + upstreams.keySet()));
+      parsed.query().filter(q -> !queries.contains(q)).ifPresent(q -> problems.add(sourceKey
+          + ".query = \"" + q + "\": no such query; declared queries are " + queries));
+      sources.put(source, parsed);
+    }
+    for (SourceConfig source : sources.values()) {
+      for (String needed : source.dependencies()) {
+        if (!sources.containsKey(needed)) {
+          problems.add(key + ".sources." + source.name() + ": uses {" + needed + ".…} but the aggregate has no "
+              + "source named " + needed + "; its sources are " + sources.keySet());
+        }
+      }
+    }
+    return new AggregateConfig(name, path, deadlineMs, inDependencyOrder(key, sources, problems));
+  }
+
+  /** Kahn's algorithm: a cycle leaves sources unplaced, and they are named in the problem. */
+  private static List<SourceConfig> inDependencyOrder(String key, Map<String, SourceConfig> sources,
+      List<String> problems) {
+    List<SourceConfig> ordered = new ArrayList<>();
+    Set<String> placed = new HashSet<>();
+    boolean progress = true;
+    while (progress && ordered.size() < sources.size()) {
+      progress = false;
+      for (SourceConfig source : sources.values()) {
+        if (!placed.contains(source.name()) && source.dependencies().stream()
+            .allMatch(d -> placed.contains(d) || !sources.containsKey(d))) {
+          ordered.add(source);
+          placed.add(source.name());
+          progress = true;
+        }
+      }
+    }
+    if (ordered.size() < sources.size()) {
+      List<String> cycle = sources.keySet().stream().filter(s -> !placed.contains(s)).toList();
+      problems.add(key + ".sources: dependency cycle among " + cycle + "; a source cannot wait for itself");
+    }
+    return List.copyOf(ordered);
+  }
+}

@@ -1,0 +1,63 @@
+package dev.gather.config;
+
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One named source of an aggregate: an upstream call ({@code upstream} + {@code path}) or a named SQL query
+ * ({@code query} + {@code params}), optionally repeated {@code forEach} element of a list.
+ */
+public record SourceConfig(
+    String name,
+    Optional<String> upstream,
+    String method,
+    Template path,
+    Optional<String> query,
+    List<Template> params,
+    boolean required,
+    Optional<Template.Part> forEach,
+    String as) {
+
+  private static final Set<String> KEYS =
+      Set.of("upstream", "method", "path", "query", "params", "required", "forEach", "as");
+  private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE");
+
+  static SourceConfig parse(String key, String name, JsonObject json, List<String> problems) {
+    Fields in = new Fields(key, json, problems);
+    in.rejectUnknown(KEYS);
+    Optional<String> upstream = in.text("upstream");
+    Optional<String> query = in.text("query");
+    if (upstream.isPresent() == query.isPresent()) {
+      problems.add(key + ": give either \"upstream\" (with \"path\") or \"query\" (with \"params\"), not "
+          + (upstream.isPresent() ? "both" : "neither"));
+    }
+    String method = in.text("method").map(String::toUpperCase).orElse("GET");
+    if (!METHODS.contains(method)) {
+      in.problem("method", " = \"" + method + "\": use one of " + String.join(", ", new java.util.TreeSet<>(METHODS)));
+    }
+    String pathText = upstream.isPresent() ? in.requiredText("path", "/users/{userId}") : in.text("path").orElse("/");
+    if (!pathText.isEmpty() && !pathText.startsWith("/")) {
+      in.problem("path", " = \"" + pathText + "\": must start with /");
+    }
+    Template path = Template.parse(in.key("path"), pathText, problems);
+    List<Template> params = new ArrayList<>();
+    for (String param : in.texts("params")) {
+      params.add(Template.parse(in.key("params"), param, problems));
+    }
+    Optional<Template.Part> forEach = in.text("forEach").map(Template::reference);
+    return new SourceConfig(name, upstream, method, path, query, List.copyOf(params),
+        in.bool("required", false), forEach, in.text("as").orElse("item"));
+  }
+
+  /** The other sources this one needs before it can start. */
+  public Set<String> dependencies() {
+    Set<String> sources = new LinkedHashSet<>(path.sources());
+    params.forEach(p -> sources.addAll(p.sources()));
+    forEach.flatMap(Template.Part::source).ifPresent(sources::add);
+    return sources;
+  }
+}

@@ -1,0 +1,73 @@
+package dev.gather.config;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A path or parameter with placeholders: {@code /users/{userId}} takes a request parameter,
+ * {@code /orders?user={profile.id}} takes a field of another source's answer (and so depends on it).
+ */
+public record Template(String text, List<Part> parts) {
+
+  /** A literal piece, or a placeholder naming a parameter ({@code source} empty) or a source's field. */
+  public record Part(String literal, Optional<String> source, List<String> path) {
+    public boolean isLiteral() {
+      return literal != null;
+    }
+
+    /** The request parameter (or forEach item) a plain placeholder names. */
+    public String parameter() {
+      return path.get(0);
+    }
+  }
+
+  private static final Pattern PLACEHOLDER = Pattern.compile("\\{([^{}]*)}");
+  private static final Pattern REFERENCE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z0-9_]+)*");
+
+  /** Parses {@code text}; mistakes go to {@code problems} prefixed with {@code key}. */
+  static Template parse(String key, String text, List<String> problems) {
+    List<Part> parts = new ArrayList<>();
+    Matcher m = PLACEHOLDER.matcher(text);
+    int at = 0;
+    while (m.find()) {
+      if (m.start() > at) {
+        parts.add(new Part(text.substring(at, m.start()), Optional.empty(), List.of()));
+      }
+      String reference = m.group(1).trim();
+      if (!REFERENCE.matcher(reference).matches()) {
+        problems.add(key + " = \"" + text + "\": {" + reference + "} is not a placeholder; write {param} or "
+            + "{source.field}");
+      } else {
+        parts.add(reference(reference));
+      }
+      at = m.end();
+    }
+    if (at < text.length()) {
+      parts.add(new Part(text.substring(at), Optional.empty(), List.of()));
+    }
+    String literals = String.join("", parts.stream().filter(Part::isLiteral).map(Part::literal).toList());
+    if (literals.contains("{") || literals.contains("}")) {
+      problems.add(key + " = \"" + text + "\": unbalanced braces; placeholders look like {name}");
+    }
+    return new Template(text, List.copyOf(parts));
+  }
+
+  /** {@code a} is a parameter; {@code a.b.c} is field b.c of source a. */
+  static Part reference(String reference) {
+    String[] segments = reference.split("\\.");
+    return segments.length == 1
+        ? new Part(null, Optional.empty(), List.of(segments[0]))
+        : new Part(null, Optional.of(segments[0]), List.of(segments).subList(1, segments.length));
+  }
+
+  public List<String> sources() {
+    return parts.stream().filter(p -> !p.isLiteral()).flatMap(p -> p.source().stream()).distinct().toList();
+  }
+
+  public List<String> parameters() {
+    return parts.stream().filter(p -> !p.isLiteral() && p.source().isEmpty()).map(Part::parameter).distinct().toList();
+  }
+}

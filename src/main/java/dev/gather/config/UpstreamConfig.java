@@ -1,0 +1,76 @@
+package dev.gather.config;
+
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One upstream API that aggregates and the proxy may call: where it is, how long a call may take, and how
+ * much concurrency gather allows it (connections, calls in flight, calls waiting; beyond those, calls are shed).
+ */
+public record UpstreamConfig(
+    String name,
+    URI url,
+    int connectTimeoutMs,
+    int timeoutMs,
+    int maxConnections,
+    int maxConcurrent,
+    int maxQueued,
+    long maxBodyBytes,
+    List<String> forwardHeaders) {
+
+  private static final Set<String> KEYS = Set.of("url", "connectTimeoutMs", "timeoutMs", "maxConnections",
+      "maxConcurrent", "maxQueued", "maxBodyBytes", "forwardHeaders");
+  private static final int DAY_MS = 86_400_000;
+
+  static UpstreamConfig parse(String name, JsonObject json, List<String> problems) {
+    Fields in = new Fields("upstreams." + name, json, problems);
+    in.rejectUnknown(KEYS);
+    return new UpstreamConfig(
+        name,
+        url(in),
+        in.integer("connectTimeoutMs", 1000, 1, DAY_MS),
+        in.integer("timeoutMs", 2000, 1, DAY_MS),
+        in.integer("maxConnections", 64, 1, 100_000),
+        in.integer("maxConcurrent", 256, 1, 1_000_000),
+        in.integer("maxQueued", 1024, 0, 1_000_000),
+        in.number("maxBodyBytes", 1_048_576, 1, 1L << 30),
+        in.texts("forwardHeaders"));
+  }
+
+  private static URI url(Fields in) {
+    String text = in.requiredText("url", "http://users.internal:8080");
+    if (text.isEmpty()) {
+      return URI.create("http://invalid");
+    }
+    try {
+      URI uri = new URI(text);
+      boolean http = "http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme());
+      if (http && uri.getHost() != null && uri.getRawQuery() == null && uri.getRawFragment() == null
+          && uri.getRawUserInfo() == null) {
+        return uri;
+      }
+    } catch (URISyntaxException e) {
+      // reported below
+    }
+    in.problem("url", " = \"" + text + "\": not a base URL; use http(s)://host[:port][/base-path] without query, "
+        + "fragment or credentials");
+    return URI.create("http://invalid");
+  }
+
+  public int port() {
+    return url.getPort() > 0 ? url.getPort() : "https".equalsIgnoreCase(url.getScheme()) ? 443 : 80;
+  }
+
+  public boolean tls() {
+    return "https".equalsIgnoreCase(url.getScheme());
+  }
+
+  /** The base path every call's path is appended to, without a trailing slash ("" for none). */
+  public String basePath() {
+    String path = url.getRawPath() == null ? "" : url.getRawPath();
+    return path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+  }
+}
