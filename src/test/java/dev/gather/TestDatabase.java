@@ -1,6 +1,6 @@
 package dev.gather;
 
-import dev.gather.db.EmbeddedPostgres;
+import dev.gather.db.embedded.EmbeddedPostgres;
 import io.vertx.pgclient.PgConnectOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;

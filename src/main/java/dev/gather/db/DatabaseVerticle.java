@@ -1,6 +1,7 @@
 package dev.gather.db;
 
 import dev.gather.config.DbConfig;
+import dev.gather.db.embedded.EmbeddedPostgres;
 import dev.gather.users.UserExports;
 import dev.gather.users.UserRepository;
 import dev.gather.users.UserRequests;

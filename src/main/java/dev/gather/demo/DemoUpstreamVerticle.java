@@ -1,0 +1,164 @@
+package dev.gather.demo;
+
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+/**
+ * A stand-in for the external APIs of the quick start (jsonplaceholder-style users and posts, httpbin-style
+ * delay and status), so the fan-out can be tried, and tested, without a network. It runs on its own port and
+ * shares nothing with the service itself: a real upstream would not use gather's problem or request-id code.
+ */
+public final class DemoUpstreamVerticle extends VerticleBase {
+  private static final String REQUEST_ID = "X-Request-Id";
+  private static final String PROBLEM_JSON = "application/problem+json";
+  // Digits only, and few of them: parseInt would also take "+7" or overflow into an exception.
+  private static final Pattern SMALL_NUMBER = Pattern.compile("\\d{1,4}");
+  private static final BigDecimal MAX_DELAY_SECONDS = BigDecimal.valueOf(60);
+  // Long enough for an answer already being written to finish, short enough that a /hang never holds up undeploy.
+  private static final long SHUTDOWN_GRACE_MS = 200;
+
+  private final String host;
+  private final int port;
+  private HttpServer server;
+
+  public DemoUpstreamVerticle(String host, int port) {
+    this.host = host;
+    this.port = port;
+  }
+
+  @Override
+  public Future<?> start() {
+    Router router = Router.router(vertx);
+    router.route().handler(this::echoRequestId);
+    router.get("/users").handler(this::users);
+    router.get("/users/:id").handler(this::user);
+    router.get("/posts").handler(this::posts);
+    router.get("/delay/:seconds").handler(this::delay);
+    router.get("/status/:code").handler(this::status);
+    router.get("/hang").handler(this::hang);
+    // The router's own answers (no such route, wrong method) take the same problem shape as ours.
+    router.errorHandler(404, ctx -> problem(ctx, 404, "no resource at " + ctx.request().path()));
+    router.errorHandler(405, ctx -> problem(ctx, 405, ctx.request().method() + " is not allowed here"));
+    router.errorHandler(500, ctx -> problem(ctx, 500, "the demo upstream failed"));
+    return vertx.createHttpServer()
+        .requestHandler(router)
+        .listen(port, host)
+        .onSuccess(listening -> server = listening);
+  }
+
+  @Override
+  public Future<?> stop() {
+    return server == null ? Future.succeededFuture() : server.shutdown(SHUTDOWN_GRACE_MS, TimeUnit.MILLISECONDS);
+  }
+
+  /** The port actually bound, which differs from the one asked for when that was 0. */
+  public int actualPort() {
+    if (server == null) {
+      throw new IllegalStateException("the demo upstream is not listening yet");
+    }
+    return server.actualPort();
+  }
+
+  // Callers correlate their logs with ours by this header, as they would with a real upstream that honours it.
+  private void echoRequestId(RoutingContext ctx) {
+    String id = ctx.request().getHeader(REQUEST_ID);
+    if (id != null) {
+      ctx.response().putHeader(REQUEST_ID, id);
+    }
+    ctx.next();
+  }
+
+  private void users(RoutingContext ctx) {
+    ctx.json(DemoData.users());
+  }
+
+  private void user(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    int number = SMALL_NUMBER.matcher(id).matches() ? Integer.parseInt(id) : -1;
+    if (!DemoData.isUser(number)) {
+      problem(ctx, 404, "no user with id " + id + "; ids run from 1 to " + DemoData.USER_COUNT);
+      return;
+    }
+    ctx.json(DemoData.user(number));
+  }
+
+  // Like jsonplaceholder, a well-formed id with no user behind it filters down to an empty list, not an error.
+  private void posts(RoutingContext ctx) {
+    String userId = ctx.request().getParam("userId");
+    if (userId == null || !SMALL_NUMBER.matcher(userId).matches()) {
+      problem(ctx, 400, "query parameter userId must be a user id, e.g. /posts?userId=1");
+      return;
+    }
+    ctx.json(DemoData.postsOf(Integer.parseInt(userId)));
+  }
+
+  private void delay(RoutingContext ctx) {
+    long delayMs;
+    try {
+      BigDecimal seconds = new BigDecimal(ctx.pathParam("seconds"));
+      if (seconds.signum() < 0 || seconds.compareTo(MAX_DELAY_SECONDS) > 0) {
+        throw new NumberFormatException();
+      }
+      delayMs = seconds.movePointRight(3).setScale(0, RoundingMode.HALF_UP).longValueExact();
+    } catch (NumberFormatException | ArithmeticException e) {
+      problem(ctx, 400, "delay must be a number of seconds from 0 to 60, e.g. /delay/0.05");
+      return;
+    }
+    JsonObject body = new JsonObject().put("delayedMs", delayMs);
+    if (delayMs == 0) {
+      ctx.json(body);
+      return;
+    }
+    // A timer, not a sleep: the event loop serves every other request while this one waits.
+    long timer = vertx.setTimer(delayMs, fired -> {
+      if (!ctx.response().closed()) {
+        ctx.json(body);
+      }
+    });
+    // A caller that gives up should not leave a timer behind to write into a dead connection.
+    ctx.response().closeHandler(closed -> vertx.cancelTimer(timer));
+  }
+
+  private void status(RoutingContext ctx) {
+    String code = ctx.pathParam("code");
+    int status = SMALL_NUMBER.matcher(code).matches() ? Integer.parseInt(code) : -1;
+    // 1xx are interim responses: sent as the final one, the client would wait for a real answer that never comes.
+    if (status < 200 || status > 599) {
+      problem(ctx, 400, "status must be a final HTTP status from 200 to 599, got " + code);
+      return;
+    }
+    ctx.response().setStatusCode(status);
+    // 204 and 304 must not carry a body (RFC 9110 §15.3.5, §15.4.5).
+    if (status == 204 || status == 304) {
+      ctx.response().end();
+    } else {
+      ctx.json(new JsonObject().put("status", status));
+    }
+  }
+
+  // Deliberately answers nothing: the request stays open until the caller times out or the server stops.
+  private void hang(RoutingContext ctx) {}
+
+  // "about:blank" (RFC 9457 §4.2.1): these problems mean no more than their HTTP status, so the title is its phrase.
+  private static void problem(RoutingContext ctx, int status, String detail) {
+    JsonObject body = new JsonObject()
+        .put("type", "about:blank")
+        .put("title", HttpResponseStatus.valueOf(status).reasonPhrase())
+        .put("status", status)
+        .put("detail", detail)
+        .put("instance", ctx.request().path());
+    ctx.response()
+        .setStatusCode(status)
+        .putHeader("Content-Type", PROBLEM_JSON)
+        .end(body.toBuffer());
+  }
+}
