@@ -3,6 +3,7 @@ package dev.gather;
 import dev.gather.config.GatherConfig;
 import dev.gather.db.DatabaseVerticle;
 import dev.gather.db.LocalCodec;
+import dev.gather.demo.DemoUpstreamVerticle;
 import dev.gather.http.HttpVerticle;
 import dev.gather.http.ServiceState;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -23,13 +24,14 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.util.EnumSet;
 
 /**
- * One running gather: the database verticle, then the HTTP verticles on top of it. Stopping reverses the order
+ * One running gather: the demo upstream (when enabled), the database verticle, then the HTTP verticles. Stopping reverses the order
  * so that in-flight requests drain while the pool they need is still open.
  */
 public final class Gather {
   private final Vertx vertx;
   private final GatherConfig config;
   private final ServiceState state;
+  private String demoDeployment;
   private String databaseDeployment;
   private String httpDeployment;
 
@@ -64,7 +66,13 @@ public final class Gather {
   public static Future<Gather> start(Vertx vertx, GatherConfig config, PrometheusMeterRegistry registry) {
     vertx.eventBus().registerCodec(new LocalCodec()).codecSelector(LocalCodec::select);
     Gather gather = new Gather(vertx, config);
-    return vertx.deployVerticle(new DatabaseVerticle(config.db(), registry))
+    Future<String> demo = config.demo().enabled()
+        ? vertx.deployVerticle(new DemoUpstreamVerticle(config.demo().host(), config.demo().port()))
+        : Future.succeededFuture();
+    return demo.compose(demoId -> {
+          gather.demoDeployment = demoId;
+          return vertx.deployVerticle(new DatabaseVerticle(config.db(), registry));
+        })
         .compose(id -> {
           gather.databaseDeployment = id;
           return vertx.deployVerticle(() -> new HttpVerticle(config, gather.state, registry),
@@ -83,7 +91,9 @@ public final class Gather {
     Future<Void> http = httpDeployment == null ? Future.succeededFuture() : vertx.undeploy(httpDeployment);
     return http
         .transform(ignored -> databaseDeployment == null ? Future.succeededFuture() : vertx.undeploy(databaseDeployment))
+        .transform(ignored -> demoDeployment == null ? Future.succeededFuture() : vertx.undeploy(demoDeployment))
         .onComplete(done -> {
+          demoDeployment = null;
           httpDeployment = null;
           databaseDeployment = null;
         });

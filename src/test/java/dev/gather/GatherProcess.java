@@ -38,6 +38,7 @@ public final class GatherProcess implements AutoCloseable {
     builder.environment().put("GATHER_HTTP_PORT", String.valueOf(port));
     builder.environment().put("GATHER_HTTP_HOST", "127.0.0.1");
     builder.environment().put("GATHER_HTTP_INSTANCES", "2");
+    builder.environment().put("GATHER_DEMO_ENABLED", "false"); // conf/config.json turns it on, on a fixed port
     builder.environment().putAll(env);
     return new GatherProcess(builder.start(), output, port);
   }

@@ -27,6 +27,10 @@ public enum ConfigKey {
   DB_EMBEDDED_DATA_DIR("db.embedded.dataDir", "data/postgres",
       "Data directory of the embedded PostgreSQL; it survives restarts."),
   DB_EMBEDDED_PORT("db.embedded.port", "0", "Port of the embedded PostgreSQL on 127.0.0.1; 0 picks a free one."),
+  DEMO_ENABLED("demo.enabled", "false",
+      "Run the demo upstream (users, posts, delay, status, hang) so aggregates work offline."),
+  DEMO_HOST("demo.host", "127.0.0.1", "Interface the demo upstream binds to."),
+  DEMO_PORT("demo.port", "8090", "Port of the demo upstream."),
   SHUTDOWN_DRAIN_MS("shutdown.drainMs", "10000",
       "On SIGTERM, how long in-flight requests may take to finish before connections are closed.");
 

@@ -64,6 +64,15 @@ final class ConfigReader {
     return parsed;
   }
 
+  boolean bool(ConfigKey key) {
+    String value = text(key);
+    if (value.equals("true") || value.equals("false")) {
+      return Boolean.parseBoolean(value);
+    }
+    problems.add(key.path() + " = " + value + ": expected true or false (default " + key.defaultValue() + ")");
+    return Boolean.parseBoolean(key.defaultValue());
+  }
+
   int integer(ConfigKey key, int min, int max) {
     return (int) number(key, min, max);
   }

@@ -15,6 +15,7 @@ public record GatherConfig(
     HttpConfig http,
     DbConfig db,
     ShutdownConfig shutdown,
+    DemoConfig demo,
     Map<String, UpstreamConfig> upstreams,
     Map<String, String> queries,
     Map<String, AggregateConfig> aggregates) {
@@ -56,6 +57,9 @@ public record GatherConfig(
 
     ShutdownConfig shutdown = new ShutdownConfig(in.number(ConfigKey.SHUTDOWN_DRAIN_MS, 0, DAY_MS));
 
+    DemoConfig demo = new DemoConfig(in.bool(ConfigKey.DEMO_ENABLED), in.text(ConfigKey.DEMO_HOST),
+        in.integer(ConfigKey.DEMO_PORT, 0, MAX_PORT));
+
     List<String> problems = in.problems();
     Map<String, UpstreamConfig> upstreams = new LinkedHashMap<>();
     named(tree, "upstreams", problems).forEach((name, json) ->
@@ -75,7 +79,7 @@ public record GatherConfig(
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
-    return new GatherConfig(http, db, shutdown, Map.copyOf(upstreams), Map.copyOf(queries), Map.copyOf(aggregates));
+    return new GatherConfig(http, db, shutdown, demo, Map.copyOf(upstreams), Map.copyOf(queries), Map.copyOf(aggregates));
   }
 
   private static Map<String, JsonObject> named(JsonObject tree, String section, List<String> problems) {

@@ -1,6 +1,9 @@
 package dev.gather.http;
 
+import dev.gather.config.AggregateConfig;
+import dev.gather.fanout.AggregatesApi;
 import dev.gather.users.UsersApi;
+import java.util.Collection;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -13,7 +16,7 @@ public final class ApiRouter {
   private ApiRouter() {}
 
   public static Router create(Vertx vertx, long maxBodyBytes, RequestTimeout timeout, Problems problems,
-      OpsApi ops, ApiDocs docs, UsersApi users) {
+      OpsApi ops, ApiDocs docs, UsersApi users, AggregatesApi aggregatesApi, Collection<AggregateConfig> aggregates) {
     Router router = Router.router(vertx);
     router.route().handler(RequestIds::assign).handler(AccessLog::record).handler(timeout::handle);
     // Per route, not global: a method-filtered catch-all route would turn every unknown path into a 405.
@@ -33,6 +36,11 @@ public final class ApiRouter {
     router.get("/users/:id").handler(users::get);
     router.put("/users/:id").consumes(JSON).handler(body).handler(users::update);
     router.delete("/users/:id").handler(users::delete);
+
+    // Declared in config, so openapi.yaml describes them generically and the contract test leaves them out.
+    for (AggregateConfig aggregate : aggregates) {
+      router.get(aggregate.path()).handler(aggregatesApi.handler(aggregate));
+    }
 
     router.route().failureHandler(problems::handle);
     for (int status : ROUTER_ERRORS) {

@@ -2,6 +2,8 @@ package dev.gather.http;
 
 import dev.gather.config.GatherConfig;
 import dev.gather.db.DbClient;
+import dev.gather.fanout.AggregatesApi;
+import dev.gather.fanout.UpstreamClients;
 import dev.gather.users.UsersApi;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -19,6 +21,7 @@ public final class HttpVerticle extends VerticleBase {
   private final ServiceState state;
   private final PrometheusMeterRegistry registry;
   private HttpServer server;
+  private UpstreamClients upstreams;
 
   public HttpVerticle(GatherConfig config, ServiceState state, PrometheusMeterRegistry registry) {
     this.config = config;
@@ -29,6 +32,7 @@ public final class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     DbClient db = new DbClient(vertx, config.db().queryTimeoutMs());
+    upstreams = new UpstreamClients(vertx, config.upstreams());
     return vertx.fileSystem().readFile(ApiDocs.SPEC_RESOURCE).compose(spec -> {
       var router = ApiRouter.create(vertx,
           config.http().maxBodyBytes(),
@@ -36,7 +40,9 @@ public final class HttpVerticle extends VerticleBase {
           new Problems(config.db().queryTimeoutMs()),
           new OpsApi(state, db, registry),
           new ApiDocs(spec),
-          new UsersApi(db));
+          new UsersApi(db),
+          new AggregatesApi(upstreams),
+          config.aggregates().values());
       server = vertx.createHttpServer(new HttpServerOptions()
               .setHost(config.http().host())
               .setPort(config.http().port())
@@ -50,6 +56,9 @@ public final class HttpVerticle extends VerticleBase {
   /** Stops accepting at once, then lets in-flight requests finish for up to shutdown.drainMs. */
   @Override
   public Future<?> stop() {
-    return server == null ? Future.succeededFuture() : server.shutdown(config.shutdown().drainMs(), TimeUnit.MILLISECONDS);
+    Future<Void> drained = server == null
+        ? Future.succeededFuture()
+        : server.shutdown(config.shutdown().drainMs(), TimeUnit.MILLISECONDS);
+    return drained.onComplete(done -> upstreams.close());
   }
 }

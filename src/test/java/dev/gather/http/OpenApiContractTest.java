@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.gather.Gather;
 import dev.gather.RunningGather;
 import dev.gather.db.DbClient;
+import dev.gather.fanout.AggregatesApi;
+import dev.gather.fanout.UpstreamClients;
 import dev.gather.users.UsersApi;
+import java.util.List;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.Route;
@@ -46,7 +49,8 @@ class OpenApiContractTest {
     Set<String> routed = new TreeSet<>();
     DbClient db = new DbClient(vertx, 1000);
     Router router = ApiRouter.create(vertx, 1024, new RequestTimeout(1000), new Problems(1000),
-        new OpsApi(new ServiceState(1), db, Gather.newRegistry()), new ApiDocs(Buffer.buffer()), new UsersApi(db));
+        new OpsApi(new ServiceState(1), db, Gather.newRegistry()), new ApiDocs(Buffer.buffer()), new UsersApi(db),
+        new AggregatesApi(new UpstreamClients(vertx, Map.of())), List.of());
     for (Route route : router.getRoutes()) {
       if (route.getPath() == null || route.methods() == null) {
         continue; // handlers for every request (ids, logging, bodies), not endpoints

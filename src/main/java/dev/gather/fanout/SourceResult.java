@@ -1,0 +1,36 @@
+package dev.gather.fanout;
+
+import io.vertx.core.json.JsonObject;
+
+/** What one source of an aggregate ended with: its data, or the kind and detail of its failure. */
+public record SourceResult(
+    String name, boolean ok, Object data, Integer status, long ms, int attempts, String errorKind, String detail) {
+
+  /** Failure kinds, as clients see them in {@code errors.<source>.kind}. */
+  public static final String TIMEOUT = "timeout";
+  public static final String CONNECT = "connect";
+  public static final String STATUS = "status";
+  public static final String BAD_JSON = "bad_json";
+  public static final String TOO_LARGE = "too_large";
+  public static final String SHED = "shed";
+  public static final String DEPENDENCY = "dependency_failed";
+  public static final String MISSING_PARAMETER = "missing_parameter";
+  public static final String IO = "io";
+
+  static SourceResult success(String name, Object data, Integer status, long ms, int attempts) {
+    return new SourceResult(name, true, data, status, ms, attempts, null, null);
+  }
+
+  static SourceResult failure(String name, String kind, Integer status, String detail, long ms, int attempts) {
+    return new SourceResult(name, false, null, status, ms, attempts, kind, detail);
+  }
+
+  JsonObject error() {
+    return new JsonObject().put("kind", errorKind).put("status", status).put("detail", detail).put("attempts", attempts);
+  }
+
+  JsonObject timing() {
+    return new JsonObject().put("status", status).put("ms", ms).put("attempts", attempts)
+        .put("hedged", false).put("cached", false);
+  }
+}
