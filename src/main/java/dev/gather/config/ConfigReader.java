@@ -44,24 +44,9 @@ final class ConfigReader {
   }
 
   long number(ConfigKey key, long min, long max) {
-    Object value = raw(key);
-    if (value == null) {
-      return Long.parseLong(key.defaultValue());
-    }
-    long parsed;
-    try {
-      parsed = value instanceof Number n && isWhole(n) ? n.longValue() : Long.parseLong(value.toString().trim());
-    } catch (NumberFormatException e) {
-      problems.add(key.path() + " = " + quoted(value) + ": not a whole number; use an integer from " + min + " to "
-          + max + " (default " + key.defaultValue() + ")");
-      return Long.parseLong(key.defaultValue());
-    }
-    if (parsed < min || parsed > max) {
-      problems.add(key.path() + " = " + parsed + ": out of range; use an integer from " + min + " to " + max
-          + " (default " + key.defaultValue() + ")");
-      return Long.parseLong(key.defaultValue());
-    }
-    return parsed;
+    JsonObject node = section(key.section());
+    return new Fields(key.section(), node == null ? new JsonObject() : node, problems)
+        .number(key.leaf(), Long.parseLong(key.defaultValue()), min, max);
   }
 
   boolean bool(ConfigKey key) {
@@ -134,14 +119,6 @@ final class ConfigReader {
       return null;
     }
     return (JsonObject) node;
-  }
-
-  private static boolean isWhole(Number n) {
-    return n.doubleValue() == Math.rint(n.doubleValue());
-  }
-
-  private static String quoted(Object value) {
-    return value instanceof String ? "\"" + value + "\"" : String.valueOf(value);
   }
 
   private static List<String> sorted(Set<String> names) {

@@ -10,8 +10,8 @@ import java.util.TreeSet;
 
 /**
  * Reads the fields of one named entry of a map section ({@code upstreams.users}, {@code aggregates.dashboard
- * .sources.profile}) and records every mistake with its full key, like {@link ConfigReader} does for the
- * fixed keys.
+ * .sources.profile}) and records every mistake with its full key. {@link ConfigReader} reads the fixed keys
+ * through it too, so every number in the configuration is checked and reported the same way.
  */
 final class Fields {
   private final String prefix;
@@ -70,7 +70,7 @@ final class Fields {
       problems.add(key(field) + " = " + parsed + ": out of range; use an integer from " + min + " to " + max
           + " (default " + fallback + ")");
     } catch (NumberFormatException e) {
-      problems.add(key(field) + " = " + value + ": not a whole number; use an integer from " + min + " to " + max
+      problems.add(key(field) + " = " + quoted(value) + ": not a whole number; use an integer from " + min + " to " + max
           + " (default " + fallback + ")");
     }
     return fallback;
@@ -125,6 +125,10 @@ final class Fields {
     }
     problems.add(key(field) + " = " + value + ": expected an object {...}");
     return Optional.empty();
+  }
+
+  private static String quoted(Object value) {
+    return value instanceof String ? "\"" + value + "\"" : String.valueOf(value);
   }
 
   void rejectUnknown(Set<String> known) {

@@ -41,6 +41,9 @@ final class AggregateRun {
   private final long deadlineNanos;
   private final Map<String, SourceResult> done = new LinkedHashMap<>();
 
+  /** A successful upstream answer: its decoded JSON and the status it came with. */
+  private record Answer(Object data, int status) {}
+
   AggregateRun(AggregateConfig aggregate, UpstreamClients upstreams, Map<String, String> params,
       MultiMap incomingHeaders, String requestId) {
     this.aggregate = aggregate;
@@ -73,16 +76,17 @@ final class AggregateRun {
   private Future<SourceResult> start(SourceConfig source) {
     long began = System.nanoTime();
     List<String> failedNeeds = source.dependencies().stream().filter(d -> !done.get(d).ok()).toList();
-    Future<Object> data = failedNeeds.isEmpty()
+    Future<Answer> answer = failedNeeds.isEmpty()
         ? fetch(source)
         : Future.failedFuture(new SourceFailure(SourceResult.DEPENDENCY, null, "needs " + failedNeeds + ", which failed"));
-    return data
-        .map(value -> SourceResult.success(source.name(), value, 200, millisSince(began), 1))
+    return answer
+        .map(ok -> SourceResult.success(source.name(), ok.data(), ok.status(), millisSince(began), 1))
         .recover(e -> Future.succeededFuture(failure(source.name(), e, millisSince(began))))
         .onSuccess(result -> done.put(source.name(), result));
   }
 
-  private Future<Object> fetch(SourceConfig source) {
+  /** One call, or one per forEach item; a forEach reports the status of its first call. */
+  private Future<Answer> fetch(SourceConfig source) {
     if (source.forEach().isEmpty()) {
       return call(source, Map.of());
     }
@@ -92,8 +96,10 @@ final class AggregateRun {
     } catch (SourceFailure e) {
       return Future.failedFuture(e);
     }
-    List<Future<Object>> calls = items.stream().map(item -> call(source, Map.of(source.as(), item))).toList();
-    return Future.all(calls).map(all -> new JsonArray(all.list()));
+    List<Future<Answer>> calls = items.stream().map(item -> call(source, Map.of(source.as(), item))).toList();
+    return Future.all(calls).map(all -> new Answer(
+        new JsonArray(calls.stream().map(call -> call.result().data()).toList()),
+        calls.isEmpty() ? 200 : calls.get(0).result().status()));
   }
 
   /** The list a forEach walks: a JSON array from another source, or a comma-separated request parameter. */
@@ -114,7 +120,7 @@ final class AggregateRun {
     return array.getList();
   }
 
-  private Future<Object> call(SourceConfig source, Map<String, Object> binding) {
+  private Future<Answer> call(SourceConfig source, Map<String, Object> binding) {
     String upstreamName = source.upstream().orElseThrow();
     UpstreamConfig upstream = upstreams.config(upstreamName);
     long remainingMs = (deadlineNanos - System.nanoTime()) / 1_000_000;
@@ -144,7 +150,7 @@ final class AggregateRun {
         .compose(response -> decode(response, upstream));
   }
 
-  private static Future<Object> decode(HttpResponse<Buffer> response, UpstreamConfig upstream) {
+  private static Future<Answer> decode(HttpResponse<Buffer> response, UpstreamConfig upstream) {
     int status = response.statusCode();
     if (status < 200 || status > 299) {
       return Future.failedFuture(new SourceFailure(SourceResult.STATUS, status,
@@ -152,14 +158,14 @@ final class AggregateRun {
     }
     Buffer body = response.body();
     if (body == null || body.length() == 0) {
-      return Future.succeededFuture(null);
+      return Future.succeededFuture(new Answer(null, status));
     }
     if (body.length() > upstream.maxBodyBytes()) {
       return Future.failedFuture(new SourceFailure(SourceResult.TOO_LARGE, status, upstream.name() + " sent "
           + body.length() + " bytes, more than its maxBodyBytes (" + upstream.maxBodyBytes() + ")"));
     }
     try {
-      return Future.succeededFuture(Json.decodeValue(body));
+      return Future.succeededFuture(new Answer(Json.decodeValue(body), status));
     } catch (DecodeException e) {
       return Future.failedFuture(new SourceFailure(SourceResult.BAD_JSON, status,
           upstream.name() + " answered " + status + " with a body that is not JSON"));

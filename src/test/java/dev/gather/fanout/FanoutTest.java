@@ -71,7 +71,8 @@ class FanoutTest {
                 .put("unavailable", source("test", "/status/503"))
                 .put("garbage", source("test", "/garbage"))
                 .put("big", source("test", "/big"))
-                .put("fine", source("test", "/users/1"))))
+                .put("fine", source("test", "/users/1"))
+                .put("created", source("test", "/status/201"))))
             .put("requiredFailure", aggregate(new JsonObject().put("down", source("test", "/status/500").put("required", true))))
             .put("chain", new JsonObject().put("path", "/aggregate/chain/:userId").put("sources", new JsonObject()
                 .put("profile", source("test", "/users/{userId}").put("required", true))
@@ -154,6 +155,8 @@ class FanoutTest {
     assertEquals("bad_json", errors.getJsonObject("garbage").getString("kind"));
     assertEquals("too_large", errors.getJsonObject("big").getString("kind"));
     assertEquals("user1", response.bodyAsJsonObject().getJsonObject("data").getJsonObject("fine").getString("name"));
+    assertEquals(201, response.bodyAsJsonObject().getJsonObject("sources").getJsonObject("created").getInteger("status"),
+        "a source reports the status its upstream really answered");
     String timing = response.getHeader("Server-Timing");
     for (String source : new String[] {"refused", "unavailable", "garbage", "big", "fine"}) {
       assertTrue(timing.contains(source + ";dur="), timing);
