@@ -5,6 +5,8 @@ import dev.gather.config.ConfigException;
 import dev.gather.config.ConfigLoader;
 import dev.gather.config.GatherConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import dev.gather.demo.DemoUpstreamVerticle;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
@@ -23,13 +25,18 @@ public final class Main {
   static final int EXIT_BAD_CONFIG = 1;
   static final int EXIT_START_FAILED = 2;
   private static final String USAGE = "usage: java -jar gather.jar [--conf FILE]\n"
-      + "       java -jar gather.jar check [FILE]   validate a configuration without starting anything";
+      + "       java -jar gather.jar check [FILE]   validate a configuration without starting anything\n"
+      + "       java -jar gather.jar demo [--host H] [--port N] [--instances N]   run only the demo upstream";
 
   private Main() {}
 
   public static void main(String[] args) throws InterruptedException {
     if (args.length > 0 && args[0].equals("check")) {
       exit(check(args.length > 1 ? Path.of(args[1]) : null));
+      return;
+    }
+    if (args.length > 0 && args[0].equals("demo")) {
+      demo(args);
       return;
     }
     long began = System.nanoTime();
@@ -105,6 +112,45 @@ public final class Main {
       return EXIT_BAD_CONFIG;
     } finally {
       closeQuietly(vertx);
+    }
+  }
+
+  /**
+   * {@code demo}: the demo upstream alone, in its own process, so that benchmarks measure gather against an
+   * upstream that does not share its event loops.
+   */
+  private static void demo(String[] args) throws InterruptedException {
+    String host = "127.0.0.1";
+    int port = 8090;
+    int instances = Runtime.getRuntime().availableProcessors();
+    try {
+      for (int i = 1; i < args.length; i++) {
+        String value = i + 1 < args.length ? args[i + 1] : "";
+        switch (args[i]) {
+          case "--host" -> host = value;
+          case "--port" -> port = Integer.parseInt(value);
+          case "--instances" -> instances = Integer.parseInt(value);
+          default -> throw new IllegalArgumentException("unknown argument: " + args[i]);
+        }
+        i++;
+      }
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.err.println(USAGE);
+      exit(EXIT_BAD_CONFIG);
+      return;
+    }
+    String demoHost = host;
+    int demoPort = port;
+    Vertx vertx = Vertx.vertx();
+    try {
+      await(vertx.deployVerticle(() -> new DemoUpstreamVerticle(demoHost, demoPort),
+          new DeploymentOptions().setInstances(instances)));
+      LOG.info("demo upstream listening on {}:{} with {} instances", demoHost, demoPort, instances);
+    } catch (ExecutionException e) {
+      LOG.error("demo upstream could not start: {}", e.getCause().getMessage());
+      closeQuietly(vertx);
+      exit(EXIT_START_FAILED);
     }
   }
 
