@@ -5,6 +5,7 @@ import dev.gather.db.DatabaseVerticle;
 import dev.gather.db.LocalCodec;
 import dev.gather.demo.DemoUpstreamVerticle;
 import dev.gather.http.HttpVerticle;
+import dev.gather.upstream.UpstreamGuards;
 import dev.gather.http.ServiceState;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -71,11 +72,12 @@ public final class Gather {
         : Future.succeededFuture();
     return demo.compose(demoId -> {
           gather.demoDeployment = demoId;
-          return vertx.deployVerticle(new DatabaseVerticle(config.db(), registry));
+          return vertx.deployVerticle(new DatabaseVerticle(config.db(), config.queries(), registry));
         })
         .compose(id -> {
           gather.databaseDeployment = id;
-          return vertx.deployVerticle(() -> new HttpVerticle(config, gather.state, registry),
+          UpstreamGuards guards = new UpstreamGuards(config.upstreams(), registry);
+          return vertx.deployVerticle(() -> new HttpVerticle(config, gather.state, registry, guards),
               new DeploymentOptions().setInstances(config.http().instances()));
         })
         .map(id -> {

@@ -17,6 +17,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -35,6 +36,7 @@ public final class DatabaseVerticle extends VerticleBase {
   private static final long EXPORT_IDLE_TIMEOUT_MS = 30_000;
 
   private final DbConfig config;
+  private final Map<String, String> queries;
   private final MeterRegistry registry;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private EmbeddedPostgres embedded;
@@ -43,8 +45,10 @@ public final class DatabaseVerticle extends VerticleBase {
   private volatile boolean migrated;
   private long retryTimer = -1;
 
-  public DatabaseVerticle(DbConfig config, MeterRegistry registry) {
+  /** {@code queries}: the SQL of each named query that aggregates may run, as config declares it. */
+  public DatabaseVerticle(DbConfig config, Map<String, String> queries, MeterRegistry registry) {
     this.config = config;
+    this.queries = Map.copyOf(queries);
     this.registry = registry;
   }
 
@@ -65,6 +69,7 @@ public final class DatabaseVerticle extends VerticleBase {
           .build();
       UserRepository users = new UserRepository(pool);
       exports = new UserExports(vertx, pool, EXPORT_IDLE_TIMEOUT_MS, registry);
+      NamedQueries named = new NamedQueries(pool, queries);
       return migrate(target).compose(firstAttempt -> Future.all(List.of(
           serve(DbHealth.ADDRESS, (Object ignored) -> health()),
           serve(UserRequests.GET, users::get),
@@ -74,7 +79,8 @@ public final class DatabaseVerticle extends VerticleBase {
           serve(UserRequests.DELETE, users::delete),
           serve(UserRequests.EXPORT_OPEN, (Object ignored) -> exports.open()),
           serve(UserRequests.EXPORT_NEXT, exports::next),
-          serve(UserRequests.EXPORT_CLOSE, exports::close))));
+          serve(UserRequests.EXPORT_CLOSE, exports::close),
+          serve(NamedQuery.ADDRESS, named::run))));
     });
   }
 

@@ -24,4 +24,9 @@ public final class DbClient {
   public <T> Future<T> request(String address, Object body) {
     return bus.<T>request(address, body, options).map(Message::body);
   }
+
+  /** A request that must be answered within {@code timeoutMs}, for callers with a deadline of their own. */
+  public <T> Future<T> request(String address, Object body, long timeoutMs) {
+    return bus.<T>request(address, body, new DeliveryOptions().setSendTimeout(Math.max(1, timeoutMs))).map(Message::body);
+  }
 }

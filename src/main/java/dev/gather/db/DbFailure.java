@@ -9,6 +9,7 @@ import io.vertx.pgclient.PgException;
  * the API should answer with, the message a detail safe to show a client (never SQL, never a stack trace).
  */
 public final class DbFailure {
+  public static final int BAD_REQUEST = 400;
   public static final int NOT_FOUND = 404;
   public static final int CONFLICT = 409;
   public static final int UNAVAILABLE = 503;
@@ -21,6 +22,10 @@ public final class DbFailure {
   private static final String ADMIN_SHUTDOWN_CLASS = "57P";
 
   private DbFailure() {}
+
+  public static ReplyException badRequest(String detail) {
+    return new ReplyException(ReplyFailure.RECIPIENT_FAILURE, BAD_REQUEST, detail);
+  }
 
   public static ReplyException notFound(String detail) {
     return new ReplyException(ReplyFailure.RECIPIENT_FAILURE, NOT_FOUND, detail);

@@ -3,18 +3,19 @@ package dev.gather.fanout;
 import dev.gather.config.AggregateConfig;
 import dev.gather.config.SourceConfig;
 import dev.gather.config.Template;
-import dev.gather.config.UpstreamConfig;
+import dev.gather.db.DbClient;
+import dev.gather.db.DbFailure;
+import dev.gather.db.NamedQuery;
+import dev.gather.upstream.CallFailure;
+import dev.gather.upstream.Upstream;
+import dev.gather.upstream.Upstreams;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
-import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.HttpRequest;
-import io.vertx.ext.web.client.HttpResponse;
-import java.net.ConnectException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -22,32 +23,38 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /**
  * One request's execution of an aggregate. Every source is a future that starts as soon as the sources it
- * needs have finished (at once when it needs none); each upstream call gets the smaller of its upstream's
- * timeout and what is left of the request's deadline. Runs on the request's event loop only.
+ * needs have finished (at once when it needs none); each call gets the smaller of its own timeout and what is
+ * left of the request's deadline. In sequential mode everything, forEach items included, runs one at a time.
+ * Runs on the request's event loop only.
  */
 final class AggregateRun {
   static final String DEADLINE_HEADER = "X-Gather-Deadline-Ms";
   static final String REQUEST_ID_HEADER = "X-Request-Id";
 
   private final AggregateConfig aggregate;
-  private final UpstreamClients upstreams;
+  private final Upstreams upstreams;
+  private final DbClient db;
+  private final long queryTimeoutMs;
   private final Map<String, String> params;
   private final MultiMap incomingHeaders;
   private final String requestId;
   private final long deadlineNanos;
   private final Map<String, SourceResult> done = new LinkedHashMap<>();
+  private boolean sequential;
 
-  /** A successful upstream answer: its decoded JSON and the status it came with. */
+  /** What one call or query gave: its data and the status it came with (200 for SQL). */
   private record Answer(Object data, int status) {}
 
-  AggregateRun(AggregateConfig aggregate, UpstreamClients upstreams, Map<String, String> params,
-      MultiMap incomingHeaders, String requestId) {
+  AggregateRun(AggregateConfig aggregate, Upstreams upstreams, DbClient db, long queryTimeoutMs,
+      Map<String, String> params, MultiMap incomingHeaders, String requestId) {
     this.aggregate = aggregate;
     this.upstreams = upstreams;
+    this.db = db;
+    this.queryTimeoutMs = queryTimeoutMs;
     this.params = params;
     this.incomingHeaders = incomingHeaders;
     this.requestId = requestId;
@@ -64,13 +71,10 @@ final class AggregateRun {
     return Future.all(new ArrayList<>(started.values())).map(all -> done);
   }
 
-  /** One source after another: the baseline that shows what concurrency buys. */
+  /** One call after another: the baseline that shows what concurrency buys. */
   Future<Map<String, SourceResult>> sequential() {
-    Future<SourceResult> chain = Future.succeededFuture();
-    for (SourceConfig source : aggregate.sources()) {
-      chain = chain.compose(previous -> start(source));
-    }
-    return chain.map(last -> done);
+    sequential = true;
+    return inTurn(aggregate.sources(), this::start).map(all -> done);
   }
 
   private Future<SourceResult> start(SourceConfig source) {
@@ -78,14 +82,14 @@ final class AggregateRun {
     List<String> failedNeeds = source.dependencies().stream().filter(d -> !done.get(d).ok()).toList();
     Future<Answer> answer = failedNeeds.isEmpty()
         ? fetch(source)
-        : Future.failedFuture(new SourceFailure(SourceResult.DEPENDENCY, null, "needs " + failedNeeds + ", which failed"));
+        : Future.failedFuture(new CallFailure(SourceResult.DEPENDENCY, null, "needs " + failedNeeds + ", which failed"));
     return answer
         .map(ok -> SourceResult.success(source.name(), ok.data(), ok.status(), millisSince(began), 1))
         .recover(e -> Future.succeededFuture(failure(source.name(), e, millisSince(began))))
         .onSuccess(result -> done.put(source.name(), result));
   }
 
-  /** One call, or one per forEach item; a forEach reports the status of its first call. */
+  /** One call, or one per forEach item; a forEach answers the list of its items' data, in order. */
   private Future<Answer> fetch(SourceConfig source) {
     if (source.forEach().isEmpty()) {
       return call(source, Map.of());
@@ -93,13 +97,15 @@ final class AggregateRun {
     List<Object> items;
     try {
       items = items(source.forEach().get());
-    } catch (SourceFailure e) {
+    } catch (CallFailure e) {
       return Future.failedFuture(e);
     }
-    List<Future<Answer>> calls = items.stream().map(item -> call(source, Map.of(source.as(), item))).toList();
-    return Future.all(calls).map(all -> new Answer(
-        new JsonArray(calls.stream().map(call -> call.result().data()).toList()),
-        calls.isEmpty() ? 200 : calls.get(0).result().status()));
+    Function<Object, Future<Answer>> callOne = item -> call(source, Map.of(source.as(), item));
+    Future<List<Answer>> answers = sequential
+        ? inTurn(items, callOne)
+        : Future.all(items.stream().map(callOne).toList()).map(all -> all.<Answer>list());
+    return answers.map(all -> new Answer(
+        new JsonArray(all.stream().map(Answer::data).toList()), all.isEmpty() ? 200 : all.get(0).status()));
   }
 
   /** The list a forEach walks: a JSON array from another source, or a comma-separated request parameter. */
@@ -107,87 +113,87 @@ final class AggregateRun {
     if (reference.source().isEmpty()) {
       String raw = params.get(reference.parameter());
       if (raw == null || raw.isBlank()) {
-        throw new SourceFailure(SourceResult.MISSING_PARAMETER, null,
+        throw new CallFailure(SourceResult.MISSING_PARAMETER, null,
             "forEach needs request parameter " + reference.parameter() + " (e.g. ?" + reference.parameter() + "=1,2,3)");
       }
       return Arrays.stream(raw.split(",")).map(String::trim).filter(s -> !s.isEmpty()).map(s -> (Object) s).toList();
     }
     Object value = value(reference, Map.of());
     if (!(value instanceof JsonArray array)) {
-      throw new SourceFailure(SourceResult.DEPENDENCY, null,
+      throw new CallFailure(SourceResult.DEPENDENCY, null,
           "forEach needs a list at " + reference.source().get() + "." + String.join(".", reference.path()));
     }
     return array.getList();
   }
 
   private Future<Answer> call(SourceConfig source, Map<String, Object> binding) {
-    String upstreamName = source.upstream().orElseThrow();
-    UpstreamConfig upstream = upstreams.config(upstreamName);
-    long remainingMs = (deadlineNanos - System.nanoTime()) / 1_000_000;
+    long remainingMs = remainingMs();
     if (remainingMs <= 0) {
-      return Future.failedFuture(new SourceFailure(SourceResult.TIMEOUT, null, "the request deadline ("
+      return Future.failedFuture(new CallFailure(CallFailure.TIMEOUT, null, "the request deadline ("
           + aggregate.deadlineMs() + " ms) passed before the call could start"));
     }
-    long timeoutMs = Math.min(upstream.timeoutMs(), remainingMs);
-    String uri;
     try {
-      uri = upstream.basePath() + render(source.path(), binding);
-    } catch (SourceFailure e) {
+      return source.query().isPresent()
+          ? query(source, binding, remainingMs)
+          : request(source, binding, remainingMs);
+    } catch (CallFailure e) {
       return Future.failedFuture(e);
     }
-    HttpRequest<Buffer> request = upstreams.client(upstreamName).request(HttpMethod.valueOf(source.method()), uri)
-        .timeout(timeoutMs)
-        .putHeader(REQUEST_ID_HEADER, requestId)
-        .putHeader(DEADLINE_HEADER, String.valueOf(remainingMs));
-    for (String header : upstream.forwardHeaders()) {
+  }
+
+  private Future<Answer> request(SourceConfig source, Map<String, Object> binding, long remainingMs) {
+    Upstream upstream = upstreams.get(source.upstream().orElseThrow());
+    MultiMap headers = MultiMap.caseInsensitiveMultiMap()
+        .add(REQUEST_ID_HEADER, requestId)
+        .add(DEADLINE_HEADER, String.valueOf(remainingMs));
+    for (String header : upstream.config().forwardHeaders()) {
       List<String> values = incomingHeaders.getAll(header);
       if (!values.isEmpty()) {
-        request.putHeader(header, values);
+        headers.add(header, values);
       }
     }
-    return request.send()
-        .recover(e -> Future.failedFuture(transportFailure(e, upstreamName, timeoutMs)))
-        .compose(response -> decode(response, upstream));
+    return upstream.fetchJson(HttpMethod.valueOf(source.method()), renderPath(source.path(), binding), headers,
+            Math.min(upstream.config().timeoutMs(), remainingMs))
+        .map(answer -> new Answer(answer.data(), answer.status()));
   }
 
-  private static Future<Answer> decode(HttpResponse<Buffer> response, UpstreamConfig upstream) {
-    int status = response.statusCode();
-    if (status < 200 || status > 299) {
-      return Future.failedFuture(new SourceFailure(SourceResult.STATUS, status,
-          upstream.name() + " answered " + status + (response.statusMessage() == null ? "" : " " + response.statusMessage())));
-    }
-    Buffer body = response.body();
-    if (body == null || body.length() == 0) {
-      return Future.succeededFuture(new Answer(null, status));
-    }
-    if (body.length() > upstream.maxBodyBytes()) {
-      return Future.failedFuture(new SourceFailure(SourceResult.TOO_LARGE, status, upstream.name() + " sent "
-          + body.length() + " bytes, more than its maxBodyBytes (" + upstream.maxBodyBytes() + ")"));
-    }
-    try {
-      return Future.succeededFuture(new Answer(Json.decodeValue(body), status));
-    } catch (DecodeException e) {
-      return Future.failedFuture(new SourceFailure(SourceResult.BAD_JSON, status,
-          upstream.name() + " answered " + status + " with a body that is not JSON"));
-    }
+  private Future<Answer> query(SourceConfig source, Map<String, Object> binding, long remainingMs) {
+    List<Object> values = source.params().stream().map(param -> parameterValue(param, binding)).toList();
+    long timeoutMs = Math.min(queryTimeoutMs, remainingMs);
+    String name = source.query().get();
+    return db.<NamedQuery.Rows>request(NamedQuery.ADDRESS, new NamedQuery(name, values), timeoutMs)
+        .map(rows -> new Answer(rows.rows(), 200))
+        .recover(e -> Future.failedFuture(queryFailure(name, e, timeoutMs)));
   }
 
-  private static SourceFailure transportFailure(Throwable e, String upstream, long timeoutMs) {
-    String message = String.valueOf(e.getMessage());
-    if (e instanceof TimeoutException || e.getClass().getSimpleName().contains("Timeout")
-        || message.contains("timeout period")) {
-      return new SourceFailure(SourceResult.TIMEOUT, null, upstream + " did not answer within " + timeoutMs + " ms");
+  private static CallFailure queryFailure(String query, Throwable e, long timeoutMs) {
+    if (e instanceof ReplyException reply) {
+      if (reply.failureType() == ReplyFailure.TIMEOUT || reply.failureCode() == DbFailure.TIMEOUT) {
+        return new CallFailure(CallFailure.TIMEOUT, null, "query " + query + " did not finish within " + timeoutMs + " ms");
+      }
+      if (reply.failureType() == ReplyFailure.NO_HANDLERS || reply.failureCode() == DbFailure.UNAVAILABLE) {
+        return new CallFailure(SourceResult.UNAVAILABLE, null, "query " + query + ": the database is unavailable");
+      }
+      if (reply.failureCode() == DbFailure.BAD_REQUEST) {
+        return new CallFailure(SourceResult.BAD_PARAMETER, null, reply.getMessage());
+      }
     }
-    if (e instanceof ConnectException) {
-      return new SourceFailure(SourceResult.CONNECT, null, "cannot connect to " + upstream + ": " + message);
-    }
-    if (message.contains("wait queue")) {
-      return new SourceFailure(SourceResult.SHED, null, upstream + " has too many calls waiting for a connection");
-    }
-    return new SourceFailure(SourceResult.IO, null, "call to " + upstream + " failed: " + message);
+    return new CallFailure(SourceResult.QUERY_FAILED, null, "query " + query + " failed: " + e.getMessage());
   }
 
-  private String render(Template template, Map<String, Object> binding) {
+  /** A template that is one placeholder keeps its JSON type (a number stays a number); anything else is text. */
+  private Object parameterValue(Template template, Map<String, Object> binding) {
+    if (template.parts().size() == 1 && !template.parts().get(0).isLiteral()) {
+      return value(template.parts().get(0), binding);
+    }
+    StringBuilder out = new StringBuilder();
+    for (Template.Part part : template.parts()) {
+      out.append(part.isLiteral() ? part.literal() : String.valueOf(value(part, binding)));
+    }
+    return out.toString();
+  }
+
+  private String renderPath(Template template, Map<String, Object> binding) {
     StringBuilder out = new StringBuilder();
     for (Template.Part part : template.parts()) {
       out.append(part.isLiteral() ? part.literal() : encode(String.valueOf(value(part, binding))));
@@ -200,7 +206,7 @@ final class AggregateRun {
     if (part.source().isEmpty()) {
       Object value = binding.containsKey(part.parameter()) ? binding.get(part.parameter()) : params.get(part.parameter());
       if (value == null) {
-        throw new SourceFailure(SourceResult.MISSING_PARAMETER, null, "needs request parameter " + part.parameter());
+        throw new CallFailure(SourceResult.MISSING_PARAMETER, null, "needs request parameter " + part.parameter());
       }
       return value;
     }
@@ -209,17 +215,34 @@ final class AggregateRun {
       if (node instanceof JsonObject object) {
         node = object.getValue(field);
       } else if (node instanceof JsonArray array && field.chars().allMatch(Character::isDigit)
-          && Integer.parseInt(field) < array.size()) {
+          && field.length() < 10 && Integer.parseInt(field) < array.size()) {
         node = array.getValue(Integer.parseInt(field));
       } else {
         node = null;
       }
     }
     if (node == null) {
-      throw new SourceFailure(SourceResult.DEPENDENCY, null, "no value at " + part.source().get() + "."
+      throw new CallFailure(SourceResult.DEPENDENCY, null, "no value at " + part.source().get() + "."
           + String.join(".", part.path()));
     }
     return node;
+  }
+
+  private long remainingMs() {
+    return (deadlineNanos - System.nanoTime()) / 1_000_000;
+  }
+
+  /** Runs {@code step} on each item only after the previous one finished; the results in order. */
+  private static <T, R> Future<List<R>> inTurn(List<T> items, Function<T, Future<R>> step) {
+    List<R> results = new ArrayList<>(items.size());
+    Future<Void> chain = Future.succeededFuture();
+    for (T item : items) {
+      chain = chain.compose(previous -> step.apply(item)).map(result -> {
+        results.add(result);
+        return null;
+      });
+    }
+    return chain.map(last -> results);
   }
 
   private static String encode(String value) {
@@ -227,10 +250,10 @@ final class AggregateRun {
   }
 
   private static SourceResult failure(String name, Throwable e, long ms) {
-    if (e instanceof SourceFailure f) {
-      return SourceResult.failure(name, f.kind, f.status, f.getMessage(), ms, 1);
+    if (e instanceof CallFailure f) {
+      return SourceResult.failure(name, f.kind(), f.status(), f.getMessage(), ms, 1);
     }
-    return SourceResult.failure(name, SourceResult.IO, null, String.valueOf(e.getMessage()), ms, 1);
+    return SourceResult.failure(name, CallFailure.IO, null, String.valueOf(e.getMessage()), ms, 1);
   }
 
   private static long millisSince(long began) {

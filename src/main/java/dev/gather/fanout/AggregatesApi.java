@@ -1,8 +1,11 @@
 package dev.gather.fanout;
 
 import dev.gather.config.AggregateConfig;
+import dev.gather.db.DbClient;
 import dev.gather.http.ApiError;
 import dev.gather.http.RequestIds;
+import dev.gather.upstream.Upstreams;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import java.util.HashMap;
@@ -10,10 +13,19 @@ import java.util.Map;
 
 /** The {@code /aggregate/...} endpoints declared in config: one handler per aggregate. */
 public final class AggregatesApi {
-  private final UpstreamClients upstreams;
+  private static final String CONCURRENT = "concurrent";
+  private static final String SEQUENTIAL = "sequential";
 
-  public AggregatesApi(UpstreamClients upstreams) {
+  private final Upstreams upstreams;
+  private final DbClient db;
+  private final long queryTimeoutMs;
+  private final AggregateMetrics metrics;
+
+  public AggregatesApi(Upstreams upstreams, DbClient db, long queryTimeoutMs, MeterRegistry registry) {
     this.upstreams = upstreams;
+    this.db = db;
+    this.queryTimeoutMs = queryTimeoutMs;
+    this.metrics = new AggregateMetrics(registry);
   }
 
   public Handler<RoutingContext> handler(AggregateConfig aggregate) {
@@ -21,16 +33,22 @@ public final class AggregatesApi {
   }
 
   private void run(RoutingContext ctx, AggregateConfig aggregate) {
-    String mode = ctx.queryParams().get("mode");
-    if (mode != null && !mode.equals("sequential") && !mode.equals("concurrent")) {
+    long began = System.nanoTime();
+    String mode = ctx.queryParams().get("mode") == null ? CONCURRENT : ctx.queryParams().get("mode");
+    if (!mode.equals(SEQUENTIAL) && !mode.equals(CONCURRENT)) {
       throw ApiError.badRequest("mode must be concurrent (the default) or sequential, got \"" + mode + "\"");
     }
     Map<String, String> params = new HashMap<>();
     ctx.queryParams().forEach(params::putIfAbsent);
     params.putAll(ctx.pathParams());
-    AggregateRun run = new AggregateRun(aggregate, upstreams, params, ctx.request().headers(), RequestIds.of(ctx));
-    ("sequential".equals(mode) ? run.sequential() : run.concurrent())
-        .onSuccess(results -> Envelope.send(ctx, aggregate, results))
+    AggregateRun run = new AggregateRun(aggregate, upstreams, db, queryTimeoutMs, params, ctx.request().headers(),
+        RequestIds.of(ctx));
+    (mode.equals(SEQUENTIAL) ? run.sequential() : run.concurrent())
+        .onSuccess(results -> {
+          int status = Envelope.send(ctx, aggregate, results);
+          boolean complete = results.values().stream().allMatch(SourceResult::ok);
+          metrics.request(aggregate.name(), mode, status, complete, System.nanoTime() - began);
+        })
         .onFailure(ctx::fail);
   }
 }

@@ -2,6 +2,7 @@ package dev.gather.fanout;
 
 import dev.gather.config.AggregateConfig;
 import dev.gather.config.SourceConfig;
+import dev.gather.upstream.CallFailure;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Map;
@@ -10,12 +11,13 @@ import java.util.stream.Collectors;
 /**
  * The answer to an aggregate request, always the same shape: {@code data} and {@code errors} keyed by source,
  * {@code sources} with each one's status and timing, and {@code complete}. The HTTP status is 200 when every
- * required source succeeded, 504 when a required one timed out, 503 when one was shed, 502 otherwise.
+ * required source succeeded; otherwise see {@link #status}.
  */
 final class Envelope {
   private Envelope() {}
 
-  static void send(RoutingContext ctx, AggregateConfig aggregate, Map<String, SourceResult> results) {
+  /** Sends the answer; returns its status. */
+  static int send(RoutingContext ctx, AggregateConfig aggregate, Map<String, SourceResult> results) {
     JsonObject data = new JsonObject();
     JsonObject errors = new JsonObject();
     JsonObject sources = new JsonObject();
@@ -46,21 +48,30 @@ final class Envelope {
             .put("sources", sources)
             .put("complete", complete)
             .toBuffer());
+    return status;
   }
 
-  private static int status(AggregateConfig aggregate, Map<String, SourceResult> results) {
-    var failedRequired = aggregate.sources().stream()
+  /**
+   * The worst of the required sources' failures decides: the client's own mistake (400) first, then a timeout
+   * (504), then "try again later" (503, shed or database unavailable), and any other failure is a bad gateway.
+   */
+  static int status(AggregateConfig aggregate, Map<String, SourceResult> results) {
+    var failedKinds = aggregate.sources().stream()
         .filter(SourceConfig::required)
         .map(s -> results.get(s.name()))
         .filter(r -> !r.ok())
-        .toList();
-    if (failedRequired.isEmpty()) {
+        .map(SourceResult::errorKind)
+        .collect(Collectors.toSet());
+    if (failedKinds.isEmpty()) {
       return 200;
     }
-    if (failedRequired.stream().anyMatch(r -> SourceResult.TIMEOUT.equals(r.errorKind()))) {
+    if (failedKinds.contains(SourceResult.MISSING_PARAMETER) || failedKinds.contains(SourceResult.BAD_PARAMETER)) {
+      return 400;
+    }
+    if (failedKinds.contains(CallFailure.TIMEOUT)) {
       return 504;
     }
-    if (failedRequired.stream().anyMatch(r -> SourceResult.SHED.equals(r.errorKind()))) {
+    if (failedKinds.contains(CallFailure.SHED) || failedKinds.contains(SourceResult.UNAVAILABLE)) {
       return 503;
     }
     return 502;

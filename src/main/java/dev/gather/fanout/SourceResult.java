@@ -6,16 +6,15 @@ import io.vertx.core.json.JsonObject;
 public record SourceResult(
     String name, boolean ok, Object data, Integer status, long ms, int attempts, String errorKind, String detail) {
 
-  /** Failure kinds, as clients see them in {@code errors.<source>.kind}. */
-  public static final String TIMEOUT = "timeout";
-  public static final String CONNECT = "connect";
-  public static final String STATUS = "status";
-  public static final String BAD_JSON = "bad_json";
-  public static final String TOO_LARGE = "too_large";
-  public static final String SHED = "shed";
+  /**
+   * Failure kinds of sources, beyond those of a single upstream call ({@link dev.gather.upstream.CallFailure}),
+   * as clients see them in {@code errors.<source>.kind}.
+   */
   public static final String DEPENDENCY = "dependency_failed";
   public static final String MISSING_PARAMETER = "missing_parameter";
-  public static final String IO = "io";
+  public static final String BAD_PARAMETER = "bad_parameter";
+  public static final String UNAVAILABLE = "unavailable";
+  public static final String QUERY_FAILED = "query_failed";
 
   static SourceResult success(String name, Object data, Integer status, long ms, int attempts) {
     return new SourceResult(name, true, data, status, ms, attempts, null, null);

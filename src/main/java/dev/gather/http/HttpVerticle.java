@@ -3,7 +3,8 @@ package dev.gather.http;
 import dev.gather.config.GatherConfig;
 import dev.gather.db.DbClient;
 import dev.gather.fanout.AggregatesApi;
-import dev.gather.fanout.UpstreamClients;
+import dev.gather.upstream.UpstreamGuards;
+import dev.gather.upstream.Upstreams;
 import dev.gather.users.UsersApi;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -21,10 +22,13 @@ public final class HttpVerticle extends VerticleBase {
   private final ServiceState state;
   private final PrometheusMeterRegistry registry;
   private HttpServer server;
-  private UpstreamClients upstreams;
+  private final UpstreamGuards guards;
+  private Upstreams upstreams;
 
-  public HttpVerticle(GatherConfig config, ServiceState state, PrometheusMeterRegistry registry) {
+  /** {@code guards}: the limits and meters of the upstreams, one set for the whole process. */
+  public HttpVerticle(GatherConfig config, ServiceState state, PrometheusMeterRegistry registry, UpstreamGuards guards) {
     this.config = config;
+    this.guards = guards;
     this.state = state;
     this.registry = registry;
   }
@@ -32,7 +36,7 @@ public final class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     DbClient db = new DbClient(vertx, config.db().queryTimeoutMs());
-    upstreams = new UpstreamClients(vertx, config.upstreams());
+    upstreams = new Upstreams(vertx, config.upstreams(), guards);
     return vertx.fileSystem().readFile(ApiDocs.SPEC_RESOURCE).compose(spec -> {
       var router = ApiRouter.create(vertx,
           config.http().maxBodyBytes(),
@@ -41,7 +45,7 @@ public final class HttpVerticle extends VerticleBase {
           new OpsApi(state, db, registry),
           new ApiDocs(spec),
           new UsersApi(db),
-          new AggregatesApi(upstreams),
+          new AggregatesApi(upstreams, db, config.db().queryTimeoutMs(), registry),
           config.aggregates().values());
       server = vertx.createHttpServer(new HttpServerOptions()
               .setHost(config.http().host())

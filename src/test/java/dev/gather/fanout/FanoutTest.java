@@ -15,6 +15,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,6 +27,8 @@ class FanoutTest {
   private static Vertx upstreamVertx;
   private static HttpServer upstream;
   private static RunningGather app;
+  private static final AtomicInteger inFlight = new AtomicInteger();
+  private static final AtomicInteger maxInFlight = new AtomicInteger();
 
   @BeforeAll
   static void start() throws Exception {
@@ -34,6 +37,24 @@ class FanoutTest {
     router.get("/delay/:ms").handler(ctx -> upstreamVertx.setTimer(Long.parseLong(ctx.pathParam("ms")),
         t -> ctx.json(new JsonObject().put("waited", Long.parseLong(ctx.pathParam("ms"))))));
     router.get("/hang").handler(ctx -> { });
+    router.get("/trickle").handler(ctx -> {
+      ctx.response().setChunked(true).putHeader("Content-Type", "application/json").write("[");
+      upstreamVertx.setPeriodic(50, t -> {
+        if (ctx.response().closed()) {
+          upstreamVertx.cancelTimer(t);
+        } else {
+          ctx.response().write("1,");
+        }
+      });
+    });
+    router.get("/counted/:ms").handler(ctx -> {
+      int now = inFlight.incrementAndGet();
+      maxInFlight.accumulateAndGet(now, Math::max);
+      upstreamVertx.setTimer(Long.parseLong(ctx.pathParam("ms")), t -> {
+        inFlight.decrementAndGet();
+        ctx.json(new JsonObject().put("ok", true));
+      });
+    });
     router.get("/status/:code").handler(ctx -> ctx.response().setStatusCode(Integer.parseInt(ctx.pathParam("code")))
         .end("{}"));
     router.get("/garbage").handler(ctx -> ctx.response().end("<html>not json"));
@@ -58,7 +79,12 @@ class FanoutTest {
         .put("upstreams", new JsonObject()
             .put("test", new JsonObject().put("url", base).put("timeoutMs", 400).put("maxBodyBytes", 1024)
                 .put("forwardHeaders", new JsonArray().add("Authorization")))
-            .put("dead", new JsonObject().put("url", "http://127.0.0.1:" + RunningGather.freePort())))
+            .put("dead", new JsonObject().put("url", "http://127.0.0.1:" + RunningGather.freePort()))
+            .put("narrow", new JsonObject().put("url", base).put("timeoutMs", 2000)
+                .put("maxConcurrent", 2).put("maxQueued", 1)))
+        .put("queries", new JsonObject()
+            .put("user_by_id", "SELECT id, name, email FROM users WHERE id = $1")
+            .put("broken", "SELECT nonsense FROM nowhere WHERE id = $1"))
         .put("aggregates", new JsonObject()
             .put("ten", new JsonObject().put("path", "/aggregate/ten").put("deadlineMs", 5000).put("sources", ten))
             .put("optionalHang", aggregate(new JsonObject()
@@ -79,7 +105,19 @@ class FanoutTest {
                 .put("best", source("test", "/users/{profile.friendIds.0}"))
                 .put("friends", source("test", "/users/{id}").put("forEach", "profile.friendIds").put("as", "id"))))
             .put("byIds", aggregate(new JsonObject().put("users", source("test", "/users/{id}").put("forEach", "ids").put("as", "id"))))
-            .put("echo", aggregate(new JsonObject().put("echo", source("test", "/echo")))));
+            .put("echo", aggregate(new JsonObject().put("echo", source("test", "/echo"))))
+            .put("trickle", aggregate(new JsonObject().put("slow", source("test", "/trickle"))))
+            .put("withSql", new JsonObject().put("path", "/aggregate/withSql/:userId").put("sources", new JsonObject()
+                .put("account", new JsonObject().put("query", "user_by_id").put("params", new JsonArray().add("{userId}"))
+                    .put("required", true))
+                .put("profile", source("test", "/users/{userId}"))
+                .put("named", new JsonObject().put("query", "user_by_id")
+                    .put("params", new JsonArray().add("{profile.id}")))
+                .put("broken", new JsonObject().put("query", "broken").put("params", new JsonArray().add("{userId}")))))
+            .put("crowd", aggregate(new JsonObject().put("calls", source("narrow", "/counted/300")
+                .put("forEach", "ids").put("as", "i"))))
+            .put("crowdRequired", aggregate(new JsonObject().put("calls", source("narrow", "/counted/300")
+                .put("forEach", "ids").put("as", "i").put("required", true)))));
     app = RunningGather.start(config);
   }
 
@@ -206,5 +244,117 @@ class FanoutTest {
   void anUnknownModeIs400() throws Exception {
     HttpResponse<Buffer> response = get("/aggregate/ten?mode=parallel");
     assertEquals(400, response.statusCode());
+  }
+
+  @Test
+  void aTricklingUpstreamIsCutAtItsTimeoutNotKeptAliveByEachByte() throws Exception {
+    long began = System.nanoTime();
+    HttpResponse<Buffer> response = get("/aggregate/trickle");
+    long ms = (System.nanoTime() - began) / 1_000_000;
+    assertEquals("timeout", response.bodyAsJsonObject().getJsonObject("errors").getJsonObject("slow").getString("kind"));
+    assertTrue(ms < 1500, "a 400 ms timeout ended after " + ms + " ms");
+  }
+
+  @Test
+  void aSqlSourceRunsANamedQueryBesideTheUpstreamCalls() throws Exception {
+    int id = createUser("sql-source@example.com");
+    HttpResponse<Buffer> response = get("/aggregate/withSql/" + id);
+    assertEquals(200, response.statusCode(), response.bodyAsString());
+    JsonObject data = response.bodyAsJsonObject().getJsonObject("data");
+    JsonObject row = data.getJsonArray("account").getJsonObject(0);
+    assertEquals("sql-source@example.com", row.getString("email"));
+    assertEquals(id, row.getInteger("id"));
+    assertEquals(row, data.getJsonArray("named").getJsonObject(0), "a query parameter taken from another source");
+    assertEquals("user" + id, data.getJsonObject("profile").getString("name"));
+  }
+
+  @Test
+  void aQueryThatFailsIsReportedAsItsSourcesError() throws Exception {
+    HttpResponse<Buffer> response = get("/aggregate/withSql/1");
+    JsonObject broken = response.bodyAsJsonObject().getJsonObject("errors").getJsonObject("broken");
+    assertEquals("query_failed", broken.getString("kind"));
+    assertTrue(broken.getString("detail").contains("42P01"), broken.getString("detail"));
+  }
+
+  @Test
+  void aParameterOfTheWrongTypeForARequiredQueryIs400() throws Exception {
+    HttpResponse<Buffer> response = get("/aggregate/withSql/abc");
+    assertEquals(400, response.statusCode(), response.bodyAsString());
+    JsonObject account = response.bodyAsJsonObject().getJsonObject("errors").getJsonObject("account");
+    assertEquals("bad_parameter", account.getString("kind"));
+    assertTrue(account.getString("detail").contains("$1") && account.getString("detail").contains("bigint"),
+        account.getString("detail"));
+  }
+
+  @Test
+  void callsUpToMaxConcurrentPlusMaxQueuedAreServedAndNeverMoreAtOnce() throws Exception {
+    awaitNarrowIdle();
+    maxInFlight.set(0);
+    HttpResponse<Buffer> response = get("/aggregate/crowd?ids=1,2,3");
+    assertEquals(200, response.statusCode(), response.bodyAsString());
+    assertTrue(response.bodyAsJsonObject().getBoolean("complete"), response.bodyAsString());
+    assertEquals(2, maxInFlight.get(), "maxConcurrent is 2");
+  }
+
+  @Test
+  void aCallPastTheQueueBoundIsShedAtOnceAsTheSourcesError() throws Exception {
+    awaitNarrowIdle();
+    long began = System.nanoTime();
+    HttpResponse<Buffer> response = get("/aggregate/crowd?ids=1,2,3,4");
+    long ms = (System.nanoTime() - began) / 1_000_000;
+    assertEquals(200, response.statusCode(), "the source is optional");
+    JsonObject error = response.bodyAsJsonObject().getJsonObject("errors").getJsonObject("calls");
+    assertEquals("shed", error.getString("kind"), response.bodyAsString());
+    assertTrue(ms < 250, "shed at once, not after the 300 ms calls: " + ms + " ms");
+  }
+
+  @Test
+  void aRequiredSourceThatIsShedGives503WithRetryAfter() throws Exception {
+    awaitNarrowIdle();
+    HttpResponse<Buffer> response = get("/aggregate/crowdRequired?ids=1,2,3,4,5");
+    assertEquals(503, response.statusCode(), response.bodyAsString());
+    assertEquals("1", response.getHeader("Retry-After"));
+  }
+
+  @Test
+  void metricsCountCallsByUpstreamAndOutcomeShedCallsAndAggregateCompleteness() throws Exception {
+    get("/aggregate/failures");
+    get("/aggregate/crowd?ids=1,2,3,4,5");
+    String metrics = get("/metrics").bodyAsString();
+    for (String expected : new String[] {
+        "gather_upstream_call_seconds_count{outcome=\"ok\",upstream=\"test\"}",
+        "gather_upstream_call_seconds_count{outcome=\"bad_json\",upstream=\"test\"}",
+        "gather_upstream_call_seconds_count{outcome=\"connect\",upstream=\"dead\"}",
+        "gather_upstream_call_seconds_bucket{outcome=\"ok\",upstream=\"test\",le=",
+        "gather_upstream_shed_total{upstream=\"narrow\"}",
+        "gather_upstream_in_flight{upstream=\"narrow\"}",
+        "gather_aggregate_seconds_count{aggregate=\"failures\",complete=\"false\",mode=\"concurrent\",status=\"200\"}"}) {
+      assertTrue(metrics.contains(expected), "missing " + expected);
+    }
+    double shed = metrics.lines().filter(l -> l.startsWith("gather_upstream_shed_total{upstream=\"narrow\"}"))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    assertTrue(shed >= 1, "shed calls counted: " + shed);
+  }
+
+  /** Calls another test left in flight or queued on "narrow" would take some of its two turns. */
+  private static void awaitNarrowIdle() throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (System.nanoTime() < deadline) {
+      String metrics = get("/metrics").bodyAsString();
+      if (metrics.contains("gather_upstream_in_flight{upstream=\"narrow\"} 0.0")
+          && metrics.contains("gather_upstream_queued{upstream=\"narrow\"} 0.0")) {
+        return;
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("calls to narrow still in flight after 5 s");
+  }
+
+  private static int createUser(String email) throws Exception {
+    HttpResponse<Buffer> created = app.client.post("/users")
+        .sendJsonObject(new JsonObject().put("email", email).put("name", "Sql Source"))
+        .await(10, TimeUnit.SECONDS);
+    assertEquals(201, created.statusCode(), created.bodyAsString());
+    return created.bodyAsJsonObject().getInteger("id");
   }
 }

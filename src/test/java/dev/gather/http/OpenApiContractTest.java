@@ -8,7 +8,9 @@ import dev.gather.Gather;
 import dev.gather.RunningGather;
 import dev.gather.db.DbClient;
 import dev.gather.fanout.AggregatesApi;
-import dev.gather.fanout.UpstreamClients;
+import dev.gather.upstream.UpstreamGuards;
+import dev.gather.upstream.Upstreams;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import dev.gather.users.UsersApi;
 import java.util.List;
 import io.vertx.core.Vertx;
@@ -50,7 +52,7 @@ class OpenApiContractTest {
     DbClient db = new DbClient(vertx, 1000);
     Router router = ApiRouter.create(vertx, 1024, new RequestTimeout(1000), new Problems(1000),
         new OpsApi(new ServiceState(1), db, Gather.newRegistry()), new ApiDocs(Buffer.buffer()), new UsersApi(db),
-        new AggregatesApi(new UpstreamClients(vertx, Map.of())), List.of());
+        new AggregatesApi(new Upstreams(vertx, Map.of(), new UpstreamGuards(Map.of(), new SimpleMeterRegistry())), null, 1000, new SimpleMeterRegistry()), List.of());
     for (Route route : router.getRoutes()) {
       if (route.getPath() == null || route.methods() == null) {
         continue; // handlers for every request (ids, logging, bodies), not endpoints

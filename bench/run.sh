@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# Benchmark of gather's fan-out engine. From the repo root:
+#
+#   bench/run.sh [hello|three50|three0|fanout ...]      (default: all four, about 3 minutes)
+#   bench/run.sh | tee bench/results-$(date +%F).md     (the output is Markdown)
+#
+# Knobs (environment): JAR (default target/gather.jar), DURATION (measured wrk seconds, every scenario),
+# WARMUP (wrk seconds thrown away before each measurement), CONNECTIONS (wrk connections), THREADS (wrk),
+# GATHER_INSTANCES (http.instances; 0 = one per core), DEMO_INSTANCES (event loops of the demo upstream),
+# GATHER_PORT / DEMO_PORT (default: the first free port from 18080 / 19090), JAVA_OPTS (gather's JVM),
+# ACCESS_LOG=0 (turn gather's per-request access log off), GATHER_DB_URL (else the embedded PostgreSQL),
+# FULL=1 (also time 1,000 sequential 1 s calls).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+JAR=${JAR:-target/gather.jar}
+THREADS=${THREADS:-2}
+CONNECTIONS=${CONNECTIONS:-256}
+GATHER_INSTANCES=${GATHER_INSTANCES:-0}
+DEMO_INSTANCES=${DEMO_INSTANCES:-2}
+SCENARIOS=("$@")
+[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(hello three50 three0 fanout)
+
+# Everything the run leaves behind (logs, raw wrk output, answers) goes here and is kept for inspection.
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/gather-bench.XXXXXX")
+PIDS=()
+cleanup() {
+  # Only the processes this script started, by pid: TERM first (gather drains and exits 0), KILL if stuck.
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  done
+  echo "Logs and raw output kept in $WORK" >&2
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() { # the first port from $1 up that nobody listens on
+  local port=$1
+  while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+  echo "$port"
+}
+
+wait_ready() { # url, seconds, pid: fail early if the process died instead of waiting out the timeout
+  for _ in $(seq $(($2 * 5))); do
+    curl -fs -o /dev/null "$1" && return 0
+    kill -0 "$3" 2>/dev/null || { echo "process $3 died; see $WORK" >&2; return 1; }
+    sleep 0.2
+  done
+  echo "$1 not ready after $2 s; see $WORK" >&2
+  return 1
+}
+
+if [ ! -f "$JAR" ]; then
+  echo "building $JAR ..." >&2
+  ./mvnw -B -q package -DskipTests >&2
+fi
+GATHER_PORT=${GATHER_PORT:-$(free_port 18080)}
+DEMO_PORT=${DEMO_PORT:-$(free_port 19090)}
+BASE=http://127.0.0.1:$GATHER_PORT
+
+# The upstream URL lives only in the file (no env override), so the port is written into a copy.
+jq --arg url "http://127.0.0.1:$DEMO_PORT" '.upstreams.demo.url = $url' bench/gather-bench.json > "$WORK/gather-bench.json"
+java -jar "$JAR" check "$WORK/gather-bench.json" >&2
+
+# The upstream runs in its own JVM so that gather's event loops do only gather's work.
+java -jar "$JAR" demo --host 127.0.0.1 --port "$DEMO_PORT" --instances "$DEMO_INSTANCES" > "$WORK/demo.log" 2>&1 &
+PIDS+=($!)
+DEMO_PID=$!
+
+# The database only matters for readiness here: use the machine's PostgreSQL if given, else a throwaway embedded one.
+if [ -n "${GATHER_DB_URL:-}" ]; then export GATHER_DB_URL; else export GATHER_DB_EMBEDDED_DATA_DIR="$WORK/pgdata"; fi
+LOG_OPTS=()
+if [ "${ACCESS_LOG:-1}" = 0 ]; then
+  printf '<configuration><root level="WARN"/></configuration>\n' > "$WORK/quiet-logback.xml"
+  LOG_OPTS=(-Dlogback.configurationFile="$WORK/quiet-logback.xml")
+fi
+# shellcheck disable=SC2086  # JAVA_OPTS is a list of options
+GATHER_HTTP_PORT=$GATHER_PORT GATHER_HTTP_INSTANCES=$GATHER_INSTANCES \
+  java ${JAVA_OPTS:-} "${LOG_OPTS[@]}" -jar "$JAR" --conf "$WORK/gather-bench.json" > "$WORK/gather.log" 2>&1 &
+PIDS+=($!)
+GATHER_PID=$!
+wait_ready "http://127.0.0.1:$DEMO_PORT/delay/0" 30 "$DEMO_PID"
+wait_ready "$BASE/health/ready" 120 "$GATHER_PID"
+echo "gather (pid $GATHER_PID) log: $WORK/gather.log" >&2
+
+rss_mib() { echo $(( $(ps -o rss= -p "$GATHER_PID") / 1024 )); }
+
+# ---- the header: what ran where ----
+echo "# gather fan-out benchmark, $(date -u '+%F %H:%M UTC')"
+echo
+echo "- machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(free -g | awk '/Mem:/{print $2}') GiB"
+echo "- java: $(java -version 2>&1 | head -1)"
+echo "- gather: commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src pom.xml || echo ' (src/ has uncommitted changes)'),"\
+     "jar $JAR built $(date -u -r "$JAR" '+%F %H:%M UTC'), sha256 $(sha256sum "$JAR" | cut -c1-12)"
+echo "- setup: wrk, gather and the demo upstream on the same machine; http.instances=$GATHER_INSTANCES" \
+     "(answered: $(curl -s "$BASE/" | jq .instances)), demo --instances $DEMO_INSTANCES, wrk -t$THREADS," \
+     "access log $([ "${ACCESS_LOG:-1}" = 0 ] && echo off || echo on), JAVA_OPTS='${JAVA_OPTS:-}'," \
+     "db $([ -n "${GATHER_DB_URL:-}" ] && echo "$GATHER_DB_URL" || echo embedded), config bench/gather-bench.json"
+echo "- gather RSS after start: $(rss_mib) MiB"
+echo
+
+# ---- wrk scenarios ----
+WRK_ROWS=()
+run_wrk() { # name, path, default seconds
+  local name=$1 url=$BASE$2 seconds=${DURATION:-$3} out=$WORK/$1.wrk
+  echo "$name: warm-up ${WARMUP:-15} s, then $seconds s with $CONNECTIONS connections" >&2
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP:-15}s" "$url" > "$WORK/$name.warmup.wrk"
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${seconds}s" --latency "$url" > "$out"
+  # wrk prints "Socket errors: connect A, read B, write C, timeout D" and "Non-2xx or 3xx responses: N" only when non-zero.
+  local p50 p90 p99 rps socket non2xx
+  p50=$(awk '$1=="50%"{print $2}' "$out"); p90=$(awk '$1=="90%"{print $2}' "$out"); p99=$(awk '$1=="99%"{print $2}' "$out")
+  rps=$(awk '/^Requests\/sec/{printf "%.0f", $2}' "$out")
+  socket=$(awk -F'[ ,]+' '/Socket errors/{print $4+$6+$8+$10}' "$out"); non2xx=$(awk '/Non-2xx/{print $NF}' "$out")
+  WRK_ROWS+=("| $name | $2 | $CONNECTIONS | ${seconds} s | $rps | $p50 | $p90 | $p99 | ${socket:-0} / ${non2xx:-0} | $(rss_mib) |")
+}
+
+# ---- fan-out: one request making N upstream calls of /delay/1 each ----
+FAN_ROWS=()
+time_fan() { # aggregate, N, mode, run label
+  local agg=$1 n=$2 mode=$3 body=$WORK/$1-$2-$3-$4.json
+  local url="$BASE/aggregate/$agg?mode=$mode"
+  [ "$agg" = fan1s ] && url+="&ids=$(seq -s, 1 "$n")"
+  local timing; timing=$(curl -s -o "$body" -w '%{http_code} %{time_total}' "$url")
+  # Success is judged from the body, not the status: every call must have answered {"delayedMs":1000}.
+  FAN_ROWS+=("| $agg | $n | $mode | $4 | ${timing#* } s | ${timing%% *} | $(jq -r '.complete' "$body")"\
+" | $(jq '[.data | .. | objects | select(.delayedMs? == 1000)] | length' "$body") / $n | $(jq '[.sources[].ms] | max' "$body") |")
+}
+run_fanout() {
+  echo "fanout: timing single requests" >&2
+  time_fan fan1s 1000 concurrent warm-up # opens the upstream connections once, as a running service would have them
+  for n in 10 100 1000; do for run in 1 2 3; do time_fan fan1s "$n" concurrent "$run"; done; done
+  local seq_ns=(10 100); [ "${FULL:-0}" = 1 ] && seq_ns+=(1000)
+  for n in "${seq_ns[@]}"; do time_fan fan1s "$n" sequential 1; done
+  # The same 10 calls as 10 separate sources rather than 10 forEach items, in both modes.
+  time_fan ten1s 10 concurrent 1
+  time_fan ten1s 10 sequential 1
+}
+
+for scenario in "${SCENARIOS[@]}"; do
+  case $scenario in
+    hello) run_wrk hello / 20 ;;
+    three50) run_wrk three50 /aggregate/three50 30 ;;
+    three0) run_wrk three0 /aggregate/three0 20 ;;
+    fanout) run_fanout ;;
+    *) echo "unknown scenario $scenario (use hello, three50, three0, fanout)" >&2; exit 2 ;;
+  esac
+done
+
+if [ ${#WRK_ROWS[@]} -gt 0 ]; then
+  echo "## Throughput and latency (wrk --latency)"
+  echo
+  echo "| scenario | path | connections | duration | req/s | p50 | p90 | p99 | socket errors / non-2xx | gather RSS after (MiB) |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  printf '%s\n' "${WRK_ROWS[@]}"
+  echo
+fi
+if [ ${#FAN_ROWS[@]} -gt 0 ]; then
+  echo "## Fan-out: one request, N upstream calls of /delay/1 each (curl time_total)"
+  echo
+  echo "fan1s = one source with forEach over ?ids=1..N; ten1s = ten separate sources."
+  echo
+  echo "| aggregate | N | mode | run | time | HTTP | complete | calls answered | slowest source (ms) |"
+  echo "|---|---:|---|---|---:|---:|---|---:|---:|"
+  printf '%s\n' "${FAN_ROWS[@]}"
+  echo
+fi
+echo "## Raw wrk output"
+for scenario in "${SCENARIOS[@]}"; do
+  [ -f "$WORK/$scenario.wrk" ] && { echo; echo "### $scenario"; echo; echo '```'; cat "$WORK/$scenario.wrk"; echo '```'; }
+done
+echo
+echo "gather log lines at WARN/ERROR: $(grep -cE ' (WARN|ERROR) ' "$WORK/gather.log" || true) (log: $WORK/gather.log)"

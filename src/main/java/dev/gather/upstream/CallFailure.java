@@ -1,0 +1,33 @@
+package dev.gather.upstream;
+
+/**
+ * A call or source that failed for a reason clients see as {@code kind} in the answer's {@code errors}, with the
+ * upstream's status when it answered at all.
+ */
+public final class CallFailure extends RuntimeException {
+  public static final String TIMEOUT = "timeout";
+  public static final String CONNECT = "connect";
+  public static final String STATUS = "status";
+  public static final String BAD_JSON = "bad_json";
+  public static final String TOO_LARGE = "too_large";
+  public static final String SHED = "shed";
+  public static final String IO = "io";
+
+  private final String kind;
+  private final Integer status;
+
+  public CallFailure(String kind, Integer status, String detail) {
+    super(detail, null, false, false);
+    this.kind = kind;
+    this.status = status;
+  }
+
+  public String kind() {
+    return kind;
+  }
+
+  /** The status the upstream answered with, or null when it did not answer. */
+  public Integer status() {
+    return status;
+  }
+}

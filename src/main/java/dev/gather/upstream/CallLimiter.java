@@ -1,0 +1,108 @@
+package dev.gather.upstream;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * How many calls one upstream may have in flight from this process ({@code maxConcurrent}) and how many may
+ * wait for a turn ({@code maxQueued}). A call past both is refused at once, so that a slow upstream costs its
+ * callers a fast, honest "shed" instead of an ever longer queue. Shared by every HTTP verticle instance, so
+ * it is thread-safe; a waiting call is resumed on its own event loop.
+ */
+final class CallLimiter {
+  /** Why a call did not get a turn. */
+  static final class Refused extends RuntimeException {
+    final boolean shed;
+
+    private Refused(boolean shed, String message) {
+      super(message, null, false, false);
+      this.shed = shed;
+    }
+  }
+
+  /** A turn to call the upstream. Releasing it twice gives back one turn, so every path may release it. */
+  final class Permit {
+    private final AtomicBoolean released = new AtomicBoolean();
+
+    void release() {
+      if (released.compareAndSet(false, true)) {
+        giveBack();
+      }
+    }
+  }
+
+  private record Waiter(Context context, Promise<Permit> promise) {}
+
+  private final String upstream;
+  private final int maxConcurrent;
+  private final int maxQueued;
+  private final Deque<Waiter> waiting = new ArrayDeque<>();
+  private int inFlight;
+
+  CallLimiter(String upstream, int maxConcurrent, int maxQueued) {
+    this.upstream = upstream;
+    this.maxConcurrent = maxConcurrent;
+    this.maxQueued = maxQueued;
+  }
+
+  /**
+   * A turn now, a turn once an earlier call finishes, or a failure: {@link Refused#shed} when the queue is full,
+   * otherwise when no turn came within {@code waitMs}.
+   */
+  Future<Permit> acquire(Context context, long waitMs) {
+    Waiter waiter;
+    synchronized (this) {
+      if (inFlight < maxConcurrent) {
+        inFlight++;
+        return Future.succeededFuture(new Permit());
+      }
+      if (waiting.size() >= maxQueued) {
+        return Future.failedFuture(new Refused(true, upstream + " already has " + maxConcurrent
+            + " calls in flight and " + maxQueued + " waiting (maxConcurrent, maxQueued)"));
+      }
+      waiter = new Waiter(context, Promise.promise());
+      waiting.addLast(waiter);
+    }
+    long timer = context.owner().setTimer(Math.max(1, waitMs), t -> {
+      if (withdraw(waiter)) {
+        waiter.promise().tryFail(new Refused(false, upstream + " gave no call slot within " + waitMs
+            + " ms (" + maxConcurrent + " calls in flight)"));
+      }
+    });
+    return waiter.promise().future().onComplete(done -> context.owner().cancelTimer(timer));
+  }
+
+  synchronized int inFlight() {
+    return inFlight;
+  }
+
+  synchronized int queued() {
+    return waiting.size();
+  }
+
+  private synchronized boolean withdraw(Waiter waiter) {
+    return waiting.remove(waiter);
+  }
+
+  /** Hands the turn straight to the oldest waiter, if any, so that it cannot be overtaken. */
+  private void giveBack() {
+    Waiter next;
+    synchronized (this) {
+      next = waiting.pollFirst();
+      if (next == null) {
+        inFlight--;
+        return;
+      }
+    }
+    Waiter handed = next;
+    handed.context().runOnContext(v -> {
+      if (!handed.promise().tryComplete(new Permit())) {
+        giveBack(); // its wait ended just as the turn came: pass the turn on
+      }
+    });
+  }
+}
