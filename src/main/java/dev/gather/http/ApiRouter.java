@@ -2,23 +2,31 @@ package dev.gather.http;
 
 import dev.gather.config.AggregateConfig;
 import dev.gather.fanout.AggregatesApi;
+import dev.gather.proxy.ProxyApi;
 import dev.gather.users.UsersApi;
-import java.util.Collection;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
+import java.util.Collection;
+import java.util.List;
 import io.vertx.ext.web.handler.BodyHandler;
 
 /** Every route of the HTTP API in one place; {@code openapi.yaml} describes exactly these. */
 public final class ApiRouter {
   private static final String JSON = "application/json";
+  private static final List<HttpMethod> PROXIED_METHODS = List.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST,
+      HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE, HttpMethod.OPTIONS);
   private static final int[] ROUTER_ERRORS = {400, 404, 405, 406, 413, 415, 500, 503};
 
   private ApiRouter() {}
 
   public static Router create(Vertx vertx, long maxBodyBytes, RequestTimeout timeout, Problems problems,
-      OpsApi ops, ApiDocs docs, UsersApi users, AggregatesApi aggregatesApi, Collection<AggregateConfig> aggregates) {
+      OpsApi ops, ApiDocs docs, UsersApi users, AggregatesApi aggregatesApi, Collection<AggregateConfig> aggregates,
+      ProxyApi proxy) {
     Router router = Router.router(vertx);
-    router.route().handler(RequestIds::assign).handler(AccessLog::record).handler(timeout::handle);
+    router.route().handler(RequestIds::assign).handler(AccessLog::record).handler(timeout::handle)
+        .handler(proxy::guard);
     // Per route, not global: a method-filtered catch-all route would turn every unknown path into a 405.
     BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes);
 
@@ -41,6 +49,10 @@ public final class ApiRouter {
     for (AggregateConfig aggregate : aggregates) {
       router.get(aggregate.path()).handler(aggregatesApi.handler(aggregate));
     }
+
+    Route proxied = router.route("/proxy/:upstream/*");
+    PROXIED_METHODS.forEach(proxied::method);
+    proxied.handler(proxy::forward);
 
     router.route().failureHandler(problems::handle);
     for (int status : ROUTER_ERRORS) {

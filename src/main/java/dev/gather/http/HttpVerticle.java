@@ -3,6 +3,7 @@ package dev.gather.http;
 import dev.gather.config.GatherConfig;
 import dev.gather.db.DbClient;
 import dev.gather.fanout.AggregatesApi;
+import dev.gather.proxy.ProxyApi;
 import dev.gather.upstream.UpstreamGuards;
 import dev.gather.upstream.Upstreams;
 import dev.gather.users.UsersApi;
@@ -46,7 +47,8 @@ public final class HttpVerticle extends VerticleBase {
           new ApiDocs(spec),
           new UsersApi(db),
           new AggregatesApi(upstreams, db, config.db().queryTimeoutMs(), registry),
-          config.aggregates().values());
+          config.aggregates().values(),
+          new ProxyApi(upstreams));
       server = vertx.createHttpServer(new HttpServerOptions()
               .setHost(config.http().host())
               .setPort(config.http().port())

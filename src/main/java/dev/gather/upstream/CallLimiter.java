@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * callers a fast, honest "shed" instead of an ever longer queue. Shared by every HTTP verticle instance, so
  * it is thread-safe; a waiting call is resumed on its own event loop.
  */
-final class CallLimiter {
+public final class CallLimiter {
   /** Why a call did not get a turn. */
   static final class Refused extends RuntimeException {
     final boolean shed;
@@ -25,10 +25,10 @@ final class CallLimiter {
   }
 
   /** A turn to call the upstream. Releasing it twice gives back one turn, so every path may release it. */
-  final class Permit {
+  public final class Permit {
     private final AtomicBoolean released = new AtomicBoolean();
 
-    void release() {
+    public void release() {
       if (released.compareAndSet(false, true)) {
         giveBack();
       }

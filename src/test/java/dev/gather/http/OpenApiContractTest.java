@@ -8,6 +8,7 @@ import dev.gather.Gather;
 import dev.gather.RunningGather;
 import dev.gather.db.DbClient;
 import dev.gather.fanout.AggregatesApi;
+import dev.gather.proxy.ProxyApi;
 import dev.gather.upstream.UpstreamGuards;
 import dev.gather.upstream.Upstreams;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -50,9 +51,10 @@ class OpenApiContractTest {
   void theSpecDescribesExactlyTheRoutesTheRouterHas(Vertx vertx) throws Exception {
     Set<String> routed = new TreeSet<>();
     DbClient db = new DbClient(vertx, 1000);
+    Upstreams upstreams = new Upstreams(vertx, Map.of(), new UpstreamGuards(Map.of(), new SimpleMeterRegistry()));
     Router router = ApiRouter.create(vertx, 1024, new RequestTimeout(1000), new Problems(1000),
         new OpsApi(new ServiceState(1), db, Gather.newRegistry()), new ApiDocs(Buffer.buffer()), new UsersApi(db),
-        new AggregatesApi(new Upstreams(vertx, Map.of(), new UpstreamGuards(Map.of(), new SimpleMeterRegistry())), null, 1000, new SimpleMeterRegistry()), List.of());
+        new AggregatesApi(upstreams, null, 1000, new SimpleMeterRegistry()), List.of(), new ProxyApi(upstreams));
     for (Route route : router.getRoutes()) {
       if (route.getPath() == null || route.methods() == null) {
         continue; // handlers for every request (ids, logging, bodies), not endpoints
@@ -77,11 +79,14 @@ class OpenApiContractTest {
 
   /**
    * Vert.x writes /users/:id, and reports the prefix route /docs/assets/* as /docs/assets/; OpenAPI writes
-   * /users/{id} and /docs/assets/{asset}.
+   * /users/{id} and /docs/assets/{asset} (/proxy/{upstream}/{path} for the proxy's prefix route).
    */
   private static String openApiPath(String routerPath) {
     String path = Pattern.compile(":([A-Za-z0-9_]+)").matcher(routerPath).replaceAll("{$1}");
-    return path.length() > 1 && path.endsWith("/") ? path + "{asset}" : path;
+    if (path.length() > 1 && path.endsWith("/")) {
+      return path + (path.startsWith("/proxy/") ? "{path}" : "{asset}");
+    }
+    return path;
   }
 
   @Test

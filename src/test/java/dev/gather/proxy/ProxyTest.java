@@ -1,0 +1,276 @@
+package dev.gather.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gather.RunningGather;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The proxy against a real upstream with a base path, and a second server it must never be made to reach. */
+class ProxyTest {
+  private static Vertx servers;
+  private static HttpServer upstream;
+  private static HttpServer elsewhere;
+  private static RunningGather app;
+  private static final List<String> upstreamSaw = new CopyOnWriteArrayList<>();
+  private static final AtomicInteger elsewhereHits = new AtomicInteger();
+  private static volatile Promise<Void> release = Promise.promise();
+  private static final AtomicBoolean upstreamFinished = new AtomicBoolean();
+  private static final AtomicBoolean upstreamSawClose = new AtomicBoolean();
+
+  @BeforeAll
+  static void start() throws Exception {
+    servers = Vertx.vertx();
+    upstream = servers.createHttpServer().requestHandler(request -> {
+      upstreamSaw.add(request.uri());
+      String path = request.path();
+      if (path.equals("/api/echo")) {
+        request.body().onSuccess(body -> {
+          JsonObject headers = new JsonObject();
+          request.headers().forEach(h -> headers.put(h.getKey().toLowerCase(), h.getValue()));
+          request.response()
+              .putHeader("Content-Type", "application/json")
+              .putHeader("X-Upstream", "kept")
+              .putHeader("Proxy-Authenticate", "Basic realm=upstream")
+              .putHeader("Upgrade", "h2c")
+              .end(new JsonObject().put("method", request.method().name()).put("uri", request.uri())
+                  .put("bytes", body.length()).put("headers", headers).toBuffer());
+        });
+      } else if (path.equals("/api/stream")) {
+        upstreamFinished.set(false);
+        request.response().setChunked(true).write("first\n");
+        release.future().onComplete(done -> {
+          upstreamFinished.set(true);
+          request.response().end("last\n");
+        });
+      } else if (path.equals("/api/upload")) {
+        AtomicInteger bytes = new AtomicInteger();
+        request.handler(chunk -> {
+          if (bytes.getAndAdd(chunk.length()) == 0) {
+            release.tryComplete(); // the first part arrived while the client still holds back the rest
+          }
+        });
+        request.endHandler(v -> request.response().end(String.valueOf(bytes.get())));
+      } else if (path.equals("/api/download")) {
+        request.response().putHeader("Content-Length", String.valueOf(3 * 1024 * 1024))
+            .end(Buffer.buffer(new byte[3 * 1024 * 1024]));
+      } else if (path.equals("/api/hang")) {
+        request.connection().closeHandler(v -> upstreamSawClose.set(true));
+      } else {
+        request.response().setStatusCode(404).end();
+      }
+    }).listen(0, "127.0.0.1").await(5, TimeUnit.SECONDS);
+    elsewhere = servers.createHttpServer().requestHandler(request -> {
+      elsewhereHits.incrementAndGet();
+      request.response().end("you should not be here");
+    }).listen(0, "127.0.0.1").await(5, TimeUnit.SECONDS);
+
+    app = RunningGather.start(new JsonObject().put("upstreams", new JsonObject()
+        .put("api", new JsonObject().put("url", "http://127.0.0.1:" + upstream.actualPort() + "/api").put("timeoutMs", 500))
+        .put("dead", new JsonObject().put("url", "http://127.0.0.1:" + RunningGather.freePort()))));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    app.close();
+    servers.close().await(10, TimeUnit.SECONDS);
+  }
+
+  @BeforeEach
+  void reset() {
+    release = Promise.promise();
+  }
+
+  @Test
+  void forwardsTheMethodPathQueryAndBodyUnderTheUpstreamsBasePath() throws Exception {
+    HttpResponse<Buffer> response = app.client.post("/proxy/api/echo?x=1&y=two")
+        .putHeader("X-Request-Id", "proxy-1").sendJsonObject(new JsonObject().put("hello", "world"))
+        .await(10, TimeUnit.SECONDS);
+    assertEquals(200, response.statusCode(), response.bodyAsString());
+    JsonObject echo = response.bodyAsJsonObject();
+    assertEquals("POST", echo.getString("method"));
+    assertEquals("/api/echo?x=1&y=two", echo.getString("uri"));
+    assertEquals(17, echo.getInteger("bytes"));
+    assertEquals("proxy-1", echo.getJsonObject("headers").getString("x-request-id"));
+    assertEquals("127.0.0.1", echo.getJsonObject("headers").getString("x-forwarded-for"));
+    assertEquals("kept", response.getHeader("X-Upstream"));
+  }
+
+  @Test
+  void hopByHopHeadersAreDroppedBothWays() throws Exception {
+    String answer = raw("GET /proxy/api/echo HTTP/1.1\r\nHost: gather\r\nConnection: keep-alive, X-Private-Hop\r\n"
+        + "X-Private-Hop: 1\r\nProxy-Authorization: Basic c2VjcmV0\r\nKeep-Alive: timeout=5\r\nTE: trailers\r\n"
+        + "X-End-To-End: yes\r\nConnection: close\r\n\r\n");
+    assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+    JsonObject sent = new JsonObject(answer.substring(answer.indexOf("\r\n\r\n") + 4)).getJsonObject("headers");
+    assertEquals("yes", sent.getString("x-end-to-end"));
+    for (String hop : new String[] {"x-private-hop", "proxy-authorization", "keep-alive", "te"}) {
+      assertNull(sent.getString(hop), hop + " reached the upstream");
+    }
+    String head = answer.substring(0, answer.indexOf("\r\n\r\n")).toLowerCase();
+    assertFalse(head.contains("proxy-authenticate"), head);
+    assertFalse(head.contains("upgrade"), head);
+    assertTrue(head.contains("x-upstream: kept"), head);
+  }
+
+  @Test
+  void anUnknownUpstreamIs404() throws Exception {
+    HttpResponse<Buffer> response = app.client.get("/proxy/nosuch/x").send().await(10, TimeUnit.SECONDS);
+    assertEquals(404, response.statusCode());
+    assertEquals("application/problem+json", response.getHeader("Content-Type"));
+    assertTrue(response.bodyAsJsonObject().getString("detail").contains("nosuch"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "/proxy/api//ELSEWHERE/x",
+      "/proxy/api/../admin",
+      "/proxy/api/a/../../admin",
+      "/proxy/api/./admin",
+      "/proxy/api/%2e%2e/admin",
+      "/proxy/api/%2E%2E/admin",
+      "/proxy/api/.%2e/admin",
+      "/proxy/api/%252e%252e/admin",
+      "/proxy/api/..%2fadmin",
+      "/proxy/api/a%2F..%2F..%2Fadmin",
+      "/proxy/api/..%5cadmin",
+      "/proxy/api/..\\admin",
+      "/proxy/api/@ELSEWHERE/x",
+      "/proxy/api/x@ELSEWHERE",
+      "/proxy/api/http://ELSEWHERE/x",
+      "/proxy/api/http:%2f%2fELSEWHERE/x",
+      "/proxy/api/x%0d%0aHost:%20ELSEWHERE",
+      "/proxy/api/x?q=%0d%0aHost:%20ELSEWHERE",
+      "/proxy/../admin",
+      "/x/../proxy/api/../admin",
+      "http://ELSEWHERE/proxy/api/echo",
+      "http://ELSEWHERE/proxy/api/../../admin"})
+  void anEscapeIsRefusedBeforeAnythingIsSent(String target) throws Exception {
+    upstreamSaw.clear();
+    String elsewhereHost = "127.0.0.1:" + elsewhere.actualPort();
+    String answer = raw("GET " + target.replace("ELSEWHERE", elsewhereHost) + " HTTP/1.1\r\nHost: gather\r\n"
+        + "Connection: close\r\n\r\n");
+    assertTrue(answer.startsWith("HTTP/1.1 400"), answer);
+    assertEquals(0, elsewhereHits.get(), "another server was reached");
+    assertEquals(List.of(), upstreamSaw, "the upstream was called");
+  }
+
+  @Test
+  void aHeaderWithABareCarriageReturnIsRefused() throws Exception {
+    upstreamSaw.clear();
+    String answer = raw("GET /proxy/api/echo HTTP/1.1\r\nHost: gather\r\nX-Split: a\rHost: elsewhere\r\n"
+        + "Connection: close\r\n\r\n");
+    assertTrue(answer.startsWith("HTTP/1.1 400"), answer);
+    assertEquals(List.of(), upstreamSaw);
+  }
+
+  @Test
+  void theAnswerStreamsToTheClientBeforeTheUpstreamHasFinished() throws Exception {
+    HttpClient client = app.vertx.createHttpClient();
+    Promise<String> body = Promise.promise();
+    StringBuilder received = new StringBuilder();
+    AtomicBoolean firstBeforeUpstreamEnd = new AtomicBoolean();
+    client.request(HttpMethod.GET, app.port, "127.0.0.1", "/proxy/api/stream")
+        .compose(request -> request.send())
+        .onSuccess(response -> {
+          response.handler(chunk -> {
+            if (received.isEmpty()) {
+              firstBeforeUpstreamEnd.set(!upstreamFinished.get());
+              release.tryComplete();
+            }
+            received.append(chunk.toString());
+          });
+          response.endHandler(v -> body.tryComplete(received.toString()));
+        })
+        .onFailure(body::tryFail);
+    assertEquals("first\nlast\n", body.future().await(10, TimeUnit.SECONDS));
+    assertTrue(firstBeforeUpstreamEnd.get(), "the first bytes arrived only after the upstream had finished");
+    client.close();
+  }
+
+  @Test
+  void theRequestBodyStreamsToTheUpstreamBeforeTheClientHasFinished() throws Exception {
+    HttpClient client = app.vertx.createHttpClient();
+    String answer = client.request(new RequestOptions().setMethod(HttpMethod.POST).setPort(app.port)
+            .setHost("127.0.0.1").setURI("/proxy/api/upload"))
+        .compose(request -> {
+          request.setChunked(true).write("part one;");
+          // The rest goes only once the upstream has the first part: a buffering proxy would wait forever.
+          release.future().onSuccess(v -> request.end("part two"));
+          return request.response();
+        })
+        .compose(HttpClientResponse::body).await(10, TimeUnit.SECONDS).toString();
+    assertEquals("17", answer);
+    client.close();
+  }
+
+  @Test
+  void bodiesLargerThanHttpMaxBodyBytesStreamThroughBothWays() throws Exception {
+    HttpResponse<Buffer> up = app.client.post("/proxy/api/upload")
+        .sendBuffer(Buffer.buffer(new byte[3 * 1024 * 1024])).await(20, TimeUnit.SECONDS);
+    assertEquals("3145728", up.bodyAsString());
+    HttpResponse<Buffer> down = app.client.get("/proxy/api/download").send().await(20, TimeUnit.SECONDS);
+    assertEquals(3 * 1024 * 1024, down.body().length());
+  }
+
+  @Test
+  void anUpstreamThatDoesNotAnswerInTimeIs504AndItsRequestIsCut() throws Exception {
+    upstreamSawClose.set(false);
+    long began = System.nanoTime();
+    HttpResponse<Buffer> response = app.client.get("/proxy/api/hang").send().await(10, TimeUnit.SECONDS);
+    long ms = (System.nanoTime() - began) / 1_000_000;
+    assertEquals(504, response.statusCode());
+    assertEquals("application/problem+json", response.getHeader("Content-Type"));
+    assertTrue(ms < 2000, "answered after " + ms + " ms against a 500 ms timeout");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (!upstreamSawClose.get() && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertTrue(upstreamSawClose.get(), "the upstream connection stayed open");
+  }
+
+  @Test
+  void anUpstreamThatRefusesConnectionsIs502() throws Exception {
+    HttpResponse<Buffer> response = app.client.get("/proxy/dead/x").send().await(10, TimeUnit.SECONDS);
+    assertEquals(502, response.statusCode());
+    assertEquals("application/problem+json", response.getHeader("Content-Type"));
+  }
+
+  /** Exact bytes on a socket: an HTTP client library would clean up what these tests need to send. */
+  private static String raw(String request) throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", app.port)) {
+      socket.setSoTimeout(10_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      InputStream in = socket.getInputStream();
+      return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+    }
+  }
+}
