@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Benchmark of gather's fan-out engine. From the repo root:
 #
-#   bench/run.sh [hello|three50|three0|fanout ...]      (default: all four, about 3 minutes)
-#   bench/run.sh | tee bench/results-$(date +%F).md     (the output is Markdown)
+#   bench/run.sh [hello|three50|three0|fanout ...]      (default: all four, about 5 minutes)
+#   bench/run.sh | tee bench/results-$(date +%F).md     (the output is Markdown; progress goes to stderr)
 #
 # Knobs (environment): JAR (default target/gather.jar), DURATION (measured wrk seconds, every scenario),
 # WARMUP (wrk seconds thrown away before each measurement), CONNECTIONS (wrk connections), THREADS (wrk),
 # GATHER_INSTANCES (http.instances; 0 = one per core), DEMO_INSTANCES (event loops of the demo upstream),
 # GATHER_PORT / DEMO_PORT (default: the first free port from 18080 / 19090), JAVA_OPTS (gather's JVM),
-# ACCESS_LOG=0 (turn gather's per-request access log off), GATHER_DB_URL (else the embedded PostgreSQL),
-# FULL=1 (also time 1,000 sequential 1 s calls).
+# ACCESS_LOG=0 (turn gather's per-request access log off), GATHER_DB_URL (else a throwaway embedded PostgreSQL),
+# FULL=1 (also 1,000 sequential 1 s calls: ~17 minutes, longer than the largest deadlineMs gather accepts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -52,6 +52,16 @@ wait_ready() { # url, seconds, pid: fail early if the process died instead of wa
   return 1
 }
 
+# CPU accounting from /proc, in clock ticks: everything busy, and gather's and the demo's own share. On a
+# 2-core box shared with wrk this tells "gather is the bottleneck" from "someone else was compiling".
+busy_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
+proc_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+cpu_snapshot() { echo "$(busy_ticks) $(proc_ticks "$GATHER_PID") $(proc_ticks "$DEMO_PID") $(date +%s.%N)"; }
+cpu_split() { # snapshot before, snapshot after -> "gather / demo / rest" in cores
+  echo "$1 $2" | awk -v hz="$(getconf CLK_TCK)" '{s = ($8 - $4) * hz;
+    printf "%.2f / %.2f / %.2f", ($6 - $2) / s, ($7 - $3) / s, (($5 - $1) - ($6 - $2) - ($7 - $3)) / s}'
+}
+
 if [ ! -f "$JAR" ]; then
   echo "building $JAR ..." >&2
   ./mvnw -B -q package -DskipTests >&2
@@ -59,6 +69,10 @@ fi
 GATHER_PORT=${GATHER_PORT:-$(free_port 18080)}
 DEMO_PORT=${DEMO_PORT:-$(free_port 19090)}
 BASE=http://127.0.0.1:$GATHER_PORT
+
+# Load from other processes skews everything on 2 cores: measure it before starting ours.
+before=$(busy_ticks); sleep 2; IDLE_CHECK=$(awk -v b="$before" -v a="$(busy_ticks)" -v hz="$(getconf CLK_TCK)" \
+  'BEGIN{printf "%.2f", (a - b) / hz / 2}')
 
 # The upstream URL lives only in the file (no env override), so the port is written into a copy.
 jq --arg url "http://127.0.0.1:$DEMO_PORT" '.upstreams.demo.url = $url' bench/gather-bench.json > "$WORK/gather-bench.json"
@@ -69,7 +83,7 @@ java -jar "$JAR" demo --host 127.0.0.1 --port "$DEMO_PORT" --instances "$DEMO_IN
 PIDS+=($!)
 DEMO_PID=$!
 
-# The database only matters for readiness here: use the machine's PostgreSQL if given, else a throwaway embedded one.
+# The database only matters for readiness here: the machine's PostgreSQL if given, else an embedded one.
 if [ -n "${GATHER_DB_URL:-}" ]; then export GATHER_DB_URL; else export GATHER_DB_EMBEDDED_DATA_DIR="$WORK/pgdata"; fi
 LOG_OPTS=()
 if [ "${ACCESS_LOG:-1}" = 0 ]; then
@@ -87,13 +101,15 @@ echo "gather (pid $GATHER_PID) log: $WORK/gather.log" >&2
 
 rss_mib() { echo $(( $(ps -o rss= -p "$GATHER_PID") / 1024 )); }
 
-# ---- the header: what ran where ----
+# ---- the header: what ran where. The jar carries no commit, so say when it was built against HEAD. ----
+head_time=$(git log -1 --format=%ct)
 echo "# gather fan-out benchmark, $(date -u '+%F %H:%M UTC')"
 echo
-echo "- machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(free -g | awk '/Mem:/{print $2}') GiB"
+echo "- machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(free -g | awk '/Mem:/{print $2}') GiB;" \
+     "busy before the run (other processes): $IDLE_CHECK cores"
 echo "- java: $(java -version 2>&1 | head -1)"
-echo "- gather: commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src pom.xml || echo ' (src/ has uncommitted changes)'),"\
-     "jar $JAR built $(date -u -r "$JAR" '+%F %H:%M UTC'), sha256 $(sha256sum "$JAR" | cut -c1-12)"
+echo "- gather: HEAD $(git rev-parse --short HEAD) (committed $(date -u -d "@$head_time" '+%F %H:%M UTC'))$(git diff --quiet HEAD -- src pom.xml || echo ', src/ has uncommitted changes');" \
+     "jar $JAR built $(date -u -r "$JAR" '+%F %H:%M UTC'), sha256 $(sha256sum "$JAR" | cut -c1-12)$([ "$(stat -c %Y "$JAR")" -lt "$head_time" ] && echo ' (older than HEAD: it may not contain it)')"
 echo "- setup: wrk, gather and the demo upstream on the same machine; http.instances=$GATHER_INSTANCES" \
      "(answered: $(curl -s "$BASE/" | jq .instances)), demo --instances $DEMO_INSTANCES, wrk -t$THREADS," \
      "access log $([ "${ACCESS_LOG:-1}" = 0 ] && echo off || echo on), JAVA_OPTS='${JAVA_OPTS:-}'," \
@@ -103,17 +119,19 @@ echo
 
 # ---- wrk scenarios ----
 WRK_ROWS=()
-run_wrk() { # name, path, default seconds
-  local name=$1 url=$BASE$2 seconds=${DURATION:-$3} out=$WORK/$1.wrk
-  echo "$name: warm-up ${WARMUP:-15} s, then $seconds s with $CONNECTIONS connections" >&2
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP:-15}s" "$url" > "$WORK/$name.warmup.wrk"
+run_wrk() { # name, path, default warm-up seconds, default measured seconds
+  local name=$1 url=$BASE$2 warmup=${WARMUP:-$3} seconds=${DURATION:-$4} out=$WORK/$1.wrk
+  echo "$name: warm-up $warmup s (the JIT needs it on 2 busy cores), then $seconds s with $CONNECTIONS connections" >&2
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${warmup}s" "$url" > "$WORK/$name.warmup.wrk"
+  local cpu0; cpu0=$(cpu_snapshot)
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"${seconds}s" --latency "$url" > "$out"
+  local cpu; cpu=$(cpu_split "$cpu0" "$(cpu_snapshot)")
   # wrk prints "Socket errors: connect A, read B, write C, timeout D" and "Non-2xx or 3xx responses: N" only when non-zero.
   local p50 p90 p99 rps socket non2xx
   p50=$(awk '$1=="50%"{print $2}' "$out"); p90=$(awk '$1=="90%"{print $2}' "$out"); p99=$(awk '$1=="99%"{print $2}' "$out")
   rps=$(awk '/^Requests\/sec/{printf "%.0f", $2}' "$out")
   socket=$(awk -F'[ ,]+' '/Socket errors/{print $4+$6+$8+$10}' "$out"); non2xx=$(awk '/Non-2xx/{print $NF}' "$out")
-  WRK_ROWS+=("| $name | $2 | $CONNECTIONS | ${seconds} s | $rps | $p50 | $p90 | $p99 | ${socket:-0} / ${non2xx:-0} | $(rss_mib) |")
+  WRK_ROWS+=("| $name | $2 | $CONNECTIONS | ${seconds} s | $rps | $p50 | $p90 | $p99 | ${socket:-0} / ${non2xx:-0} | $cpu | $(rss_mib) |")
 }
 
 # ---- fan-out: one request making N upstream calls of /delay/1 each ----
@@ -128,7 +146,7 @@ time_fan() { # aggregate, N, mode, run label
 " | $(jq '[.data | .. | objects | select(.delayedMs? == 1000)] | length' "$body") / $n | $(jq '[.sources[].ms] | max' "$body") |")
 }
 run_fanout() {
-  echo "fanout: timing single requests" >&2
+  echo "fanout: timing single requests (sequential ones take N seconds each)" >&2
   time_fan fan1s 1000 concurrent warm-up # opens the upstream connections once, as a running service would have them
   for n in 10 100 1000; do for run in 1 2 3; do time_fan fan1s "$n" concurrent "$run"; done; done
   local seq_ns=(10 100); [ "${FULL:-0}" = 1 ] && seq_ns+=(1000)
@@ -140,9 +158,9 @@ run_fanout() {
 
 for scenario in "${SCENARIOS[@]}"; do
   case $scenario in
-    hello) run_wrk hello / 20 ;;
-    three50) run_wrk three50 /aggregate/three50 30 ;;
-    three0) run_wrk three0 /aggregate/three0 20 ;;
+    hello) run_wrk hello / 10 20 ;;
+    three50) run_wrk three50 /aggregate/three50 45 30 ;;
+    three0) run_wrk three0 /aggregate/three0 15 20 ;;
     fanout) run_fanout ;;
     *) echo "unknown scenario $scenario (use hello, three50, three0, fanout)" >&2; exit 2 ;;
   esac
@@ -151,8 +169,10 @@ done
 if [ ${#WRK_ROWS[@]} -gt 0 ]; then
   echo "## Throughput and latency (wrk --latency)"
   echo
-  echo "| scenario | path | connections | duration | req/s | p50 | p90 | p99 | socket errors / non-2xx | gather RSS after (MiB) |"
-  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "CPU = cores busy during the measured window: gather / demo upstream / everything else (wrk, other processes)."
+  echo
+  echo "| scenario | path | connections | duration | req/s | p50 | p90 | p99 | socket errors / non-2xx | CPU | gather RSS after (MiB) |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|"
   printf '%s\n' "${WRK_ROWS[@]}"
   echo
 fi
@@ -168,7 +188,7 @@ if [ ${#FAN_ROWS[@]} -gt 0 ]; then
 fi
 echo "## Raw wrk output"
 for scenario in "${SCENARIOS[@]}"; do
-  [ -f "$WORK/$scenario.wrk" ] && { echo; echo "### $scenario"; echo; echo '```'; cat "$WORK/$scenario.wrk"; echo '```'; }
+  if [ -f "$WORK/$scenario.wrk" ]; then echo; echo "### $scenario"; echo; echo '```'; cat "$WORK/$scenario.wrk"; echo '```'; fi
 done
 echo
 echo "gather log lines at WARN/ERROR: $(grep -cE ' (WARN|ERROR) ' "$WORK/gather.log" || true) (log: $WORK/gather.log)"
