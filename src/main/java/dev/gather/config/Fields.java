@@ -76,6 +76,49 @@ final class Fields {
     return fallback;
   }
 
+  double fraction(String field, double fallback, double min, double max) {
+    Object value = json.getValue(field);
+    if (value == null) {
+      return fallback;
+    }
+    if (value instanceof Number n && n.doubleValue() >= min && n.doubleValue() <= max) {
+      return n.doubleValue();
+    }
+    problems.add(key(field) + " = " + quoted(value) + ": use a number from " + min + " to " + max
+        + " (default " + fallback + ")");
+    return fallback;
+  }
+
+  /** Whether the field holds exactly this text (for keys that take a number or a keyword). */
+  boolean isText(String field, String text) {
+    return text.equals(json.getValue(field));
+  }
+
+  Fields nested(String field, JsonObject value) {
+    return new Fields(key(field), value, problems);
+  }
+
+  List<Integer> integers(String field, List<Integer> fallback, int min, int max) {
+    Object value = json.getValue(field);
+    if (value == null) {
+      return fallback;
+    }
+    List<Integer> numbers = new ArrayList<>();
+    if (value instanceof JsonArray array) {
+      for (Object item : array) {
+        if (item instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && n.intValue() >= min
+            && n.intValue() <= max) {
+          numbers.add(n.intValue());
+        } else {
+          problems.add(key(field) + ": " + quoted(item) + " is not an integer from " + min + " to " + max);
+        }
+      }
+      return List.copyOf(numbers);
+    }
+    problems.add(key(field) + " = " + quoted(value) + ": expected a list of integers, e.g. " + fallback);
+    return fallback;
+  }
+
   int integer(String field, int fallback, int min, int max) {
     return (int) number(field, fallback, min, max);
   }

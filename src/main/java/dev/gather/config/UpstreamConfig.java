@@ -3,7 +3,9 @@ package dev.gather.config;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -19,25 +21,40 @@ public record UpstreamConfig(
     int maxConcurrent,
     int maxQueued,
     long maxBodyBytes,
-    List<String> forwardHeaders) {
+    List<String> forwardHeaders,
+    RetryConfig retry,
+    HedgeConfig hedge,
+    boolean coalesce,
+    Optional<BreakerConfig> circuitBreaker) {
 
-  private static final Set<String> KEYS = Set.of("url", "connectTimeoutMs", "timeoutMs", "maxConnections",
-      "maxConcurrent", "maxQueued", "maxBodyBytes", "forwardHeaders");
+  private static final Set<String> KEYS = keys();
   private static final int DAY_MS = 86_400_000;
 
   static UpstreamConfig parse(String name, JsonObject json, List<String> problems) {
     Fields in = new Fields("upstreams." + name, json, problems);
     in.rejectUnknown(KEYS);
+    int timeoutMs = in.integer("timeoutMs", 2000, 1, DAY_MS);
     return new UpstreamConfig(
         name,
         url(in),
         in.integer("connectTimeoutMs", 1000, 1, DAY_MS),
-        in.integer("timeoutMs", 2000, 1, DAY_MS),
+        timeoutMs,
         in.integer("maxConnections", 64, 1, 100_000),
         in.integer("maxConcurrent", 256, 1, 1_000_000),
         in.integer("maxQueued", 1024, 0, 1_000_000),
         in.number("maxBodyBytes", 1_048_576, 1, 1L << 30),
-        in.texts("forwardHeaders"));
+        in.texts("forwardHeaders"),
+        RetryConfig.parse(in, timeoutMs),
+        HedgeConfig.parse(in),
+        in.bool("coalesce", false),
+        in.object("circuitBreaker").map(breaker -> BreakerConfig.parse(in, breaker)));
+  }
+
+  private static Set<String> keys() {
+    Set<String> keys = new HashSet<>(Set.of("url", "connectTimeoutMs", "timeoutMs", "maxConnections",
+        "maxConcurrent", "maxQueued", "maxBodyBytes", "forwardHeaders", "hedgeAfterMs", "coalesce", "circuitBreaker"));
+    keys.addAll(RetryConfig.KEYS);
+    return Set.copyOf(keys);
   }
 
   private static URI url(Fields in) {

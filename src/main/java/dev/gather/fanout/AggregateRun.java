@@ -7,6 +7,8 @@ import dev.gather.db.DbClient;
 import dev.gather.db.DbFailure;
 import dev.gather.db.NamedQuery;
 import dev.gather.upstream.CallFailure;
+import dev.gather.upstream.CallStats;
+import dev.gather.upstream.Cancellation;
 import dev.gather.upstream.Upstream;
 import dev.gather.upstream.Upstreams;
 import io.vertx.core.Future;
@@ -32,8 +34,6 @@ import java.util.function.Function;
  * Runs on the request's event loop only.
  */
 final class AggregateRun {
-  static final String DEADLINE_HEADER = "X-Gather-Deadline-Ms";
-  static final String REQUEST_ID_HEADER = "X-Request-Id";
 
   private final AggregateConfig aggregate;
   private final Upstreams upstreams;
@@ -44,10 +44,11 @@ final class AggregateRun {
   private final String requestId;
   private final long deadlineNanos;
   private final Map<String, SourceResult> done = new LinkedHashMap<>();
+  private final Cancellation cancellation = new Cancellation();
   private boolean sequential;
 
-  /** What one call or query gave: its data and the status it came with (200 for SQL). */
-  private record Answer(Object data, int status) {}
+  /** What one call or query gave: its data, the status it came with (200 for SQL), and how it was got. */
+  private record Answer(Object data, int status, CallStats stats) {}
 
   AggregateRun(AggregateConfig aggregate, Upstreams upstreams, DbClient db, long queryTimeoutMs,
       Map<String, String> params, MultiMap incomingHeaders, String requestId) {
@@ -59,6 +60,11 @@ final class AggregateRun {
     this.incomingHeaders = incomingHeaders;
     this.requestId = requestId;
     this.deadlineNanos = System.nanoTime() + aggregate.deadlineMs() * 1_000_000L;
+  }
+
+  /** Stops every call in flight, and every source not started yet; for a client that has gone away. */
+  void cancel() {
+    cancellation.cancel();
   }
 
   /** All sources at once, each waiting only for what it needs. */
@@ -80,11 +86,16 @@ final class AggregateRun {
   private Future<SourceResult> start(SourceConfig source) {
     long began = System.nanoTime();
     List<String> failedNeeds = source.dependencies().stream().filter(d -> !done.get(d).ok()).toList();
-    Future<Answer> answer = failedNeeds.isEmpty()
-        ? fetch(source)
-        : Future.failedFuture(new CallFailure(SourceResult.DEPENDENCY, null, "needs " + failedNeeds + ", which failed"));
+    Future<Answer> answer;
+    if (cancellation.cancelled()) {
+      answer = Future.failedFuture(new CallFailure(CallFailure.CANCELLED, null, "the request was cancelled"));
+    } else if (!failedNeeds.isEmpty()) {
+      answer = Future.failedFuture(new CallFailure(SourceResult.DEPENDENCY, null, "needs " + failedNeeds + ", which failed"));
+    } else {
+      answer = fetch(source);
+    }
     return answer
-        .map(ok -> SourceResult.success(source.name(), ok.data(), ok.status(), millisSince(began), 1))
+        .map(ok -> SourceResult.success(source.name(), ok.data(), ok.status(), millisSince(began), ok.stats()))
         .recover(e -> Future.succeededFuture(failure(source.name(), e, millisSince(began))))
         .onSuccess(result -> done.put(source.name(), result));
   }
@@ -105,7 +116,8 @@ final class AggregateRun {
         ? inTurn(items, callOne)
         : Future.all(items.stream().map(callOne).toList()).map(all -> all.<Answer>list());
     return answers.map(all -> new Answer(
-        new JsonArray(all.stream().map(Answer::data).toList()), all.isEmpty() ? 200 : all.get(0).status()));
+        new JsonArray(all.stream().map(Answer::data).toList()), all.isEmpty() ? 200 : all.get(0).status(),
+        all.stream().map(Answer::stats).reduce(CallStats::plus).orElse(new CallStats(0, false, false, false))));
   }
 
   /** The list a forEach walks: a JSON array from another source, or a comma-separated request parameter. */
@@ -144,8 +156,8 @@ final class AggregateRun {
   private Future<Answer> request(SourceConfig source, Map<String, Object> binding, long remainingMs) {
     Upstream upstream = upstreams.get(source.upstream().orElseThrow());
     MultiMap headers = MultiMap.caseInsensitiveMultiMap()
-        .add(REQUEST_ID_HEADER, requestId)
-        .add(DEADLINE_HEADER, String.valueOf(remainingMs));
+        .add(Upstream.REQUEST_ID, requestId)
+        .add(Upstream.DEADLINE, String.valueOf(remainingMs));
     for (String header : upstream.config().forwardHeaders()) {
       List<String> values = incomingHeaders.getAll(header);
       if (!values.isEmpty()) {
@@ -153,8 +165,8 @@ final class AggregateRun {
       }
     }
     return upstream.fetchJson(HttpMethod.valueOf(source.method()), renderPath(source.path(), binding), headers,
-            Math.min(upstream.config().timeoutMs(), remainingMs))
-        .map(answer -> new Answer(answer.data(), answer.status()));
+            Math.min(upstream.config().timeoutMs(), remainingMs), cancellation)
+        .map(answer -> new Answer(answer.data(), answer.status(), answer.stats()));
   }
 
   private Future<Answer> query(SourceConfig source, Map<String, Object> binding, long remainingMs) {
@@ -162,7 +174,7 @@ final class AggregateRun {
     long timeoutMs = Math.min(queryTimeoutMs, remainingMs);
     String name = source.query().get();
     return db.<NamedQuery.Rows>request(NamedQuery.ADDRESS, new NamedQuery(name, values), timeoutMs)
-        .map(rows -> new Answer(rows.rows(), 200))
+        .map(rows -> new Answer(rows.rows(), 200, CallStats.ONE_TRY))
         .recover(e -> Future.failedFuture(queryFailure(name, e, timeoutMs)));
   }
 
@@ -251,9 +263,9 @@ final class AggregateRun {
 
   private static SourceResult failure(String name, Throwable e, long ms) {
     if (e instanceof CallFailure f) {
-      return SourceResult.failure(name, f.kind(), f.status(), f.getMessage(), ms, 1);
+      return SourceResult.failure(name, f.kind(), f.status(), f.getMessage(), ms, f.stats());
     }
-    return SourceResult.failure(name, CallFailure.IO, null, String.valueOf(e.getMessage()), ms, 1);
+    return SourceResult.failure(name, CallFailure.IO, null, String.valueOf(e.getMessage()), ms, CallStats.ONE_TRY);
   }
 
   private static long millisSince(long began) {

@@ -43,6 +43,8 @@ public final class AggregatesApi {
     params.putAll(ctx.pathParams());
     AggregateRun run = new AggregateRun(aggregate, upstreams, db, queryTimeoutMs, params, ctx.request().headers(),
         RequestIds.of(ctx));
+    // A client that leaves takes its upstream calls with it: they are reset, and no further source starts.
+    ctx.response().closeHandler(closed -> run.cancel());
     (mode.equals(SEQUENTIAL) ? run.sequential() : run.concurrent())
         .onSuccess(results -> {
           int status = Envelope.send(ctx, aggregate, results);

@@ -53,7 +53,7 @@ final class Envelope {
 
   /**
    * The worst of the required sources' failures decides: the client's own mistake (400) first, then a timeout
-   * (504), then "try again later" (503, shed or database unavailable), and any other failure is a bad gateway.
+   * (504), then "try again later" (503: shed, circuit open, database unavailable), and any other failure is a bad gateway.
    */
   static int status(AggregateConfig aggregate, Map<String, SourceResult> results) {
     var failedKinds = aggregate.sources().stream()
@@ -71,7 +71,8 @@ final class Envelope {
     if (failedKinds.contains(CallFailure.TIMEOUT)) {
       return 504;
     }
-    if (failedKinds.contains(CallFailure.SHED) || failedKinds.contains(SourceResult.UNAVAILABLE)) {
+    if (failedKinds.contains(CallFailure.SHED) || failedKinds.contains(CallFailure.CIRCUIT_OPEN)
+        || failedKinds.contains(SourceResult.UNAVAILABLE)) {
       return 503;
     }
     return 502;

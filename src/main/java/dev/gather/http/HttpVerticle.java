@@ -43,7 +43,7 @@ public final class HttpVerticle extends VerticleBase {
           config.http().maxBodyBytes(),
           new RequestTimeout(config.http().requestTimeoutMs()),
           new Problems(config.db().queryTimeoutMs()),
-          new OpsApi(state, db, registry),
+          new OpsApi(state, db, registry, guards),
           new ApiDocs(spec),
           new UsersApi(db),
           new AggregatesApi(upstreams, db, config.db().queryTimeoutMs(), registry),

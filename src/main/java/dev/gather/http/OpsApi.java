@@ -2,6 +2,7 @@ package dev.gather.http;
 
 import dev.gather.db.DbClient;
 import dev.gather.db.DbHealth;
+import dev.gather.upstream.UpstreamGuards;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonObject;
@@ -12,11 +13,13 @@ import io.vertx.micrometer.PrometheusScrapingHandler;
 public final class OpsApi {
   private final ServiceState state;
   private final DbClient db;
+  private final UpstreamGuards upstreams;
   private final Handler<RoutingContext> scrape;
 
-  public OpsApi(ServiceState state, DbClient db, PrometheusMeterRegistry registry) {
+  public OpsApi(ServiceState state, DbClient db, PrometheusMeterRegistry registry, UpstreamGuards upstreams) {
     this.state = state;
     this.db = db;
+    this.upstreams = upstreams;
     this.scrape = PrometheusScrapingHandler.create(registry);
   }
 
@@ -50,6 +53,12 @@ public final class OpsApi {
               .put("verticles", "UP")
               .put("database", health.reachable() ? "UP" : "DOWN")
               .put("migrations", health.migrated() ? "APPLIED" : "PENDING");
+          // Reported, never decisive: an upstream's open breaker is its problem, and a restart would not fix it.
+          JsonObject breakers = new JsonObject();
+          upstreams.breakerStates().forEach(breakers::put);
+          if (!breakers.isEmpty()) {
+            checks.put("circuitBreakers", breakers);
+          }
           if (health.ready()) {
             ctx.json(new JsonObject().put("status", "UP").put("checks", checks));
           } else {

@@ -25,15 +25,22 @@ import java.util.concurrent.TimeoutException;
  * Its timeout is a hard one: when it fires, the request is reset, whatever the upstream is still sending.
  */
 public final class Upstream {
+  public static final String REQUEST_ID = "X-Request-Id";
+  public static final String DEADLINE = "X-Gather-Deadline-Ms";
+
   private final Vertx vertx;
   private final UpstreamConfig config;
   private final UpstreamGuard guard;
   private final HttpClientAgent client;
 
-  /** A decoded JSON answer (null for an empty body) and the 2xx status it came with. */
-  public record JsonAnswer(Object data, int status) {}
+  /** A decoded JSON answer (null for an empty body), the 2xx status it came with, and how it was got. */
+  public record JsonAnswer(Object data, int status, CallStats stats) {
+    JsonAnswer with(CallStats stats) {
+      return new JsonAnswer(data, status, stats);
+    }
+  }
 
-  private record Reply(int status, String statusMessage, Buffer body) {}
+  record Reply(int status, String statusMessage, Buffer body) {}
 
   Upstream(Vertx vertx, UpstreamConfig config, UpstreamGuard guard) {
     this.vertx = vertx;
@@ -58,15 +65,43 @@ public final class Upstream {
 
   /**
    * One call whose answer must be a 2xx with a JSON body (or none) of at most maxBodyBytes, within
-   * {@code timeoutMs} counted from now, waiting for a turn included. Fails with a {@link CallFailure}.
+   * {@code timeoutMs} counted from now, with the upstream's retries, hedging, coalescing and circuit breaker.
+   * Fails with a {@link CallFailure}; stops at once, its requests reset, when {@code cancellation} fires.
    */
-  public Future<JsonAnswer> fetchJson(HttpMethod method, String pathAndQuery, MultiMap headers, long timeoutMs) {
-    long began = System.nanoTime();
-    return turn(timeoutMs)
-        .compose(permit -> exchange(method, config.basePath() + pathAndQuery, headers, timeoutMs - millisSince(began))
-            .onComplete(done -> permit.release()))
-        .compose(this::decode)
-        .onComplete(done -> record(done.failed() ? done.cause() : null, began));
+  public Future<JsonAnswer> fetchJson(HttpMethod method, String pathAndQuery, MultiMap headers, long timeoutMs,
+      Cancellation cancellation) {
+    String uri = config.basePath() + pathAndQuery;
+    if (!config.coalesce() || method != HttpMethod.GET) {
+      return new ResilientCall(this, guard, method, uri, headers, timeoutMs, cancellation).run();
+    }
+    boolean[] joined = new boolean[1];
+    return guard.coalescer.share(coalescingKey(uri, headers), vertx.getOrCreateContext(), cancellation, timeoutMs,
+            shared -> new ResilientCall(this, guard, method, uri, headers, timeoutMs, shared).run(),
+            () -> joined[0] = true)
+        .map(answer -> {
+          if (!joined[0]) {
+            return answer;
+          }
+          guard.metrics.coalesced();
+          return answer.with(new CallStats(0, false, true, false));
+        })
+        .recover(e -> Future.failedFuture(joined[0] && e instanceof CallFailure f
+            ? f.with(new CallStats(0, false, true, false)) : e));
+  }
+
+  /**
+   * Calls are identical when the URI and every header that goes upstream are, except the two that differ on
+   * every request by design (request id, remaining budget); so two callers with different credentials never
+   * share an answer.
+   */
+  private static String coalescingKey(String uri, MultiMap headers) {
+    StringBuilder key = new StringBuilder(uri);
+    headers.entries().stream()
+        .filter(h -> !h.getKey().equalsIgnoreCase(REQUEST_ID) && !h.getKey().equalsIgnoreCase(DEADLINE))
+        .map(h -> h.getKey().toLowerCase(java.util.Locale.ROOT) + ":" + h.getValue())
+        .sorted()
+        .forEach(h -> key.append('\n').append(h));
+    return key.toString();
   }
 
   /** A turn under maxConcurrent, waiting at most {@code waitMs}; shed at once when maxQueued are waiting. */
@@ -84,9 +119,10 @@ public final class Upstream {
     });
   }
 
-  /** Counts a finished call, by outcome, in the upstream's meters; a shed call is counted as shed only. */
+  /** Counts a finished try, by outcome, in the upstream's meters; a shed or refused one is counted as such only. */
   public void record(Throwable failure, long beganNanos) {
-    if (failure instanceof CallFailure f && f.kind().equals(CallFailure.SHED)) {
+    if (failure instanceof CallFailure f && (f.kind().equals(CallFailure.SHED)
+        || f.kind().equals(CallFailure.CIRCUIT_OPEN))) {
       return;
     }
     guard.metrics.call(failure == null ? "ok" : failure instanceof CallFailure f ? f.kind() : CallFailure.IO,
@@ -98,7 +134,8 @@ public final class Upstream {
     return client;
   }
 
-  private Future<Reply> exchange(HttpMethod method, String uri, MultiMap headers, long timeoutMs) {
+  /** One HTTP exchange, its body read whole; ended (and its request reset) by the timeout or the cancellation. */
+  Future<Reply> exchange(HttpMethod method, String uri, MultiMap headers, long timeoutMs, Cancellation cancellation) {
     if (timeoutMs <= 0) {
       return Future.failedFuture(timeout(timeoutMs));
     }
@@ -106,6 +143,12 @@ public final class Upstream {
     HttpClientRequest[] sent = new HttpClientRequest[1];
     long timer = vertx.setTimer(timeoutMs, t -> {
       if (result.tryFail(timeout(timeoutMs)) && sent[0] != null) {
+        sent[0].reset();
+      }
+    });
+    Runnable unregister = cancellation.onCancel(() -> {
+      if (result.tryFail(new CallFailure(CallFailure.CANCELLED, null, "the request was cancelled"))
+          && sent[0] != null) {
         sent[0].reset();
       }
     });
@@ -125,7 +168,10 @@ public final class Upstream {
               .onFailure(e -> result.tryFail(transportFailure(e)))
               .onSuccess(response -> readBody(request, response, result));
         });
-    return result.future().onComplete(done -> vertx.cancelTimer(timer));
+    return result.future().onComplete(done -> {
+      vertx.cancelTimer(timer);
+      unregister.run();
+    });
   }
 
   /** Reads the body up to maxBodyBytes; past that the request is reset rather than read to the end. */
@@ -152,21 +198,25 @@ public final class Upstream {
     response.endHandler(v -> result.tryComplete(new Reply(response.statusCode(), response.statusMessage(), body)));
   }
 
-  private Future<JsonAnswer> decode(Reply reply) {
+  Future<JsonAnswer> decode(Reply reply) {
     int status = reply.status();
     if (status < 200 || status > 299) {
       return Future.failedFuture(new CallFailure(CallFailure.STATUS, status, config.name() + " answered " + status
           + (reply.statusMessage() == null ? "" : " " + reply.statusMessage())));
     }
     if (reply.body().length() == 0) {
-      return Future.succeededFuture(new JsonAnswer(null, status));
+      return Future.succeededFuture(new JsonAnswer(null, status, CallStats.ONE_TRY));
     }
     try {
-      return Future.succeededFuture(new JsonAnswer(Json.decodeValue(reply.body()), status));
+      return Future.succeededFuture(new JsonAnswer(Json.decodeValue(reply.body()), status, CallStats.ONE_TRY));
     } catch (DecodeException e) {
       return Future.failedFuture(new CallFailure(CallFailure.BAD_JSON, status,
           config.name() + " answered " + status + " with a body that is not JSON"));
     }
+  }
+
+  Vertx vertx() {
+    return vertx;
   }
 
   private CallFailure timeout(long timeoutMs) {

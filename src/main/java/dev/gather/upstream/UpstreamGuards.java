@@ -14,6 +14,13 @@ public final class UpstreamGuards {
         .collect(Collectors.toUnmodifiableMap(UpstreamConfig::name, config -> new UpstreamGuard(config, registry)));
   }
 
+  /** Each upstream that has a circuit breaker, with its state ("closed", "open", "half_open"), by name. */
+  public Map<String, String> breakerStates() {
+    Map<String, String> states = new java.util.TreeMap<>();
+    guards.forEach((name, guard) -> guard.breakerState().ifPresent(state -> states.put(name, state)));
+    return states;
+  }
+
   UpstreamGuard of(String upstream) {
     return guards.get(upstream);
   }
