@@ -77,14 +77,11 @@ public final class Upstream {
     boolean[] joined = new boolean[1];
     return guard.coalescer.share(coalescingKey(uri, headers), vertx.getOrCreateContext(), cancellation, timeoutMs,
             shared -> new ResilientCall(this, guard, method, uri, headers, timeoutMs, shared).run(),
-            () -> joined[0] = true)
-        .map(answer -> {
-          if (!joined[0]) {
-            return answer;
-          }
-          guard.metrics.coalesced();
-          return answer.with(new CallStats(0, false, true, false));
-        })
+            () -> {
+              joined[0] = true;
+              guard.metrics.coalesced();
+            })
+        .map(answer -> joined[0] ? answer.with(new CallStats(0, false, true, false)) : answer)
         .recover(e -> Future.failedFuture(joined[0] && e instanceof CallFailure f
             ? f.with(new CallStats(0, false, true, false)) : e));
   }
