@@ -3,7 +3,7 @@ package dev.gather.proxy;
 import dev.gather.http.ApiError;
 import dev.gather.http.RequestIds;
 import dev.gather.upstream.CallFailure;
-import dev.gather.upstream.CallLimiter;
+import dev.gather.upstream.Admission;
 import dev.gather.upstream.Upstream;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -35,7 +35,7 @@ final class ProxyExchange {
   private final ProxyTarget target;
   private final long timeoutMs;
   private final long began = System.nanoTime();
-  private CallLimiter.Permit permit;
+  private Admission admission;
   private HttpClientRequest outbound;
   private long timer = -1;
   private boolean over;
@@ -55,9 +55,9 @@ final class ProxyExchange {
     }
     in.pause(); // the body waits for the upstream connection, then streams to it
     ctx.response().closeHandler(v -> abandon());
-    upstream.turn(timeoutMs)
-        .compose(turn -> {
-          permit = turn;
+    upstream.admit(timeoutMs)
+        .compose(admitted -> {
+          admission = admitted;
           timer = ctx.vertx().setTimer(Math.max(1, timeoutMs - millisSince(began)), t -> timedOut());
           return upstream.client().request(options());
         })
@@ -131,9 +131,10 @@ final class ProxyExchange {
     }
     answer.pipe().endOnFailure(false).to(out).onComplete(piped -> {
       over = true;
-      permit.release();
-      upstream.record(piped.failed() ? upstream.transportFailure(piped.cause())
-          : answer.statusCode() >= 500 ? new CallFailure(CallFailure.STATUS, answer.statusCode(), "") : null, began);
+      Throwable failure = piped.failed() ? upstream.transportFailure(piped.cause())
+          : answer.statusCode() >= 500 ? new CallFailure(CallFailure.STATUS, answer.statusCode(), "") : null;
+      admission.end(failure);
+      upstream.record(failure, began);
       if (piped.failed()) {
         outbound.reset();
         out.reset();
@@ -157,14 +158,15 @@ final class ProxyExchange {
     if (outbound != null) {
       outbound.reset();
     }
-    if (permit != null) {
-      permit.release();
-    }
     CallFailure failure = upstream.transportFailure(e);
+    if (admission != null) {
+      admission.end(failure);
+    }
     upstream.record(failure, began);
     ctx.request().resume(); // let the server read past the unused body, keeping the connection usable
     ctx.fail(switch (failure.kind()) {
       case CallFailure.SHED -> new ApiError(503, "upstream-shed", failure.getMessage());
+      case CallFailure.CIRCUIT_OPEN -> new ApiError(503, "circuit-open", failure.getMessage());
       case CallFailure.TIMEOUT -> new ApiError(504, "upstream-timeout", failure.getMessage());
       default -> new ApiError(502, "upstream-failed", failure.getMessage());
     });
@@ -178,8 +180,8 @@ final class ProxyExchange {
       if (outbound != null) {
         outbound.reset();
       }
-      if (permit != null) {
-        permit.release();
+      if (admission != null) {
+        admission.end(new CallFailure(CallFailure.CANCELLED, null, "the client left"));
       }
     }
   }

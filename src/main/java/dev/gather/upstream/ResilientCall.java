@@ -7,7 +7,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.http.HttpMethod;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -163,28 +162,17 @@ final class ResilientCall {
 
   private Future<Upstream.JsonAnswer> oneTry(Cancellation own) {
     long began = System.nanoTime();
-    Optional<CircuitBreaker.Pass> pass = Optional.empty();
-    if (guard.breaker.isPresent()) {
-      pass = guard.breaker.get().pass();
-      if (pass.isEmpty()) {
-        shortCircuited = true;
-        guard.metrics.shortCircuited();
-        return Future.failedFuture(new CallFailure(CallFailure.CIRCUIT_OPEN, null, "the circuit breaker of "
-            + config.name() + " is open; the next probe goes in " + guard.breaker.get().msUntilProbe() + " ms"));
-      }
-    }
     long timeoutMs = Math.min(config.retry().tryTimeoutMs(), remainingMs());
-    Optional<CircuitBreaker.Pass> breakerPass = pass;
-    return upstream.turn(timeoutMs)
-        .compose(permit -> {
+    return upstream.admit(timeoutMs)
+        .onFailure(e -> shortCircuited |= e instanceof CallFailure f && f.kind().equals(CallFailure.CIRCUIT_OPEN))
+        .compose(admission -> {
           tries++;
           return upstream.exchange(method, uri, headersForThisTry(), timeoutMs - millisSince(began), own)
-              .onComplete(done -> permit.release());
+              .compose(upstream::decode)
+              .onComplete(result -> admission.end(result.failed() ? result.cause() : null));
         })
-        .compose(upstream::decode)
         .onComplete(result -> {
           Throwable failure = result.failed() ? result.cause() : null;
-          breakerPass.ifPresent(p -> report(p, failure));
           upstream.record(failure, began);
           if (failure == null) {
             guard.latency.record(millisSince(began));
@@ -198,28 +186,6 @@ final class ResilientCall {
       return headers;
     }
     return MultiMap.caseInsensitiveMultiMap().addAll(headers).set(Upstream.DEADLINE, String.valueOf(remainingMs()));
-  }
-
-  /** Only the upstream's own failures count against it: not 4xx, not our limits, not a cancelled try. */
-  private static void report(CircuitBreaker.Pass pass, Throwable failure) {
-    if (failure == null) {
-      pass.succeeded();
-      return;
-    }
-    CallFailure f = failure instanceof CallFailure cf ? cf : null;
-    String kind = f == null ? CallFailure.IO : f.kind();
-    switch (kind) {
-      case CallFailure.CONNECT, CallFailure.TIMEOUT, CallFailure.IO -> pass.failed();
-      case CallFailure.STATUS -> {
-        if (f.status() != null && f.status() >= 500) {
-          pass.failed();
-        } else {
-          pass.succeeded();
-        }
-      }
-      case CallFailure.CANCELLED, CallFailure.SHED -> pass.abandoned();
-      default -> pass.succeeded();
-    }
   }
 
   private CallFailure failure(Throwable e) {

@@ -17,6 +17,7 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import java.net.ConnectException;
+import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -101,19 +102,35 @@ public final class Upstream {
     return key.toString();
   }
 
-  /** A turn under maxConcurrent, waiting at most {@code waitMs}; shed at once when maxQueued are waiting. */
-  public Future<CallLimiter.Permit> turn(long waitMs) {
-    Context context = vertx.getOrCreateContext();
-    return guard.limiter.acquire(context, waitMs).recover(e -> {
-      if (e instanceof CallLimiter.Refused refused) {
-        if (refused.shed) {
-          guard.metrics.shed();
-        }
-        return Future.failedFuture(new CallFailure(refused.shed ? CallFailure.SHED : CallFailure.TIMEOUT, null,
-            e.getMessage()));
+  /**
+   * Leave for one try: refused at once while the circuit breaker is open ({@code circuit_open}) or when
+   * maxQueued calls already wait ({@code shed}); otherwise a turn under maxConcurrent within {@code waitMs}.
+   */
+  public Future<Admission> admit(long waitMs) {
+    Optional<CircuitBreaker.Pass> pass = Optional.empty();
+    if (guard.breaker.isPresent()) {
+      pass = guard.breaker.get().pass();
+      if (pass.isEmpty()) {
+        guard.metrics.shortCircuited();
+        return Future.failedFuture(new CallFailure(CallFailure.CIRCUIT_OPEN, null, "the circuit breaker of "
+            + config.name() + " is open; the next probe goes in " + guard.breaker.get().msUntilProbe() + " ms"));
       }
-      return Future.failedFuture(e);
-    });
+    }
+    Optional<CircuitBreaker.Pass> admitted = pass;
+    Context context = vertx.getOrCreateContext();
+    return guard.limiter.acquire(context, waitMs)
+        .map(permit -> new Admission(permit, admitted))
+        .recover(e -> {
+          admitted.ifPresent(CircuitBreaker.Pass::abandoned);
+          if (e instanceof CallLimiter.Refused refused) {
+            if (refused.shed) {
+              guard.metrics.shed();
+            }
+            return Future.failedFuture(new CallFailure(refused.shed ? CallFailure.SHED : CallFailure.TIMEOUT, null,
+                e.getMessage()));
+          }
+          return Future.failedFuture(e);
+        });
   }
 
   /** Counts a finished try, by outcome, in the upstream's meters; a shed or refused one is counted as such only. */
@@ -126,7 +143,7 @@ public final class Upstream {
         System.nanoTime() - beganNanos);
   }
 
-  /** The client, for callers that stream (the proxy); they take a {@link #turn} first. */
+  /** The client, for callers that stream (the proxy); they are {@link #admit admitted} first. */
   public HttpClientAgent client() {
     return client;
   }
