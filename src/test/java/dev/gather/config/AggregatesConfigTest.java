@@ -104,4 +104,43 @@ class AggregatesConfigTest {
     tree.getJsonObject("upstreams").put("bad", new JsonObject().put("url", "not a url"));
     assertEquals(4, problems(tree).size(), problems(tree).toString());
   }
+
+  @Test
+  void resilienceSettingsAreReadWithTheirDefaults() {
+    GatherConfig config = GatherConfig.from(new JsonObject().put("upstreams", new JsonObject()
+        .put("users", new JsonObject().put("url", "http://u:1").put("timeoutMs", 800).put("retries", 2)
+            .put("hedgeAfterMs", "p95").put("coalesce", true)
+            .put("circuitBreaker", new JsonObject().put("failures", 3)))
+        .put("plain", new JsonObject().put("url", "http://p:1"))));
+    UpstreamConfig users = config.upstreams().get("users");
+    assertEquals(2, users.retry().retries());
+    assertEquals(List.of(502, 503, 504), users.retry().retryOn());
+    assertTrue(users.retry().retries("GET") && !users.retry().retries("POST"), "only idempotent methods retry");
+    assertEquals(800, users.retry().tryTimeoutMs());
+    assertEquals(0.2, users.retry().budgetRatio());
+    assertTrue(users.hedge().adaptive());
+    assertTrue(users.coalesce());
+    assertEquals(3, users.circuitBreaker().orElseThrow().failures());
+    assertEquals(10_000, users.circuitBreaker().orElseThrow().resetMs());
+    UpstreamConfig plain = config.upstreams().get("plain");
+    assertEquals(0, plain.retry().retries());
+    assertTrue(!plain.hedge().enabled() && !plain.coalesce() && plain.circuitBreaker().isEmpty(),
+        "resilience features are off unless configured");
+  }
+
+  @Test
+  void badResilienceSettingsAreEachNamed() {
+    List<String> problems = problems(new JsonObject().put("upstreams", new JsonObject()
+        .put("users", new JsonObject().put("url", "http://u:1").put("retries", 99).put("retryOn", new JsonArray().add(42))
+            .put("retryMethods", new JsonArray().add("FETCH")).put("hedgeAfterMs", "p99")
+            .put("retryBudget", new JsonObject().put("ratio", 2))
+            .put("circuitBreaker", new JsonObject().put("failures", 0).put("opens", 1)))));
+    String all = String.join("\n", problems);
+    for (String key : new String[] {"upstreams.users.retries = 99", "upstreams.users.retryOn: 42",
+        "upstreams.users.retryMethods: \"FETCH\"", "upstreams.users.hedgeAfterMs", "upstreams.users.retryBudget.ratio = 2",
+        "upstreams.users.circuitBreaker.failures = 0", "upstreams.users.circuitBreaker.opens: unknown key"}) {
+      assertTrue(all.contains(key), "missing " + key + " in\n" + all);
+    }
+    assertEquals(7, problems.size(), all);
+  }
 }
