@@ -43,6 +43,7 @@ public final class DemoUpstreamVerticle extends VerticleBase {
     router.get("/users/:id").handler(this::user);
     router.get("/posts").handler(this::posts);
     router.get("/delay/:seconds").handler(this::delay);
+    router.get("/tail").handler(this::tail);
     router.get("/status/:code").handler(this::status);
     router.get("/hang").handler(this::hang);
     // The router's own answers (no such route, wrong method) take the same problem shape as ours.
@@ -126,6 +127,48 @@ public final class DemoUpstreamVerticle extends VerticleBase {
     });
     // A caller that gives up should not leave a timer behind to write into a dead connection.
     ctx.response().closeHandler(closed -> vertx.cancelTimer(timer));
+  }
+
+  /**
+   * {@code /tail?fastMs=5&slowMs=250&slowPercent=5}: usually fast, sometimes slow, at random; the long tail
+   * that hedging is for.
+   */
+  private void tail(RoutingContext ctx) {
+    long fastMs;
+    long slowMs;
+    int slowPercent;
+    try {
+      fastMs = boundedParam(ctx, "fastMs", 5, 60_000);
+      slowMs = boundedParam(ctx, "slowMs", 250, 60_000);
+      slowPercent = (int) boundedParam(ctx, "slowPercent", 5, 100);
+    } catch (NumberFormatException e) {
+      problem(ctx, 400, "use /tail?fastMs=5&slowMs=250&slowPercent=5 (milliseconds up to 60000, a percent up to 100)");
+      return;
+    }
+    boolean slow = java.util.concurrent.ThreadLocalRandom.current().nextInt(100) < slowPercent;
+    long delayMs = slow ? slowMs : fastMs;
+    JsonObject body = new JsonObject().put("delayedMs", delayMs).put("slow", slow);
+    long timer = vertx.setTimer(Math.max(1, delayMs), fired -> {
+      if (!ctx.response().closed()) {
+        ctx.json(body);
+      }
+    });
+    ctx.response().closeHandler(closed -> vertx.cancelTimer(timer));
+  }
+
+  private static long boundedParam(RoutingContext ctx, String name, long fallback, long max) {
+    String value = ctx.queryParams().get(name);
+    if (value == null) {
+      return fallback;
+    }
+    if (!value.matches("\\d{1,5}")) {
+      throw new NumberFormatException(name);
+    }
+    long parsed = Long.parseLong(value);
+    if (parsed > max) {
+      throw new NumberFormatException(name);
+    }
+    return parsed;
   }
 
   private void status(RoutingContext ctx) {

@@ -1,6 +1,7 @@
 package dev.gather.demo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -96,6 +97,28 @@ class DemoUpstreamVerticleTest {
       assertEquals(400, response.statusCode());
       assertEquals("application/problem+json", response.getHeader("Content-Type"));
       assertEquals(400, response.bodyAsJsonObject().getInteger("status"));
+      test.completeNow();
+    })));
+  }
+
+  @Test
+  void theTailIsSlowAsOftenAsAsked(VertxTestContext test) {
+    long started = System.nanoTime();
+    client.get("/tail?fastMs=1&slowMs=150&slowPercent=100").send()
+        .compose(slow -> client.get("/tail?fastMs=1&slowMs=5000&slowPercent=0").send().map(fast -> List.of(slow, fast)))
+        .onComplete(test.succeeding(both -> test.verify(() -> {
+          assertTrue(both.get(0).bodyAsJsonObject().getBoolean("slow"));
+          assertFalse(both.get(1).bodyAsJsonObject().getBoolean("slow"));
+          long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+          assertTrue(elapsedMs >= 150 && elapsedMs < 3000, "both answered after " + elapsedMs + " ms");
+          test.completeNow();
+        })));
+  }
+
+  @Test
+  void aTailWithABadParameterIs400(VertxTestContext test) {
+    client.get("/tail?slowPercent=lots").send().onComplete(test.succeeding(response -> test.verify(() -> {
+      assertEquals(400, response.statusCode());
       test.completeNow();
     })));
   }
