@@ -174,7 +174,7 @@ final class ResilientCall {
         .onComplete(result -> {
           Throwable failure = result.failed() ? result.cause() : null;
           upstream.record(failure, began);
-          if (failure == null) {
+          if (failure == null && config.hedge().adaptive()) {
             guard.latency.record(millisSince(began));
           }
         });
