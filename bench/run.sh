@@ -9,7 +9,7 @@
 # GATHER_INSTANCES (http.instances; 0 = one per core), DEMO_INSTANCES (event loops of the demo upstream),
 # GATHER_PORT / DEMO_PORT (default: the first free port from 18080 / 19090), JAVA_OPTS (gather's JVM),
 # ACCESS_LOG=0 (turn gather's per-request access log off), GATHER_DB_URL (else a throwaway embedded PostgreSQL),
-# FULL=1 (also 1,000 sequential 1 s calls: ~17 minutes, longer than the largest deadlineMs gather accepts).
+# FULL=1 (also 1,000 sequential 1 s calls; deadlineMs is capped at 600,000, so expect a 504 after ~10 minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +20,10 @@ GATHER_INSTANCES=${GATHER_INSTANCES:-0}
 DEMO_INSTANCES=${DEMO_INSTANCES:-2}
 SCENARIOS=("$@")
 [ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(hello three50 three0 fanout)
+for scenario in "${SCENARIOS[@]}"; do # fail before starting anything, not after minutes of load
+  case $scenario in hello|three50|three0|fanout) ;; *) echo "unknown scenario $scenario (use hello, three50, three0, fanout)" >&2; exit 2 ;; esac
+done
+for tool in java wrk curl jq; do command -v "$tool" > /dev/null || { echo "bench/run.sh needs $tool" >&2; exit 2; }; done
 
 # Everything the run leaves behind (logs, raw wrk output, answers) goes here and is kept for inspection.
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/gather-bench.XXXXXX")
@@ -158,11 +162,10 @@ run_fanout() {
 
 for scenario in "${SCENARIOS[@]}"; do
   case $scenario in
-    hello) run_wrk hello / 10 20 ;;
+    hello) run_wrk hello / 15 20 ;;
     three50) run_wrk three50 /aggregate/three50 45 30 ;;
     three0) run_wrk three0 /aggregate/three0 15 20 ;;
     fanout) run_fanout ;;
-    *) echo "unknown scenario $scenario (use hello, three50, three0, fanout)" >&2; exit 2 ;;
   esac
 done
 

@@ -14,6 +14,8 @@ public enum ConfigKey {
   HTTP_MAX_BODY_BYTES("http.maxBodyBytes", "1048576", "Largest request body accepted; bigger bodies get 413."),
   HTTP_REQUEST_TIMEOUT_MS("http.requestTimeoutMs", "30000",
       "A request still unanswered after this long gets 503 (streamed exports are exempt once they start)."),
+  HTTP_ACCESS_LOG("http.accessLog", "true",
+      "Write one access-log line per request (logger gather.access); off saves CPU at high request rates."),
   DB_URL("db.url", "",
       "PostgreSQL URL (postgresql://user:password@host:5432/db). Empty: start the embedded PostgreSQL."),
   DB_POOL_SIZE("db.poolSize", "8", "Connections in the reactive pool."),

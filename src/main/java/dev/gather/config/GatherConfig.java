@@ -42,7 +42,8 @@ public record GatherConfig(
         in.integer(ConfigKey.HTTP_PORT, 0, MAX_PORT),
         instances == 0 ? Runtime.getRuntime().availableProcessors() : instances,
         in.number(ConfigKey.HTTP_MAX_BODY_BYTES, 1, 1L << 30),
-        in.number(ConfigKey.HTTP_REQUEST_TIMEOUT_MS, 1, DAY_MS));
+        in.number(ConfigKey.HTTP_REQUEST_TIMEOUT_MS, 1, DAY_MS),
+        in.bool(ConfigKey.HTTP_ACCESS_LOG));
 
     DbConfig db = new DbConfig(
         databaseUrl(in),

@@ -1,4 +1,5 @@
 package dev.gather.config;
 
 /** The HTTP front: where it listens, how many event-loop instances serve it, and its limits. */
-public record HttpConfig(String host, int port, int instances, long maxBodyBytes, long requestTimeoutMs) {}
+public record HttpConfig(
+    String host, int port, int instances, long maxBodyBytes, long requestTimeoutMs, boolean accessLog) {}

@@ -21,12 +21,15 @@ public final class ApiRouter {
 
   private ApiRouter() {}
 
-  public static Router create(Vertx vertx, long maxBodyBytes, RequestTimeout timeout, Problems problems,
+  public static Router create(Vertx vertx, long maxBodyBytes, boolean accessLog, RequestTimeout timeout, Problems problems,
       OpsApi ops, ApiDocs docs, UsersApi users, AggregatesApi aggregatesApi, Collection<AggregateConfig> aggregates,
       ProxyApi proxy) {
     Router router = Router.router(vertx);
-    router.route().handler(RequestIds::assign).handler(AccessLog::record).handler(timeout::handle)
-        .handler(proxy::guard);
+    router.route().handler(RequestIds::assign);
+    if (accessLog) {
+      router.route().handler(AccessLog::record);
+    }
+    router.route().handler(timeout::handle).handler(proxy::guard);
     // Per route, not global: a method-filtered catch-all route would turn every unknown path into a 405.
     BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes);
 

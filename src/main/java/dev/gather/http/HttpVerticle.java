@@ -41,6 +41,7 @@ public final class HttpVerticle extends VerticleBase {
     return vertx.fileSystem().readFile(ApiDocs.SPEC_RESOURCE).compose(spec -> {
       var router = ApiRouter.create(vertx,
           config.http().maxBodyBytes(),
+          config.http().accessLog(),
           new RequestTimeout(config.http().requestTimeoutMs()),
           new Problems(config.db().queryTimeoutMs()),
           new OpsApi(state, db, registry, guards),
