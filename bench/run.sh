@@ -283,6 +283,7 @@ if kill -0 "$GATHER_PID" 2>/dev/null; then
   gather_exit="still running 10 s after TERM (the exit trap kills it)"
 else
   rc=0; wait "$GATHER_PID" || rc=$?; gather_exit="exit code $rc"
+  PIDS=("$DEMO_PID") # reaped: its pid is no longer ours to signal
 fi
 sleep 2
 

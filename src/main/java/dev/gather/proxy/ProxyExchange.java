@@ -93,6 +93,7 @@ final class ProxyExchange {
 
   private Future<HttpClientResponse> send(HttpClientRequest request) {
     outbound = request;
+    request.exceptionHandler(this::failBeforeAnswer); // our own resets end here, not in Vert.x's error log
     if (over) {
       request.reset();
       return Future.failedFuture(new CallFailure(CallFailure.TIMEOUT, null, "too late"));

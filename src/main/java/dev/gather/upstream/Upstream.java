@@ -178,6 +178,9 @@ public final class Upstream {
             return;
           }
           sent[0] = request;
+          // A reset of our own (timeout, cancellation, a hedge that lost) surfaces here; without a handler
+          // Vert.x would log it as an error.
+          request.exceptionHandler(e -> result.tryFail(transportFailure(e)));
           request.send()
               .onFailure(e -> result.tryFail(transportFailure(e)))
               .onSuccess(response -> readBody(request, response, result));
@@ -190,6 +193,8 @@ public final class Upstream {
 
   /** Reads the body up to maxBodyBytes; past that the request is reset rather than read to the end. */
   private void readBody(HttpClientRequest request, HttpClientResponse response, Promise<Reply> result) {
+    // First, so that a reset of ours (the body is too large, the timeout) never reaches Vert.x's error log.
+    response.exceptionHandler(e -> result.tryFail(transportFailure(e)));
     long limit = config.maxBodyBytes();
     String declared = response.getHeader("Content-Length");
     if (declared != null && declared.chars().allMatch(Character::isDigit) && declared.length() < 19
@@ -208,7 +213,6 @@ public final class Upstream {
         body.appendBuffer(chunk);
       }
     });
-    response.exceptionHandler(e -> result.tryFail(transportFailure(e)));
     response.endHandler(v -> result.tryComplete(new Reply(response.statusCode(), response.statusMessage(), body)));
   }
 
