@@ -114,7 +114,10 @@ public final class DemoUpstreamVerticle extends VerticleBase {
       problem(ctx, 400, "delay must be a number of seconds from 0 to 60, e.g. /delay/0.05");
       return;
     }
-    JsonObject body = new JsonObject().put("delayedMs", delayMs);
+    answerAfter(ctx, delayMs, new JsonObject().put("delayedMs", delayMs));
+  }
+
+  private void answerAfter(RoutingContext ctx, long delayMs, JsonObject body) {
     if (delayMs == 0) {
       ctx.json(body);
       return;
@@ -147,13 +150,7 @@ public final class DemoUpstreamVerticle extends VerticleBase {
     }
     boolean slow = java.util.concurrent.ThreadLocalRandom.current().nextInt(100) < slowPercent;
     long delayMs = slow ? slowMs : fastMs;
-    JsonObject body = new JsonObject().put("delayedMs", delayMs).put("slow", slow);
-    long timer = vertx.setTimer(Math.max(1, delayMs), fired -> {
-      if (!ctx.response().closed()) {
-        ctx.json(body);
-      }
-    });
-    ctx.response().closeHandler(closed -> vertx.cancelTimer(timer));
+    answerAfter(ctx, delayMs, new JsonObject().put("delayedMs", delayMs).put("slow", slow));
   }
 
   private static long boundedParam(RoutingContext ctx, String name, long fallback, long max) {
