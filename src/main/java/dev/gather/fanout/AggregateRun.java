@@ -198,17 +198,18 @@ final class AggregateRun {
     if (template.parts().size() == 1 && !template.parts().get(0).isLiteral()) {
       return value(template.parts().get(0), binding);
     }
-    StringBuilder out = new StringBuilder();
-    for (Template.Part part : template.parts()) {
-      out.append(part.isLiteral() ? part.literal() : String.valueOf(value(part, binding)));
-    }
-    return out.toString();
+    return render(template, binding, Function.identity());
   }
 
+  /** A path: every placeholder's value percent-encoded, so that no value can add a segment or a query. */
   private String renderPath(Template template, Map<String, Object> binding) {
+    return render(template, binding, AggregateRun::encode);
+  }
+
+  private String render(Template template, Map<String, Object> binding, Function<String, String> escape) {
     StringBuilder out = new StringBuilder();
     for (Template.Part part : template.parts()) {
-      out.append(part.isLiteral() ? part.literal() : encode(String.valueOf(value(part, binding))));
+      out.append(part.isLiteral() ? part.literal() : escape.apply(String.valueOf(value(part, binding))));
     }
     return out.toString();
   }

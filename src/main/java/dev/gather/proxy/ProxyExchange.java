@@ -154,15 +154,8 @@ final class ProxyExchange {
     if (over) {
       return;
     }
-    over = true;
-    ctx.vertx().cancelTimer(timer);
-    if (outbound != null) {
-      outbound.reset();
-    }
     CallFailure failure = upstream.transportFailure(e);
-    if (admission != null) {
-      admission.end(failure);
-    }
+    stop(failure);
     upstream.record(failure, began);
     ctx.request().resume(); // let the server read past the unused body, keeping the connection usable
     ctx.fail(switch (failure.kind()) {
@@ -176,14 +169,19 @@ final class ProxyExchange {
   /** The client left: nothing is waiting for the answer any more. */
   private void abandon() {
     if (!over) {
-      over = true;
-      ctx.vertx().cancelTimer(timer);
-      if (outbound != null) {
-        outbound.reset();
-      }
-      if (admission != null) {
-        admission.end(new CallFailure(CallFailure.CANCELLED, null, "the client left"));
-      }
+      stop(new CallFailure(CallFailure.CANCELLED, null, "the client left"));
+    }
+  }
+
+  /** Ends the exchange early: no timer, the upstream request reset, the turn and breaker pass given back. */
+  private void stop(CallFailure why) {
+    over = true;
+    ctx.vertx().cancelTimer(timer);
+    if (outbound != null) {
+      outbound.reset();
+    }
+    if (admission != null) {
+      admission.end(why);
     }
   }
 
