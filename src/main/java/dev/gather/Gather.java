@@ -5,6 +5,10 @@ import dev.gather.db.DatabaseVerticle;
 import dev.gather.db.LocalCodec;
 import dev.gather.demo.DemoUpstreamVerticle;
 import dev.gather.http.HttpVerticle;
+import dev.gather.jobs.JobHandlers;
+import dev.gather.jobs.JobPool;
+import dev.gather.jobs.JobRunnerVerticle;
+import dev.gather.jobs.JobsVerticle;
 import dev.gather.upstream.UpstreamGuards;
 import dev.gather.http.ServiceState;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -17,25 +21,32 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One running gather: the demo upstream (when enabled), the database verticle, then the HTTP verticles. Stopping reverses the order
  * so that in-flight requests drain while the pool they need is still open.
  */
 public final class Gather {
+  private static final long RUNNER_STOP_MS = 2000;
   private final Vertx vertx;
   private final GatherConfig config;
   private final ServiceState state;
   private String demoDeployment;
   private String databaseDeployment;
   private String httpDeployment;
+  private final List<String> runnerDeployments = new ArrayList<>();
+  private String jobsDeployment;
 
   private Gather(Vertx vertx, GatherConfig config) {
     this.vertx = vertx;
@@ -73,6 +84,12 @@ public final class Gather {
   public static Future<Gather> start(Vertx vertx, GatherConfig config, PrometheusMeterRegistry registry) {
     vertx.eventBus().registerCodec(new LocalCodec()).codecSelector(LocalCodec::select);
     Gather gather = new Gather(vertx, config);
+    JobHandlers handlers;
+    try {
+      handlers = JobHandlers.load();
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
     Future<String> demo = config.demo().enabled()
         ? vertx.deployVerticle(new DemoUpstreamVerticle(config.demo().host(), config.demo().port()))
         : Future.succeededFuture();
@@ -82,8 +99,11 @@ public final class Gather {
         })
         .compose(id -> {
           gather.databaseDeployment = id;
+          return config.jobs().enabled() ? gather.deployJobs(handlers, registry) : Future.succeededFuture();
+        })
+        .compose(jobs -> {
           UpstreamGuards guards = new UpstreamGuards(config.upstreams(), registry);
-          return vertx.deployVerticle(() -> new HttpVerticle(config, gather.state, registry, guards),
+          return vertx.deployVerticle(() -> new HttpVerticle(config, gather.state, registry, guards, handlers),
               new DeploymentOptions().setInstances(config.http().instances()));
         })
         .map(id -> {
@@ -93,18 +113,56 @@ public final class Gather {
         });
   }
 
-  /** Readiness goes false, the HTTP servers drain (up to shutdown.drainMs), then the database side closes. */
+  /**
+   * One worker verticle per thread of each pool, each pool on its own named worker pool (so CPU jobs never wait
+   * behind blocking ones), then the verticle that schedules them.
+   */
+  private Future<Void> deployJobs(JobHandlers handlers, PrometheusMeterRegistry registry) {
+    List<Future<String>> runners = new ArrayList<>();
+    for (JobPool pool : JobPool.values()) {
+      int size = pool == JobPool.CPU ? config.jobs().cpuWorkers() : config.jobs().blockingWorkers();
+      AtomicInteger index = new AtomicInteger();
+      runners.add(vertx.deployVerticle(() -> new JobRunnerVerticle(pool, index.getAndIncrement()),
+              new DeploymentOptions()
+                  .setThreadingModel(ThreadingModel.WORKER)
+                  .setWorkerPoolName(pool.threadPoolName())
+                  .setWorkerPoolSize(size)
+                  .setInstances(size))
+          .onSuccess(runnerDeployments::add));
+    }
+    return Future.all(runners)
+        .compose(deployed -> vertx.deployVerticle(
+            new JobsVerticle(config.jobs(), handlers, registry, config.shutdown().drainMs())))
+        .map(id -> {
+          jobsDeployment = id;
+          return null;
+        });
+  }
+
+  /**
+   * Readiness goes false, the HTTP servers drain (up to shutdown.drainMs), running jobs finish or are handed back,
+   * then the database side closes.
+   */
   public Future<Void> stop() {
     state.draining();
     Future<Void> http = httpDeployment == null ? Future.succeededFuture() : vertx.undeploy(httpDeployment);
     return http
+        .transform(ignored -> jobsDeployment == null ? Future.succeededFuture() : vertx.undeploy(jobsDeployment))
+        .transform(ignored -> Future.join(runnerDeployments.stream().map(this::undeployRunners).toList()))
         .transform(ignored -> databaseDeployment == null ? Future.succeededFuture() : vertx.undeploy(databaseDeployment))
         .transform(ignored -> demoDeployment == null ? Future.succeededFuture() : vertx.undeploy(demoDeployment))
         .onComplete(done -> {
           demoDeployment = null;
           httpDeployment = null;
+          jobsDeployment = null;
+          runnerDeployments.clear();
           databaseDeployment = null;
         });
+  }
+
+  /** A runner still inside a job that ignores its cancel signal cannot stop; do not let it hold the shutdown. */
+  private Future<Void> undeployRunners(String id) {
+    return vertx.undeploy(id).timeout(RUNNER_STOP_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   public GatherConfig config() {

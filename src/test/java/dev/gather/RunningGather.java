@@ -39,6 +39,11 @@ public final class RunningGather implements AutoCloseable {
     return start(TestDatabase.fresh(), overrides);
   }
 
+  /** Starts against {@code databaseUrl}, e.g. a second gather sharing another one's database. */
+  public static RunningGather startOn(String databaseUrl, JsonObject overrides) {
+    return start(databaseUrl, overrides);
+  }
+
   /** Starts on whatever database {@code overrides} names, e.g. the embedded one when db.url is empty. */
   public static RunningGather startWithoutTestDatabase(JsonObject overrides) {
     return start(null, overrides);

@@ -34,7 +34,32 @@ public enum ConfigKey {
   DEMO_HOST("demo.host", "127.0.0.1", "Interface the demo upstream binds to."),
   DEMO_PORT("demo.port", "8090", "Port of the demo upstream."),
   SHUTDOWN_DRAIN_MS("shutdown.drainMs", "10000",
-      "On SIGTERM, how long in-flight requests may take to finish before connections are closed.");
+      "On SIGTERM, how long in-flight requests and running jobs may take to finish before they are cut."),
+  JOBS_ENABLED("jobs.enabled", "true",
+      "Run job workers in this process: claim durable jobs and serve POST /compute. The jobs API works either way."),
+  JOBS_CPU_WORKERS("jobs.cpuWorkers", "0",
+      "Threads (worker verticles) of the CPU pool; 0 means one per available processor."),
+  JOBS_BLOCKING_WORKERS("jobs.blockingWorkers", "16", "Threads (worker verticles) of the blocking pool."),
+  JOBS_COMPUTE_QUEUE("jobs.computeQueue", "64",
+      "POST /compute calls allowed to wait for a busy pool; beyond it they get 503 with Retry-After."),
+  JOBS_COMPUTE_TIMEOUT_MS("jobs.computeTimeoutMs", "10000",
+      "Default and largest timeout of a POST /compute call (504 when it passes); ?timeoutMs= may ask for less."),
+  JOBS_PREFETCH("jobs.prefetch", "16",
+      "Durable jobs a pool claims ahead of its free workers, so that short jobs need fewer claim queries."),
+  JOBS_POLL_MS("jobs.pollMs", "1000",
+      "How often idle workers look for due jobs without a notification (runAt jobs, missed NOTIFYs)."),
+  JOBS_LEASE_MS("jobs.leaseMs", "30000",
+      "How long a claim holds without a heartbeat; heartbeats renew it every third of this. A killed process's "
+          + "jobs are rescued once it passes."),
+  JOBS_RESCUE_INTERVAL_MS("jobs.rescueIntervalMs", "5000", "How often expired leases are looked for and requeued."),
+  JOBS_MAX_ATTEMPTS("jobs.maxAttempts", "3", "Default attempts of a job (a job may ask for 1-100)."),
+  JOBS_TIMEOUT_MS("jobs.timeoutMs", "300000", "Default run time of one attempt before it is cancelled as timed out."),
+  JOBS_BACKOFF_MS("jobs.backoffMs", "1000",
+      "First retry delay; it doubles per attempt up to jobs.backoffMaxMs, with full jitter."),
+  JOBS_BACKOFF_MAX_MS("jobs.backoffMaxMs", "600000", "Longest retry delay."),
+  JOBS_RETENTION_MS("jobs.retentionMs", "86400000",
+      "How long succeeded, failed and cancelled jobs (and their idempotency keys) are kept before deletion."),
+  JOBS_FILES_DIR("jobs.filesDir", "data/files", "Directory that file-writing jobs (users.export) write to.");
 
   private final String path;
   private final String defaultValue;

@@ -16,6 +16,7 @@ public record GatherConfig(
     DbConfig db,
     ShutdownConfig shutdown,
     DemoConfig demo,
+    JobsConfig jobs,
     Map<String, UpstreamConfig> upstreams,
     Map<String, String> queries,
     Map<String, AggregateConfig> aggregates) {
@@ -61,6 +62,8 @@ public record GatherConfig(
     DemoConfig demo = new DemoConfig(in.bool(ConfigKey.DEMO_ENABLED), in.text(ConfigKey.DEMO_HOST),
         in.integer(ConfigKey.DEMO_PORT, 0, MAX_PORT));
 
+    JobsConfig jobs = jobs(in);
+
     List<String> problems = in.problems();
     Map<String, UpstreamConfig> upstreams = new LinkedHashMap<>();
     named(tree, "upstreams", problems).forEach((name, json) ->
@@ -80,7 +83,40 @@ public record GatherConfig(
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
-    return new GatherConfig(http, db, shutdown, demo, Map.copyOf(upstreams), Map.copyOf(queries), Map.copyOf(aggregates));
+    return new GatherConfig(http, db, shutdown, demo, jobs, Map.copyOf(upstreams), Map.copyOf(queries), Map.copyOf(aggregates));
+  }
+
+  private static JobsConfig jobs(ConfigReader in) {
+    int cpu = in.integer(ConfigKey.JOBS_CPU_WORKERS, 0, 1024);
+    long backoffMs = in.number(ConfigKey.JOBS_BACKOFF_MS, 1, DAY_MS);
+    long backoffMaxMs = in.number(ConfigKey.JOBS_BACKOFF_MAX_MS, 1, DAY_MS);
+    if (backoffMaxMs < backoffMs) {
+      in.problem(ConfigKey.JOBS_BACKOFF_MAX_MS.path() + " = " + backoffMaxMs + ": smaller than "
+          + ConfigKey.JOBS_BACKOFF_MS.path() + " (" + backoffMs + "); raise it or lower the other");
+    }
+    long leaseMs = in.number(ConfigKey.JOBS_LEASE_MS, 300, DAY_MS);
+    String filesDir = in.text(ConfigKey.JOBS_FILES_DIR);
+    if (filesDir.isEmpty()) {
+      in.problem(ConfigKey.JOBS_FILES_DIR.path() + " = \"\": empty; name a directory jobs may write to, e.g. \""
+          + ConfigKey.JOBS_FILES_DIR.defaultValue() + "\"");
+      filesDir = ConfigKey.JOBS_FILES_DIR.defaultValue();
+    }
+    return new JobsConfig(
+        in.bool(ConfigKey.JOBS_ENABLED),
+        cpu == 0 ? Runtime.getRuntime().availableProcessors() : cpu,
+        in.integer(ConfigKey.JOBS_BLOCKING_WORKERS, 1, 1024),
+        in.integer(ConfigKey.JOBS_COMPUTE_QUEUE, 0, 1_000_000),
+        in.number(ConfigKey.JOBS_COMPUTE_TIMEOUT_MS, 1, DAY_MS),
+        in.integer(ConfigKey.JOBS_PREFETCH, 0, 10_000),
+        in.number(ConfigKey.JOBS_POLL_MS, 10, DAY_MS),
+        leaseMs,
+        in.number(ConfigKey.JOBS_RESCUE_INTERVAL_MS, 10, DAY_MS),
+        in.integer(ConfigKey.JOBS_MAX_ATTEMPTS, 1, 100),
+        in.number(ConfigKey.JOBS_TIMEOUT_MS, 1, Integer.MAX_VALUE),
+        backoffMs,
+        backoffMaxMs,
+        in.number(ConfigKey.JOBS_RETENTION_MS, 0, 365L * DAY_MS),
+        Path.of(filesDir).toAbsolutePath().normalize());
   }
 
   private static Map<String, JsonObject> named(JsonObject tree, String section, List<String> problems) {

@@ -2,6 +2,9 @@ package dev.gather.db;
 
 import dev.gather.config.DbConfig;
 import dev.gather.db.embedded.EmbeddedPostgres;
+import dev.gather.jobs.JobNotifications;
+import dev.gather.jobs.JobRequests;
+import dev.gather.jobs.JobStore;
 import dev.gather.users.UserExports;
 import dev.gather.users.UserRepository;
 import dev.gather.users.UserRequests;
@@ -42,6 +45,7 @@ public final class DatabaseVerticle extends VerticleBase {
   private EmbeddedPostgres embedded;
   private Pool pool;
   private UserExports exports;
+  private JobNotifications notifications;
   private volatile boolean migrated;
   private long retryTimer = -1;
 
@@ -70,6 +74,8 @@ public final class DatabaseVerticle extends VerticleBase {
       UserRepository users = new UserRepository(pool);
       exports = new UserExports(vertx, pool, EXPORT_IDLE_TIMEOUT_MS, registry);
       NamedQueries named = new NamedQueries(pool, queries);
+      JobStore jobs = new JobStore(pool);
+      notifications = new JobNotifications(vertx, target);
       return migrate(target).compose(firstAttempt -> Future.all(List.of(
           serve(DbHealth.ADDRESS, (Object ignored) -> health()),
           serve(UserRequests.GET, users::get),
@@ -80,7 +86,18 @@ public final class DatabaseVerticle extends VerticleBase {
           serve(UserRequests.EXPORT_OPEN, (Object ignored) -> exports.open()),
           serve(UserRequests.EXPORT_NEXT, exports::next),
           serve(UserRequests.EXPORT_CLOSE, exports::close),
-          serve(NamedQuery.ADDRESS, named::run))));
+          serve(NamedQuery.ADDRESS, named::run),
+          serve(JobRequests.ENQUEUE, jobs::enqueue),
+          serve(JobRequests.GET, jobs::get),
+          serve(JobRequests.LIST, jobs::list),
+          serve(JobRequests.CANCEL, jobs::cancel),
+          serve(JobRequests.CLAIM, jobs::claim),
+          serve(JobRequests.FINISH, jobs::finish),
+          serve(JobRequests.HEARTBEAT, jobs::heartbeat),
+          serve(JobRequests.RESCUE, jobs::rescue),
+          serve(JobRequests.CLEAN, jobs::clean),
+          serve(JobRequests.DEPTH, jobs::depth))))
+          .onSuccess(served -> notifications.start());
     });
   }
 
@@ -89,6 +106,7 @@ public final class DatabaseVerticle extends VerticleBase {
     vertx.cancelTimer(retryTimer);
     Future<?> closed = Future.join(consumers.stream().map(MessageConsumer::unregister).toList())
         .transform(ignored -> exports == null ? Future.succeededFuture() : exports.closeAll())
+        .transform(ignored -> notifications == null ? Future.succeededFuture() : notifications.close())
         .transform(ignored -> pool == null ? Future.succeededFuture() : pool.close());
     return closed.transform(ignored -> embedded == null
         ? Future.succeededFuture()

@@ -2,6 +2,8 @@ package dev.gather.http;
 
 import dev.gather.config.AggregateConfig;
 import dev.gather.fanout.AggregatesApi;
+import dev.gather.jobs.ComputeApi;
+import dev.gather.jobs.JobsApi;
 import dev.gather.proxy.ProxyApi;
 import dev.gather.users.UsersApi;
 import io.vertx.core.Vertx;
@@ -23,7 +25,7 @@ public final class ApiRouter {
 
   public static Router create(Vertx vertx, long maxBodyBytes, boolean accessLog, RequestTimeout timeout, Problems problems,
       OpsApi ops, ApiDocs docs, UsersApi users, AggregatesApi aggregatesApi, Collection<AggregateConfig> aggregates,
-      ProxyApi proxy) {
+      ProxyApi proxy, JobsApi jobs, ComputeApi compute) {
     Router router = Router.router(vertx);
     router.route().handler(RequestIds::assign);
     if (accessLog) {
@@ -47,6 +49,12 @@ public final class ApiRouter {
     router.get("/users/:id").handler(users::get);
     router.put("/users/:id").consumes(JSON).handler(body).handler(users::update);
     router.delete("/users/:id").handler(users::delete);
+
+    router.post("/compute/:kind").handler(body).handler(compute::compute);
+    router.post("/jobs").handler(body).handler(jobs::enqueue);
+    router.get("/jobs").handler(jobs::list);
+    router.get("/jobs/:id").handler(jobs::get);
+    router.delete("/jobs/:id").handler(jobs::cancel);
 
     // Declared in config, so openapi.yaml describes them generically and the contract test leaves them out.
     for (AggregateConfig aggregate : aggregates) {

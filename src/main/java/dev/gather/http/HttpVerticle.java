@@ -3,6 +3,9 @@ package dev.gather.http;
 import dev.gather.config.GatherConfig;
 import dev.gather.db.DbClient;
 import dev.gather.fanout.AggregatesApi;
+import dev.gather.jobs.ComputeApi;
+import dev.gather.jobs.JobHandlers;
+import dev.gather.jobs.JobsApi;
 import dev.gather.proxy.ProxyApi;
 import dev.gather.upstream.UpstreamGuards;
 import dev.gather.upstream.Upstreams;
@@ -24,12 +27,15 @@ public final class HttpVerticle extends VerticleBase {
   private final PrometheusMeterRegistry registry;
   private HttpServer server;
   private final UpstreamGuards guards;
+  private final JobHandlers jobHandlers;
   private Upstreams upstreams;
 
   /** {@code guards}: the limits and meters of the upstreams, one set for the whole process. */
-  public HttpVerticle(GatherConfig config, ServiceState state, PrometheusMeterRegistry registry, UpstreamGuards guards) {
+  public HttpVerticle(GatherConfig config, ServiceState state, PrometheusMeterRegistry registry, UpstreamGuards guards,
+      JobHandlers jobHandlers) {
     this.config = config;
     this.guards = guards;
+    this.jobHandlers = jobHandlers;
     this.state = state;
     this.registry = registry;
   }
@@ -49,7 +55,9 @@ public final class HttpVerticle extends VerticleBase {
           new UsersApi(db),
           new AggregatesApi(upstreams, db, config.db().queryTimeoutMs(), registry),
           config.aggregates().values(),
-          new ProxyApi(upstreams));
+          new ProxyApi(upstreams),
+          new JobsApi(db, jobHandlers, config.jobs()),
+          new ComputeApi(vertx, jobHandlers, config.jobs().computeTimeoutMs()));
       server = vertx.createHttpServer(new HttpServerOptions()
               .setHost(config.http().host())
               .setPort(config.http().port())

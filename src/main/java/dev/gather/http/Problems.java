@@ -69,6 +69,7 @@ public final class Problems {
           "the database did not answer within " + dbTimeoutMs + " ms");
       case NO_HANDLERS -> new ApiError(503, "database-unavailable", "the database verticle is not running");
       default -> switch (reply.failureCode()) {
+        case 400 -> ApiError.badRequest(reply.getMessage());
         case 404 -> new ApiError(404, "not-found", reply.getMessage());
         case 409 -> new ApiError(409, "conflict", reply.getMessage());
         case 503 -> new ApiError(503, "database-unavailable", reply.getMessage());

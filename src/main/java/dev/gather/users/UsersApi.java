@@ -2,9 +2,11 @@ package dev.gather.users;
 
 import dev.gather.db.DbClient;
 import dev.gather.http.ApiError;
+import dev.gather.http.RequestParams;
+import static dev.gather.http.RequestParams.pathId;
+import static dev.gather.http.RequestParams.queryNumber;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -115,13 +117,7 @@ public final class UsersApi {
   }
 
   private static UserInput input(RoutingContext ctx) {
-    if (ctx.body().length() == 0) {
-      throw ApiError.badRequest("request body is empty; send a JSON object with email and name");
-    }
-    Object json = Json.decodeValue(ctx.body().buffer());
-    if (!(json instanceof JsonObject object)) {
-      throw ApiError.badRequest("request body must be a JSON object with email and name");
-    }
+    JsonObject object = RequestParams.jsonObject(ctx, "email and name", null);
     UserInput.Parsed parsed = UserInput.parse(object);
     if (!parsed.valid()) {
       throw validationError(parsed.fieldErrors());
@@ -137,34 +133,5 @@ public final class UsersApi {
       detail.append(detail.length() == 0 ? "" : "; ").append(field).append(' ').append(message);
     });
     return new ApiError(400, "validation", detail.toString(), new JsonObject().put("errors", errors));
-  }
-
-  private static long pathId(RoutingContext ctx) {
-    String raw = ctx.pathParam("id");
-    try {
-      long id = Long.parseLong(raw);
-      if (id > 0) {
-        return id;
-      }
-    } catch (NumberFormatException e) {
-      // reported below, with the value the client sent
-    }
-    throw ApiError.badRequest("id must be a positive integer, got \"" + raw + "\"");
-  }
-
-  private static long queryNumber(RoutingContext ctx, String name, long fallback, long min, long max) {
-    String raw = ctx.queryParams().get(name);
-    if (raw == null) {
-      return fallback;
-    }
-    try {
-      long value = Long.parseLong(raw);
-      if (value >= min && value <= max) {
-        return value;
-      }
-    } catch (NumberFormatException e) {
-      // reported below, with the value the client sent
-    }
-    throw ApiError.badRequest(name + " must be an integer from " + min + " to " + max + ", got \"" + raw + "\"");
   }
 }

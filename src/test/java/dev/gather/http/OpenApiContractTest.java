@@ -5,6 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gather.Gather;
+import dev.gather.config.GatherConfig;
+import dev.gather.jobs.ComputeApi;
+import dev.gather.jobs.JobHandlers;
+import dev.gather.jobs.JobsApi;
+import io.vertx.core.json.JsonObject;
 import dev.gather.RunningGather;
 import dev.gather.db.DbClient;
 import dev.gather.fanout.AggregatesApi;
@@ -54,7 +59,9 @@ class OpenApiContractTest {
     Upstreams upstreams = new Upstreams(vertx, Map.of(), new UpstreamGuards(Map.of(), new SimpleMeterRegistry()));
     Router router = ApiRouter.create(vertx, 1024, true, new RequestTimeout(1000), new Problems(1000),
         new OpsApi(new ServiceState(1), db, Gather.newRegistry(), new UpstreamGuards(Map.of(), new SimpleMeterRegistry())), new ApiDocs(Buffer.buffer()), new UsersApi(db),
-        new AggregatesApi(upstreams, null, 1000, new SimpleMeterRegistry()), List.of(), new ProxyApi(upstreams));
+        new AggregatesApi(upstreams, null, 1000, new SimpleMeterRegistry()), List.of(), new ProxyApi(upstreams),
+        new JobsApi(db, JobHandlers.load(), GatherConfig.from(new JsonObject()).jobs()),
+        new ComputeApi(vertx, JobHandlers.load(), 1000));
     for (Route route : router.getRoutes()) {
       if (route.getPath() == null || route.methods() == null) {
         continue; // handlers for every request (ids, logging, bodies), not endpoints

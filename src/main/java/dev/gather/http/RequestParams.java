@@ -1,0 +1,59 @@
+package dev.gather.http;
+
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/** Reading path and query parameters and JSON bodies the same way everywhere, with errors that quote what was sent. */
+public final class RequestParams {
+  private RequestParams() {}
+
+  /** A positive integer id from the path. */
+  public static long pathId(RoutingContext ctx) {
+    String raw = ctx.pathParam("id");
+    try {
+      long id = Long.parseLong(raw);
+      if (id > 0) {
+        return id;
+      }
+    } catch (NumberFormatException e) {
+      // reported below, with the value the client sent
+    }
+    throw ApiError.badRequest("id must be a positive integer, got \"" + raw + "\"");
+  }
+
+  /** An optional integer query parameter within [min, max]. */
+  public static long queryNumber(RoutingContext ctx, String name, long fallback, long min, long max) {
+    String raw = ctx.queryParams().get(name);
+    if (raw == null) {
+      return fallback;
+    }
+    try {
+      long value = Long.parseLong(raw);
+      if (value >= min && value <= max) {
+        return value;
+      }
+    } catch (NumberFormatException e) {
+      // reported below, with the value the client sent
+    }
+    throw ApiError.badRequest(name + " must be an integer from " + min + " to " + max + ", got \"" + raw + "\"");
+  }
+
+  /**
+   * The body as a JSON object; {@code whatToSend} completes "send a JSON object with ..." in the error.
+   * An empty body is {@code emptyAs}, or an error when that is null.
+   */
+  public static JsonObject jsonObject(RoutingContext ctx, String whatToSend, JsonObject emptyAs) {
+    if (ctx.body().length() == 0) {
+      if (emptyAs != null) {
+        return emptyAs;
+      }
+      throw ApiError.badRequest("request body is empty; send a JSON object with " + whatToSend);
+    }
+    Object json = Json.decodeValue(ctx.body().buffer());
+    if (!(json instanceof JsonObject object)) {
+      throw ApiError.badRequest("request body must be a JSON object with " + whatToSend);
+    }
+    return object;
+  }
+}

@@ -1,0 +1,83 @@
+package dev.gather.jobs;
+
+import dev.gather.db.DbClient;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes run outcomes back in batches: one statement at a time, carrying every outcome that arrived while the
+ * previous one was in flight. Under load that makes one UPDATE for many jobs; when idle, each outcome is written
+ * at once. If the database is down the outcomes wait and are retried; should this process die meanwhile, the
+ * rescuer requeues the jobs (at-least-once).
+ */
+final class Completer {
+  private static final Logger LOG = LoggerFactory.getLogger(Completer.class);
+  private static final int MAX_BATCH = 1000;
+  private static final long RETRY_MS = 1000;
+
+  private final Vertx vertx;
+  private final DbClient db;
+  private final String owner;
+  private final List<Outcome> pending = new ArrayList<>();
+  private final List<Promise<Void>> idleWaiters = new ArrayList<>();
+  private boolean writing;
+
+  Completer(Vertx vertx, DbClient db, String owner) {
+    this.vertx = vertx;
+    this.db = db;
+    this.owner = owner;
+  }
+
+  void add(Outcome outcome) {
+    pending.add(outcome);
+    if (!writing) {
+      write();
+    }
+  }
+
+  /** Completes once every outcome handed in so far is written (or could not be, after one more try). */
+  Future<Void> idle() {
+    if (!writing && pending.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> promise = Promise.promise();
+    idleWaiters.add(promise);
+    return promise.future();
+  }
+
+  private void write() {
+    if (pending.isEmpty()) {
+      writing = false;
+      idleWaiters.forEach(Promise::tryComplete);
+      idleWaiters.clear();
+      return;
+    }
+    writing = true;
+    List<Outcome> batch = new ArrayList<>(pending.subList(0, Math.min(MAX_BATCH, pending.size())));
+    pending.subList(0, batch.size()).clear();
+    db.<JobRequests.Applied>request(JobRequests.FINISH, new JobRequests.Finish(owner, batch))
+        .onSuccess(applied -> {
+          if (applied.ids().size() < batch.size()) {
+            LOG.info("{} of {} job outcomes not applied: their lease had expired and they were rescued",
+                batch.size() - applied.ids().size(), batch.size());
+          }
+          write();
+        })
+        .onFailure(e -> {
+          LOG.warn("could not store {} job outcomes ({}); retrying in {} ms", batch.size(), e.getMessage(), RETRY_MS);
+          pending.addAll(0, batch);
+          if (!idleWaiters.isEmpty()) {
+            // Someone is waiting to stop: give up on this batch rather than hold the shutdown; leases expire.
+            pending.clear();
+            write();
+            return;
+          }
+          vertx.setTimer(RETRY_MS, t -> write());
+        });
+  }
+}

@@ -1,0 +1,18 @@
+package dev.gather.jobs;
+
+import io.vertx.core.json.JsonObject;
+
+/** The messages between {@code POST /compute} on the HTTP verticles and the job lanes. */
+final class ComputeRequests {
+  static final String CALL = "gather.compute";
+  static final String CANCEL = "gather.compute.cancel";
+
+  private ComputeRequests() {}
+
+  /** An input already validated by the kind's handler. */
+  record Call(String id, String kind, JsonObject input, long timeoutMs) {}
+
+  record Computed(JsonObject result, long ms) {}
+
+  record Cancel(String id) {}
+}

@@ -1,0 +1,243 @@
+package dev.gather.jobs;
+
+import dev.gather.db.DbFailure;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The jobs table. Runs inside the database verticle. Every change that makes a job runnable NOTIFYs
+ * {@value #WAKE_CHANNEL} in the same statement, so idle workers in every process wake at once.
+ */
+public final class JobStore {
+  public static final String WAKE_CHANNEL = "gather_jobs";
+  public static final String CANCEL_CHANNEL = "gather_jobs_cancel";
+
+  static final String INSERT = "WITH inserted AS ("
+      + " INSERT INTO jobs (kind, input, priority, run_at, max_attempts, timeout_ms, idempotency_key)"
+      + " VALUES ($1, $2, $3, COALESCE($4, now()), $5, $6, $7)"
+      + " ON CONFLICT (idempotency_key) DO NOTHING RETURNING " + Job.COLUMNS + ")"
+      + " SELECT inserted.*, CASE WHEN run_at <= now() THEN pg_notify('" + WAKE_CHANNEL + "', kind) END AS woke"
+      + " FROM inserted";
+  static final String SELECT_BY_KEY =
+      "SELECT " + Job.COLUMNS + ", (kind = $2 AND input = $3) AS same_request FROM jobs WHERE idempotency_key = $1";
+  static final String SELECT_BY_ID = "SELECT " + Job.COLUMNS + " FROM jobs WHERE id = $1";
+  static final String SELECT_PAGE = "SELECT " + Job.COLUMNS + " FROM jobs"
+      + " WHERE id < $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR kind = $3)"
+      + " ORDER BY id DESC LIMIT $4";
+  /** A queued job is cancelled at once; a running one is flagged, and its worker told through NOTIFY. */
+  static final String CANCEL = "WITH target AS (SELECT id, status FROM jobs WHERE id = $1 FOR UPDATE),"
+      + " changed AS (UPDATE jobs j SET"
+      + "   status = CASE WHEN target.status = 'queued' THEN 'cancelled' ELSE j.status END,"
+      + "   finished_at = CASE WHEN target.status = 'queued' THEN now() ELSE j.finished_at END,"
+      + "   last_error = CASE WHEN target.status = 'queued' THEN 'cancelled by request' ELSE j.last_error END,"
+      + "   cancel_requested = true"
+      + " FROM target WHERE j.id = target.id AND target.status IN ('queued', 'running') RETURNING j.*)"
+      + " SELECT " + Job.COLUMNS + ", CASE WHEN status = 'running' THEN pg_notify('" + CANCEL_CHANNEL
+      + "', id::text) END AS told FROM changed";
+  static final String CLAIM = "WITH next AS ("
+      + " SELECT id FROM jobs WHERE status = 'queued' AND run_at <= now() AND kind = ANY($1)"
+      + " ORDER BY priority DESC, run_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)"
+      + " UPDATE jobs j SET status = 'running', attempts = j.attempts + 1, lease_owner = $3,"
+      + "   lease_expires_at = now() + $4::bigint * interval '1 millisecond', started_at = now()"
+      + " FROM next WHERE j.id = next.id"
+      + " RETURNING j.id, j.kind, j.input, j.attempts, j.max_attempts, j.timeout_ms";
+  /**
+   * Applies many outcomes at once. The lease owner and attempt fence it: a worker whose job was rescued and
+   * claimed again elsewhere cannot overwrite the newer run. A retry of a job someone asked to cancel ends it.
+   */
+  static final String FINISH = "WITH o AS ("
+      + "  SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bool[])"
+      + "  AS o(id, attempt, status, result, error, delay_ms, released)),"
+      + " done AS (UPDATE jobs j SET"
+      + "   status = CASE WHEN o.status = 'queued' AND j.cancel_requested AND NOT o.released THEN 'cancelled'"
+      + "     ELSE o.status END,"
+      + "   result = o.result::jsonb,"
+      + "   last_error = COALESCE(o.error, j.last_error),"
+      + "   attempts = CASE WHEN o.released THEN j.attempts - 1 ELSE j.attempts END,"
+      + "   run_at = CASE WHEN o.status = 'queued' THEN now() + o.delay_ms * interval '1 millisecond' ELSE j.run_at END,"
+      + "   started_at = CASE WHEN o.released THEN NULL ELSE j.started_at END,"
+      + "   finished_at = CASE WHEN o.status = 'queued' AND NOT (j.cancel_requested AND NOT o.released) THEN NULL"
+      + "     ELSE now() END,"
+      // The owner stays on a finished job, so GET /jobs/{id} tells which process ran it.
+      + "   lease_owner = CASE WHEN o.released THEN NULL ELSE j.lease_owner END, lease_expires_at = NULL"
+      + " FROM o WHERE j.id = o.id AND j.attempts = o.attempt AND j.lease_owner = $8 AND j.status = 'running'"
+      + " RETURNING j.id, j.kind, j.status, j.run_at)"
+      + " SELECT id, CASE WHEN status = 'queued' AND run_at <= now() THEN pg_notify('" + WAKE_CHANNEL
+      + "', kind) END AS woke FROM done";
+  static final String HEARTBEAT = "UPDATE jobs SET lease_expires_at = now() + $3::bigint * interval '1 millisecond'"
+      + " WHERE status = 'running' AND lease_owner = $1 AND id = ANY($2) RETURNING id, cancel_requested";
+  /** A lease that ran out means the worker died or hung: the attempt is spent, and the job goes back or fails. */
+  static final String RESCUE = "WITH expired AS ("
+      + "  SELECT id FROM jobs WHERE status = 'running' AND lease_expires_at < now() FOR UPDATE SKIP LOCKED),"
+      + " rescued AS (UPDATE jobs j SET"
+      + "   status = CASE WHEN j.cancel_requested THEN 'cancelled' WHEN j.attempts >= j.max_attempts THEN 'failed'"
+      + "     ELSE 'queued' END,"
+      + "   finished_at = CASE WHEN j.cancel_requested OR j.attempts >= j.max_attempts THEN now() ELSE NULL END,"
+      + "   run_at = now(), rescues = j.rescues + 1,"
+      + "   last_error = 'lease expired: worker ' || COALESCE(j.lease_owner, '?') || ' stopped renewing it',"
+      + "   lease_owner = NULL, lease_expires_at = NULL"
+      + " FROM expired WHERE j.id = expired.id RETURNING j.id, j.kind, j.status)"
+      + " SELECT id, status, CASE WHEN status = 'queued' THEN pg_notify('" + WAKE_CHANNEL + "', kind) END AS woke"
+      + " FROM rescued";
+  static final String CLEAN = "DELETE FROM jobs WHERE id IN ("
+      + " SELECT id FROM jobs WHERE status IN ('succeeded', 'failed', 'cancelled')"
+      + " AND finished_at < now() - $1::bigint * interval '1 millisecond' LIMIT $2)";
+  static final String DEPTH = "SELECT status, kind, count(*) AS jobs FROM jobs GROUP BY status, kind";
+
+  private final Pool pool;
+
+  public JobStore(Pool pool) {
+    this.pool = pool;
+  }
+
+  public Future<JobRequests.Enqueued> enqueue(JobRequests.Enqueue request) {
+    Tuple values = Tuple.of(request.kind(), request.input(), (short) request.priority(), request.runAt().orElse(null),
+        request.maxAttempts(), (int) request.timeoutMs(), request.idempotencyKey().orElse(null));
+    return pool.preparedQuery(INSERT).execute(values).compose(rows -> rows.size() > 0
+        ? Future.succeededFuture(new JobRequests.Enqueued(Job.from(rows.iterator().next()), false))
+        : replay(request));
+  }
+
+  /** The key was used before: the same request gets the same job; a different one is a conflict. */
+  private Future<JobRequests.Enqueued> replay(JobRequests.Enqueue request) {
+    String key = request.idempotencyKey().orElseThrow();
+    return pool.preparedQuery(SELECT_BY_KEY).execute(Tuple.of(key, request.kind(), request.input()))
+        .compose(rows -> {
+          if (rows.size() == 0) {
+            // Deleted by retention between the insert and this read: the key is free again.
+            return enqueue(request);
+          }
+          Row row = rows.iterator().next();
+          if (!row.getBoolean("same_request")) {
+            return Future.failedFuture(DbFailure.conflict("Idempotency-Key \"" + key + "\" was already used for job "
+                + row.getLong("id") + " with a different kind or input; use a new key for a different job"));
+          }
+          return Future.succeededFuture(new JobRequests.Enqueued(Job.from(row), true));
+        });
+  }
+
+  public Future<Job> get(JobRequests.Get request) {
+    return pool.preparedQuery(SELECT_BY_ID).execute(Tuple.of(request.id()))
+        .compose(rows -> rows.size() == 0
+            ? Future.failedFuture(DbFailure.notFound("no job with id " + request.id()))
+            : Future.succeededFuture(Job.from(rows.iterator().next())));
+  }
+
+  public Future<JobRequests.Page> list(JobRequests.ListJobs request) {
+    Tuple values = Tuple.of(request.before(), request.status().orElse(null), request.kind().orElse(null),
+        request.limit() + 1);
+    return pool.preparedQuery(SELECT_PAGE).execute(values).map(rows -> {
+      List<Job> jobs = new ArrayList<>(request.limit());
+      for (Row row : rows) {
+        if (jobs.size() == request.limit()) {
+          break;
+        }
+        jobs.add(Job.from(row));
+      }
+      Optional<Long> next = rows.size() > request.limit() ? Optional.of(jobs.get(jobs.size() - 1).id()) : Optional.empty();
+      return new JobRequests.Page(jobs, next);
+    });
+  }
+
+  public Future<Job> cancel(JobRequests.Cancel request) {
+    return pool.preparedQuery(CANCEL).execute(Tuple.of(request.id())).compose(rows -> {
+      if (rows.size() > 0) {
+        return Future.succeededFuture(Job.from(rows.iterator().next()));
+      }
+      return get(new JobRequests.Get(request.id())).compose(job -> Future.failedFuture(DbFailure.conflict(
+          "job " + job.id() + " has already " + job.status() + "; only queued and running jobs can be cancelled")));
+    });
+  }
+
+  public Future<JobRequests.ClaimedJobs> claim(JobRequests.Claim request) {
+    Tuple values = Tuple.of(request.kinds().toArray(String[]::new), request.limit(), request.owner(), request.leaseMs());
+    return pool.preparedQuery(CLAIM).execute(values).map(rows -> {
+      List<JobRequests.Claimed> jobs = new ArrayList<>(rows.size());
+      for (Row row : rows) {
+        jobs.add(new JobRequests.Claimed(row.getLong("id"), row.getString("kind"), (JsonObject) row.getJson("input"),
+            row.getInteger("attempts"), row.getInteger("max_attempts"), row.getInteger("timeout_ms")));
+      }
+      // The claim query returns rows in no particular order; run them in the order they were chosen.
+      jobs.sort(java.util.Comparator.comparingLong(JobRequests.Claimed::id));
+      return new JobRequests.ClaimedJobs(jobs);
+    });
+  }
+
+  public Future<JobRequests.Applied> finish(JobRequests.Finish request) {
+    List<Outcome> outcomes = request.outcomes();
+    int n = outcomes.size();
+    Long[] ids = new Long[n];
+    Integer[] attempts = new Integer[n];
+    String[] statuses = new String[n];
+    String[] results = new String[n];
+    String[] errors = new String[n];
+    Long[] delays = new Long[n];
+    Boolean[] released = new Boolean[n];
+    for (int i = 0; i < n; i++) {
+      Outcome o = outcomes.get(i);
+      ids[i] = o.id();
+      attempts[i] = o.attempt();
+      statuses[i] = o.status();
+      results[i] = o.result() == null ? null : o.result().encode();
+      errors[i] = o.error();
+      delays[i] = o.delayMs();
+      released[i] = o.released();
+    }
+    Tuple values = Tuple.of(ids, attempts, statuses, results, errors, delays, released, request.owner());
+    return pool.preparedQuery(FINISH).execute(values).map(rows -> new JobRequests.Applied(ids(rows)));
+  }
+
+  public Future<JobRequests.Renewed> heartbeat(JobRequests.Heartbeat request) {
+    Tuple values = Tuple.of(request.owner(), request.ids().toArray(Long[]::new), request.leaseMs());
+    return pool.preparedQuery(HEARTBEAT).execute(values).map(rows -> {
+      List<Long> renewed = new ArrayList<>(rows.size());
+      List<Long> cancel = new ArrayList<>();
+      for (Row row : rows) {
+        renewed.add(row.getLong("id"));
+        if (row.getBoolean("cancel_requested")) {
+          cancel.add(row.getLong("id"));
+        }
+      }
+      return new JobRequests.Renewed(renewed, cancel);
+    });
+  }
+
+  public Future<JobRequests.Rescued> rescue(JobRequests.Rescue request) {
+    return pool.preparedQuery(RESCUE).execute().map(rows -> {
+      List<Long> requeued = new ArrayList<>();
+      List<Long> failed = new ArrayList<>();
+      for (Row row : rows) {
+        (JobStatus.QUEUED.equals(row.getString("status")) ? requeued : failed).add(row.getLong("id"));
+      }
+      return new JobRequests.Rescued(requeued, failed);
+    });
+  }
+
+  public Future<JobRequests.Cleaned> clean(JobRequests.Clean request) {
+    return pool.preparedQuery(CLEAN).execute(Tuple.of(request.retentionMs(), request.batch()))
+        .map(rows -> new JobRequests.Cleaned(rows.rowCount()));
+  }
+
+  public Future<JobRequests.Depths> depth(JobRequests.Depth request) {
+    return pool.query(DEPTH).execute().map(rows -> {
+      List<JobRequests.DepthRow> depths = new ArrayList<>(rows.size());
+      for (Row row : rows) {
+        depths.add(new JobRequests.DepthRow(row.getString("status"), row.getString("kind"), row.getLong("jobs")));
+      }
+      return new JobRequests.Depths(depths);
+    });
+  }
+
+  private static List<Long> ids(RowSet<Row> rows) {
+    List<Long> ids = new ArrayList<>(rows.size());
+    rows.forEach(row -> ids.add(row.getLong("id")));
+    return ids;
+  }
+}

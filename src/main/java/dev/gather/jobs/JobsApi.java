@@ -1,0 +1,149 @@
+package dev.gather.jobs;
+
+import dev.gather.config.JobsConfig;
+import dev.gather.db.DbClient;
+import dev.gather.http.ApiError;
+import dev.gather.http.RequestParams;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** The {@code /jobs} endpoints: enqueue, read, list and cancel durable jobs. Any process may serve them. */
+public final class JobsApi {
+  static final int DEFAULT_LIMIT = 50;
+  static final int MAX_LIMIT = 500;
+  private static final Set<String> FIELDS = Set.of("kind", "input", "priority", "runAt", "maxAttempts", "timeoutMs");
+  private static final int MAX_PRIORITY = 1000;
+  private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7e]{1,255}");
+
+  private final DbClient db;
+  private final JobHandlers handlers;
+  private final JobsConfig defaults;
+
+  public JobsApi(DbClient db, JobHandlers handlers, JobsConfig defaults) {
+    this.db = db;
+    this.handlers = handlers;
+    this.defaults = defaults;
+  }
+
+  public void enqueue(RoutingContext ctx) {
+    JobRequests.Enqueue request = enqueueRequest(ctx);
+    db.<JobRequests.Enqueued>request(JobRequests.ENQUEUE, request)
+        .onSuccess(enqueued -> {
+          if (enqueued.replayed()) {
+            ctx.response().putHeader("Idempotent-Replayed", "true");
+          }
+          ctx.response()
+              .setStatusCode(202)
+              .putHeader("Location", "/jobs/" + enqueued.job().id())
+              .putHeader("Content-Type", "application/json")
+              .end(enqueued.job().toJson().toBuffer());
+        })
+        .onFailure(ctx::fail);
+  }
+
+  public void get(RoutingContext ctx) {
+    db.<Job>request(JobRequests.GET, new JobRequests.Get(RequestParams.pathId(ctx)))
+        .onSuccess(job -> ctx.json(job.toJson()))
+        .onFailure(ctx::fail);
+  }
+
+  /** Newest first, keyset-paged with {@code before}. */
+  public void list(RoutingContext ctx) {
+    Optional<String> status = Optional.ofNullable(ctx.queryParams().get("status"));
+    if (status.isPresent() && !JobStatus.ALL.contains(status.get())) {
+      throw ApiError.badRequest("status must be one of " + String.join(", ", JobStatus.ALL) + ", got \"" + status.get() + "\"");
+    }
+    Optional<String> kind = Optional.ofNullable(ctx.queryParams().get("kind"));
+    int limit = (int) RequestParams.queryNumber(ctx, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
+    long before = RequestParams.queryNumber(ctx, "before", Long.MAX_VALUE, 1, Long.MAX_VALUE);
+    db.<JobRequests.Page>request(JobRequests.LIST, new JobRequests.ListJobs(status, kind, before, limit))
+        .onSuccess(page -> {
+          JsonObject body = new JsonObject().put("items", new JsonArray(page.jobs().stream().map(Job::toJson).toList()));
+          page.next().ifPresentOrElse(next -> {
+            String link = "/jobs?limit=" + limit + status.map(s -> "&status=" + s).orElse("")
+                + kind.map(k -> "&kind=" + URLEncoder.encode(k, StandardCharsets.UTF_8)).orElse("") + "&before=" + next;
+            body.put("next", link);
+            ctx.response().putHeader("Link", "<" + link + ">; rel=\"next\"");
+          }, () -> body.putNull("next"));
+          ctx.json(body);
+        })
+        .onFailure(ctx::fail);
+  }
+
+  /** A queued job is cancelled at once (200); a running one is asked to stop (202) and ends as cancelled. */
+  public void cancel(RoutingContext ctx) {
+    db.<Job>request(JobRequests.CANCEL, new JobRequests.Cancel(RequestParams.pathId(ctx)))
+        .onSuccess(job -> ctx.response()
+            .setStatusCode(job.finished() ? 200 : 202)
+            .putHeader("Content-Type", "application/json")
+            .end(job.toJson().toBuffer()))
+        .onFailure(ctx::fail);
+  }
+
+  private JobRequests.Enqueue enqueueRequest(RoutingContext ctx) {
+    JsonObject body = RequestParams.jsonObject(ctx, "kind and input", null);
+    for (String field : body.fieldNames()) {
+      if (!FIELDS.contains(field)) {
+        throw ApiError.badRequest("unknown field \"" + field + "\"; a job has " + String.join(", ", FIELDS.stream().sorted().toList()));
+      }
+    }
+    if (!(body.getValue("kind") instanceof String kind)) {
+      throw ApiError.badRequest("kind is required: the name of a job kind, one of " + String.join(", ", handlers.names()));
+    }
+    JobHandler handler = JobInputs.handler(handlers, kind, 400);
+    Object rawInput = body.getValue("input", new JsonObject());
+    if (!(rawInput instanceof JsonObject input)) {
+      throw ApiError.badRequest("input must be a JSON object (the job's parameters)");
+    }
+    JobInputs.validated(handler, input);
+    return new JobRequests.Enqueue(kind, input,
+        (int) integer(body, "priority", 0, -MAX_PRIORITY, MAX_PRIORITY),
+        runAt(body),
+        (int) integer(body, "maxAttempts", defaults.maxAttempts(), 1, 100),
+        integer(body, "timeoutMs", defaults.timeoutMs(), 1, Integer.MAX_VALUE),
+        idempotencyKey(ctx));
+  }
+
+  private static long integer(JsonObject body, String field, long fallback, long min, long max) {
+    Object value = body.getValue(field);
+    if (value == null) {
+      return fallback;
+    }
+    if (value instanceof Number number && number.doubleValue() == Math.rint(number.doubleValue())
+        && number.doubleValue() >= min && number.doubleValue() <= max) {
+      return number.longValue();
+    }
+    throw ApiError.badRequest(field + " must be an integer from " + min + " to " + max + ", got " + value);
+  }
+
+  private static Optional<OffsetDateTime> runAt(JsonObject body) {
+    Object value = body.getValue("runAt");
+    if (value == null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(OffsetDateTime.parse((String) value));
+    } catch (ClassCastException | DateTimeParseException e) {
+      throw ApiError.badRequest("runAt must be an RFC 3339 date-time with an offset, e.g. 2026-11-22T18:30:00Z, got " + value);
+    }
+  }
+
+  private static Optional<String> idempotencyKey(RoutingContext ctx) {
+    String key = ctx.request().getHeader("Idempotency-Key");
+    if (key == null) {
+      return Optional.empty();
+    }
+    if (!IDEMPOTENCY_KEY.matcher(key).matches()) {
+      throw ApiError.badRequest("Idempotency-Key must be 1-255 visible ASCII characters (no spaces)");
+    }
+    return Optional.of(key);
+  }
+}

@@ -1,0 +1,155 @@
+package dev.gather.jobs;
+
+import dev.gather.config.JobsConfig;
+import dev.gather.db.DbClient;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The job side of one process, on one event loop: a {@link Lane} per worker pool, and the timers that keep the
+ * durable queue healthy: poll (a safety net under LISTEN/NOTIFY), heartbeat (renews this process's leases),
+ * rescue (requeues jobs whose lease expired anywhere), retention clean-up and the queue-depth gauge.
+ * The runners themselves are {@link JobRunnerVerticle}s, deployed before this verticle.
+ */
+public final class JobsVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(JobsVerticle.class);
+  private static final long DEPTH_EVERY_MS = 5000;
+  private static final long CLEAN_EVERY_MS = 60_000;
+  private static final int CLEAN_BATCH = 1000;
+
+  private final JobsConfig config;
+  private final JobHandlers handlers;
+  private final MeterRegistry registry;
+  private final long drainMs;
+  private final Map<JobPool, Lane> lanes = new EnumMap<>(JobPool.class);
+  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private final List<Long> timers = new ArrayList<>();
+  private long heartbeatTimer = -1;
+  private JobSettings settings;
+  private Completer completer;
+  private DbClient db;
+  private JobMetrics metrics;
+
+  public JobsVerticle(JobsConfig config, JobHandlers handlers, MeterRegistry registry, long drainMs) {
+    this.config = config;
+    this.handlers = handlers;
+    this.registry = registry;
+    this.drainMs = drainMs;
+  }
+
+  @Override
+  public Future<?> start() {
+    settings = JobSettings.of(config);
+    db = new DbClient(vertx, config.leaseMs());
+    metrics = new JobMetrics(registry);
+    completer = new Completer(vertx, db, settings.owner());
+    for (JobPool pool : JobPool.values()) {
+      lanes.put(pool, new Lane(pool, vertx, db, handlers, settings, completer, metrics));
+    }
+    consumers.add(vertx.eventBus().<ComputeRequests.Call>consumer(ComputeRequests.CALL,
+        message -> lane(message.body().kind()).compute(message)));
+    consumers.add(vertx.eventBus().<ComputeRequests.Cancel>consumer(ComputeRequests.CANCEL,
+        message -> lanes.values().forEach(lane -> lane.cancelCompute(message.body().id()))));
+    consumers.add(vertx.eventBus().<String>consumer(JobRequests.WAKE, message -> wake(message.body())));
+    consumers.add(vertx.eventBus().<Long>consumer(JobRequests.CANCEL_RUNNING,
+        message -> lanes.values().forEach(lane -> lane.cancelJob(message.body()))));
+    timers.add(vertx.setPeriodic(config.pollMs(), t -> wake("")));
+    heartbeatTimer = vertx.setPeriodic(config.heartbeatMs(), t -> heartbeat());
+    timers.add(vertx.setPeriodic(1, config.rescueIntervalMs(), t -> rescue()));
+    timers.add(vertx.setPeriodic(1, Math.max(1000, Math.min(CLEAN_EVERY_MS, config.retentionMs())), t -> clean()));
+    timers.add(vertx.setPeriodic(1, DEPTH_EVERY_MS, t -> depth()));
+    LOG.info("job workers {} ready: {} cpu, {} blocking; kinds {}", settings.owner(), config.cpuWorkers(),
+        config.blockingWorkers(), handlers.names());
+    return vertx.executeBlocking(() -> Files.createDirectories(config.filesDir()))
+        .compose(dir -> Future.all(consumers.stream().map(MessageConsumer::completion).toList()))
+        .onSuccess(ready -> wake(""));
+  }
+
+  private Lane lane(String kind) {
+    return lanes.get(handlers.find(kind).orElseThrow().pool());
+  }
+
+  /** {@code kind}: the kind a NOTIFY named, or "" when any may be due. */
+  private void wake(String kind) {
+    if (kind.isEmpty()) {
+      lanes.values().forEach(Lane::wake);
+    } else {
+      handlers.find(kind).ifPresent(handler -> lanes.get(handler.pool()).wake());
+    }
+  }
+
+  private void heartbeat() {
+    List<Long> held = new ArrayList<>();
+    lanes.values().forEach(lane -> held.addAll(lane.held()));
+    if (held.isEmpty()) {
+      return;
+    }
+    db.<JobRequests.Renewed>request(JobRequests.HEARTBEAT, new JobRequests.Heartbeat(settings.owner(), held, config.leaseMs()))
+        .onSuccess(renewed -> {
+          renewed.cancelRequested().forEach(id -> lanes.values().forEach(lane -> lane.cancelJob(id)));
+          Set<Long> lost = new HashSet<>(held);
+          lost.removeAll(renewed.renewed());
+          // A job finished between the snapshot and the update is no longer running: not lost. Ask the lanes.
+          Set<Long> stillHeld = new HashSet<>();
+          lanes.values().forEach(lane -> stillHeld.addAll(lane.held()));
+          lost.retainAll(stillHeld);
+          if (!lost.isEmpty()) {
+            LOG.warn("lost the lease of jobs {} (this process paused longer than jobs.leaseMs?)", lost);
+            lanes.values().forEach(lane -> lane.leaseLost(lost));
+          }
+        })
+        .onFailure(e -> LOG.warn("could not renew the leases of {} jobs: {}", held.size(), e.getMessage()));
+  }
+
+  private void rescue() {
+    db.<JobRequests.Rescued>request(JobRequests.RESCUE, new JobRequests.Rescue())
+        .onSuccess(rescued -> {
+          if (!rescued.requeued().isEmpty() || !rescued.failed().isEmpty()) {
+            LOG.warn("rescued jobs whose lease expired: requeued {}, failed (no attempts left) {}",
+                rescued.requeued(), rescued.failed());
+            metrics.rescued(rescued.requeued().size(), rescued.failed().size());
+          }
+        })
+        .onFailure(e -> LOG.debug("rescue skipped: {}", e.getMessage()));
+  }
+
+  private void clean() {
+    db.<JobRequests.Cleaned>request(JobRequests.CLEAN, new JobRequests.Clean(config.retentionMs(), CLEAN_BATCH))
+        .onSuccess(cleaned -> {
+          if (cleaned.deleted() == CLEAN_BATCH) {
+            clean(); // more to delete; batches keep each statement short
+          }
+        })
+        .onFailure(e -> LOG.debug("retention clean-up skipped: {}", e.getMessage()));
+  }
+
+  private void depth() {
+    db.<JobRequests.Depths>request(JobRequests.DEPTH, new JobRequests.Depth())
+        .onSuccess(depths -> metrics.depth(depths.rows()))
+        .onFailure(e -> LOG.debug("queue depth not refreshed: {}", e.getMessage()));
+  }
+
+  /**
+   * Running jobs get shutdown.drainMs to finish (their leases still renewed meanwhile); their outcomes are written
+   * before the database verticle stops.
+   */
+  @Override
+  public Future<?> stop() {
+    timers.forEach(vertx::cancelTimer);
+    return Future.join(consumers.stream().map(MessageConsumer::unregister).toList())
+        .transform(ignored -> Future.join(lanes.values().stream().map(lane -> lane.stop(drainMs)).toList()))
+        .transform(ignored -> completer.idle())
+        .onComplete(done -> vertx.cancelTimer(heartbeatTimer));
+  }
+}

@@ -1,0 +1,350 @@
+package dev.gather.jobs;
+
+import dev.gather.db.DbClient;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The scheduling of one worker pool, on the jobs verticle's event loop: which runners are idle, the compute calls
+ * waiting for one, and the durable jobs claimed ahead. Compute calls go first (a client is waiting on each);
+ * durable jobs are claimed only for idle runners plus jobs.prefetch, so a busy process does not hoard the queue.
+ */
+final class Lane {
+  private static final Logger LOG = LoggerFactory.getLogger(Lane.class);
+  /** A run takes as long as it takes; its timeout is enforced by the signal, not by the message. */
+  private static final DeliveryOptions NO_TIMEOUT = new DeliveryOptions().setSendTimeout(Long.MAX_VALUE / 2);
+  private static final long STOP_GRACE_MS = 1000;
+
+  private final JobPool pool;
+  private final Vertx vertx;
+  /** The jobs verticle's event loop: where jobs start their asynchronous calls (see JobContext.await). */
+  private final Context eventLoop;
+  private final DbClient db;
+  private final JobHandlers handlers;
+  private final List<String> kinds;
+  private final JobSettings settings;
+  private final Completer completer;
+  private final JobMetrics metrics;
+  private final Deque<String> idle = new ArrayDeque<>();
+  private final Deque<ComputeWork> waiting = new ArrayDeque<>();
+  private final Deque<JobRequests.Claimed> prefetched = new ArrayDeque<>();
+  private final Map<Long, Run> jobs = new HashMap<>();
+  private final Map<String, Run> computes = new HashMap<>();
+  private boolean fetching;
+  private boolean moreDue = true;
+  private boolean wokeWhileFetching;
+  private boolean stopping;
+  private Promise<Void> drained;
+
+  /** A compute call waiting for a runner, with the message to answer. */
+  private record ComputeWork(ComputeRequests.Call call, Message<ComputeRequests.Call> message, long arrived) {}
+
+  /** A run in flight. {@code claimed} is set for durable jobs, {@code message} for compute calls. */
+  private record Run(String kind, CancelSignal signal, JobRequests.Claimed claimed,
+      Message<ComputeRequests.Call> message, long started, long[] timer) {}
+
+  Lane(JobPool pool, Vertx vertx, DbClient db, JobHandlers handlers, JobSettings settings, Completer completer,
+      JobMetrics metrics) {
+    this.pool = pool;
+    this.vertx = vertx;
+    this.eventLoop = vertx.getOrCreateContext();
+    this.db = db;
+    this.handlers = handlers;
+    this.kinds = handlers.names(pool);
+    this.settings = settings;
+    this.completer = completer;
+    this.metrics = metrics;
+    int runners = settings.runners(pool);
+    for (int i = 0; i < runners; i++) {
+      idle.add(JobRunnerVerticle.address(pool, i));
+    }
+    metrics.lane(pool, () -> jobs.size() + computes.size(), waiting::size, prefetched::size);
+  }
+
+  // ---- compute calls ----
+
+  void compute(Message<ComputeRequests.Call> message) {
+    ComputeRequests.Call call = message.body();
+    if (stopping) {
+      message.fail(503, "gather is stopping; send the call to another instance");
+    } else if (!idle.isEmpty()) {
+      startCompute(new ComputeWork(call, message, System.nanoTime()));
+    } else if (waiting.size() < settings.computeQueue()) {
+      ComputeWork work = new ComputeWork(call, message, System.nanoTime());
+      waiting.add(work);
+      // The wait counts against the call's timeout: a call that never got a runner still ends on time.
+      vertx.setTimer(call.timeoutMs(), t -> {
+        if (waiting.remove(work)) {
+          metrics.run("compute", call.kind(), "timeout", System.nanoTime() - work.arrived());
+          message.fail(504, "no " + pool.label() + " worker became free within " + call.timeoutMs() + " ms");
+        }
+      });
+    } else {
+      metrics.computeRejected(pool);
+      message.fail(503, "all " + settings.runners(pool) + " " + pool.label() + " workers are busy and "
+          + waiting.size() + " calls are waiting (jobs.computeQueue); retry later");
+    }
+  }
+
+  void cancelCompute(String id) {
+    waiting.removeIf(work -> work.call().id().equals(id));
+    Run run = computes.get(id);
+    if (run != null) {
+      run.signal().raise(CancelSignal.Why.CANCELLED, "the client went away");
+    }
+  }
+
+  private void startCompute(ComputeWork work) {
+    ComputeRequests.Call call = work.call();
+    JobHandler handler = handlers.find(call.kind()).orElseThrow();
+    CancelSignal signal = new CancelSignal();
+    long remainingMs = Math.max(1, call.timeoutMs() - (System.nanoTime() - work.arrived()) / 1_000_000);
+    Run run = new Run(call.kind(), signal, null, work.message(), work.arrived(), new long[1]);
+    computes.put(call.id(), run);
+    run.timer()[0] = vertx.setTimer(remainingMs, t -> {
+      if (signal.raise(CancelSignal.Why.TIMEOUT, "timed out after " + call.timeoutMs() + " ms")) {
+        // Answer now; the runner stays busy until the handler notices, which the pool's count shows.
+        work.message().fail(504, "the " + call.kind() + " call did not finish within " + call.timeoutMs() + " ms");
+      }
+    });
+    JobContext context = new JobContext(call.input(), OptionalLong.empty(), 1, signal, eventLoop, settings.filesDir());
+    send(run, new RunOrder(handler, context), result -> computeDone(call.id(), run, result));
+  }
+
+  private void computeDone(String id, Run run, RunResult result) {
+    computes.remove(id);
+    long nanos = System.nanoTime() - run.started();
+    CancelSignal.Why why = run.signal().why();
+    if (why == CancelSignal.Why.TIMEOUT) {
+      metrics.run("compute", run.kind(), "timeout", nanos);
+      return; // already answered 504
+    }
+    if (why == CancelSignal.Why.CANCELLED) {
+      metrics.run("compute", run.kind(), "cancelled", nanos);
+      run.message().fail(499, "cancelled");
+      return;
+    }
+    if (result.succeeded()) {
+      metrics.run("compute", run.kind(), "succeeded", nanos);
+      run.message().reply(new ComputeRequests.Computed(result.result(), nanos / 1_000_000));
+    } else {
+      metrics.run("compute", run.kind(), "failed", nanos);
+      boolean badInput = result.failure() instanceof PermanentJobFailure || result.failure() instanceof IllegalArgumentException;
+      run.message().fail(badInput ? 422 : 500, result.error());
+    }
+  }
+
+  // ---- durable jobs ----
+
+  /** New jobs may be due (a NOTIFY, the poll, a retry scheduled here): claim if there is room. */
+  void wake() {
+    moreDue = true;
+    if (fetching) {
+      wokeWhileFetching = true;
+    } else {
+      fetch();
+    }
+  }
+
+  private void fetch() {
+    int want = idle.size() + settings.prefetch() - prefetched.size();
+    if (fetching || stopping || !moreDue || kinds.isEmpty() || want <= 0) {
+      return;
+    }
+    fetching = true;
+    wokeWhileFetching = false;
+    db.<JobRequests.ClaimedJobs>request(JobRequests.CLAIM,
+            new JobRequests.Claim(settings.owner(), kinds, want, settings.leaseMs()))
+        .onComplete(claimed -> {
+          fetching = false;
+          if (claimed.succeeded()) {
+            List<JobRequests.Claimed> got = claimed.result().jobs();
+            got.forEach(job -> metrics.attempt(job.kind()));
+            if (stopping) {
+              got.forEach(job -> completer.add(Outcome.released(job.id(), job.attempt())));
+              return;
+            }
+            prefetched.addAll(got);
+            moreDue = got.size() == want || wokeWhileFetching;
+          } else {
+            // The database is down or slow: wait for the next poll or notification rather than spin.
+            LOG.warn("could not claim {} jobs: {}", pool.label(), claimed.cause().getMessage());
+            moreDue = false;
+          }
+          dispatch();
+        });
+  }
+
+  private void dispatch() {
+    while (!idle.isEmpty() && !stopping) {
+      if (!waiting.isEmpty()) {
+        startCompute(waiting.poll());
+      } else if (!prefetched.isEmpty()) {
+        startJob(prefetched.poll());
+      } else {
+        break;
+      }
+    }
+    fetch();
+  }
+
+  private void startJob(JobRequests.Claimed job) {
+    JobHandler handler = handlers.find(job.kind()).orElseThrow();
+    CancelSignal signal = new CancelSignal();
+    Run run = new Run(job.kind(), signal, job, null, System.nanoTime(), new long[1]);
+    jobs.put(job.id(), run);
+    run.timer()[0] = vertx.setTimer(job.timeoutMs(),
+        t -> signal.raise(CancelSignal.Why.TIMEOUT, "timed out after " + job.timeoutMs() + " ms"));
+    JobContext context = new JobContext(job.input(), OptionalLong.of(job.id()), job.attempt(), signal, eventLoop,
+        settings.filesDir());
+    send(run, new RunOrder(handler, context), result -> jobDone(run, result));
+  }
+
+  private void jobDone(Run run, RunResult result) {
+    JobRequests.Claimed job = run.claimed();
+    jobs.remove(job.id());
+    long nanos = System.nanoTime() - run.started();
+    CancelSignal.Why why = run.signal().why();
+    Outcome outcome;
+    String label;
+    if (why == CancelSignal.Why.LEASE_LOST) {
+      metrics.run("job", job.kind(), "lease_lost", nanos);
+      return; // another process owns the job now; this run's outcome would be fenced out anyway
+    } else if (result.succeeded() && why != CancelSignal.Why.TIMEOUT) {
+      outcome = Outcome.succeeded(job.id(), job.attempt(), result.result());
+      label = "succeeded";
+    } else if (why == CancelSignal.Why.STOPPING) {
+      outcome = Outcome.released(job.id(), job.attempt());
+      label = "released";
+    } else if (why == CancelSignal.Why.CANCELLED) {
+      outcome = Outcome.cancelled(job.id(), job.attempt(), "cancelled by request");
+      label = "cancelled";
+    } else {
+      boolean timedOut = why == CancelSignal.Why.TIMEOUT;
+      boolean permanent = !timedOut && result.failure() instanceof PermanentJobFailure;
+      String error = timedOut ? run.signal().detail() : result.error();
+      metrics.failure(job.kind(), timedOut ? "timeout" : permanent ? "permanent" : "error");
+      if (permanent || job.attempt() >= job.maxAttempts()) {
+        outcome = Outcome.failed(job.id(), job.attempt(), error);
+        label = "failed";
+      } else {
+        long delayMs = settings.backoff().delayMs(job.attempt());
+        outcome = Outcome.retry(job.id(), job.attempt(), error, delayMs);
+        label = "retried";
+        // The retry is due after the delay; make sure some process looks then, not only at the next poll.
+        vertx.setTimer(delayMs + 1, t -> wake());
+      }
+    }
+    metrics.run("job", job.kind(), label, nanos);
+    completer.add(outcome);
+  }
+
+  /** A DELETE /jobs/{id} reached this process: stop the job if it is here. */
+  void cancelJob(long id) {
+    Run run = jobs.get(id);
+    if (run != null) {
+      run.signal().raise(CancelSignal.Why.CANCELLED, "cancelled by request");
+      return;
+    }
+    prefetched.removeIf(job -> {
+      if (job.id() == id) {
+        completer.add(Outcome.cancelled(job.id(), job.attempt(), "cancelled by request"));
+        return true;
+      }
+      return false;
+    });
+  }
+
+  /** Every job this lane holds a lease on: running (even past its timeout) and claimed ahead. */
+  List<Long> held() {
+    List<Long> ids = new ArrayList<>(jobs.keySet());
+    prefetched.forEach(job -> ids.add(job.id()));
+    return ids;
+  }
+
+  /** The heartbeat found these jobs no longer ours (rescued after a long pause): drop them. */
+  void leaseLost(Set<Long> ids) {
+    ids.forEach(id -> {
+      Run run = jobs.get(id);
+      if (run != null) {
+        run.signal().raise(CancelSignal.Why.LEASE_LOST, "the job's lease expired and it was rescued elsewhere");
+      }
+    });
+    prefetched.removeIf(job -> ids.contains(job.id()));
+  }
+
+  // ---- runners ----
+
+  private void send(Run run, RunOrder order, java.util.function.Consumer<RunResult> done) {
+    String runner = idle.poll();
+    vertx.eventBus().<RunResult>request(runner, order, NO_TIMEOUT).onComplete(reply -> {
+      vertx.cancelTimer(run.timer()[0]);
+      idle.add(runner);
+      done.accept(result(reply));
+      if (drained != null && jobs.isEmpty() && computes.isEmpty()) {
+        drained.tryComplete();
+      }
+      dispatch();
+    });
+  }
+
+  private static RunResult result(AsyncResult<Message<RunResult>> reply) {
+    if (reply.succeeded()) {
+      return reply.result().body();
+    }
+    // Only if the runner is gone (undeployed mid-run): report it as the run's failure.
+    Throwable cause = reply.cause();
+    if (cause instanceof ReplyException e && e.failureType() == ReplyFailure.NO_HANDLERS) {
+      return new RunResult(null, new IllegalStateException("the worker stopped"));
+    }
+    return new RunResult(null, cause);
+  }
+
+  // ---- shutdown ----
+
+  /**
+   * Stops taking work and hands back what never started; running work gets {@code drainMs} to finish, is then
+   * asked to stop, and whatever still runs after a short grace is released for another process to redo.
+   */
+  Future<Void> stop(long drainMs) {
+    stopping = true;
+    prefetched.forEach(job -> completer.add(Outcome.released(job.id(), job.attempt())));
+    prefetched.clear();
+    waiting.forEach(work -> work.message().fail(503, "gather is stopping; send the call to another instance"));
+    waiting.clear();
+    drained = Promise.promise();
+    if (jobs.isEmpty() && computes.isEmpty()) {
+      drained.tryComplete();
+    }
+    long askTimer = vertx.setTimer(Math.max(1, drainMs), t -> {
+      jobs.values().forEach(run -> run.signal().raise(CancelSignal.Why.STOPPING, "gather is stopping"));
+      computes.values().forEach(run -> run.signal().raise(CancelSignal.Why.STOPPING, "gather is stopping"));
+    });
+    long giveUpTimer = vertx.setTimer(Math.max(1, drainMs) + STOP_GRACE_MS, t -> {
+      jobs.values().forEach(run -> completer.add(Outcome.released(run.claimed().id(), run.claimed().attempt())));
+      jobs.clear();
+      drained.tryComplete();
+    });
+    return drained.future().onComplete(done -> {
+      vertx.cancelTimer(askTimer);
+      vertx.cancelTimer(giveUpTimer);
+    });
+  }
+}

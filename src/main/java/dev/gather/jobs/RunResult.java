@@ -1,0 +1,19 @@
+package dev.gather.jobs;
+
+import io.vertx.core.json.JsonObject;
+
+/** What a runner replies: the handler's result, or what it threw. Never a failed message, so nothing is lost. */
+record RunResult(JsonObject result, Throwable failure) {
+  boolean succeeded() {
+    return failure == null;
+  }
+
+  /** The failure as a person reads it: the message, or the exception's type when it has none. */
+  String error() {
+    if (failure == null) {
+      return null;
+    }
+    String message = failure.getMessage();
+    return message == null || message.isBlank() ? failure.getClass().getSimpleName() : message;
+  }
+}

@@ -1,0 +1,66 @@
+package dev.gather.jobs.builtin;
+
+import dev.gather.jobs.JobContext;
+import dev.gather.jobs.JobHandler;
+import dev.gather.jobs.JobPool;
+import io.vertx.core.json.JsonObject;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * Waits, and optionally fails afterwards: a job whose timing and failures a demo or test controls, to show
+ * timeouts, cancellation and retries.
+ */
+public final class Sleep implements JobHandler {
+  static final long MAX_MS = 3_600_000;
+  private static final int MAX_FAIL_MESSAGE = 1000;
+
+  private record Params(long ms, Optional<String> fail, OptionalLong failAttempts) {}
+
+  @Override
+  public String name() {
+    return "sleep";
+  }
+
+  @Override
+  public JobPool pool() {
+    return JobPool.BLOCKING;
+  }
+
+  @Override
+  public void validate(JsonObject input) {
+    params(input);
+  }
+
+  @Override
+  public JsonObject run(JobContext context) throws InterruptedException {
+    Params params = Inputs.forRun(() -> params(context.input()));
+    long start = System.nanoTime();
+    context.sleep(params.ms());
+    long sleptMs = (System.nanoTime() - start) / 1_000_000;
+    if (failsOn(params, context.attempt())) {
+      throw new RuntimeException(params.fail().orElseGet(() -> "attempt " + context.attempt()
+          + " failed on purpose (failAttempts is " + params.failAttempts().getAsLong() + ")"));
+    }
+    return new JsonObject().put("sleptMs", sleptMs).put("attempt", context.attempt());
+  }
+
+  /** Without failAttempts, fail fails every attempt; failAttempts alone fails with a message of its own. */
+  private static boolean failsOn(Params params, int attempt) {
+    if (params.failAttempts().isPresent()) {
+      return attempt <= params.failAttempts().getAsLong();
+    }
+    return params.fail().isPresent();
+  }
+
+  private static Params params(JsonObject input) {
+    long ms = Inputs.requiredInteger(input, "ms", 0, MAX_MS);
+    Optional<String> fail = Inputs.optionalString(input, "fail");
+    if (fail.isPresent() && fail.get().length() > MAX_FAIL_MESSAGE) {
+      throw new IllegalArgumentException("fail must be at most " + MAX_FAIL_MESSAGE + " characters: it becomes the"
+          + " stored error message");
+    }
+    OptionalLong failAttempts = Inputs.optionalInteger(input, "failAttempts", 0, Integer.MAX_VALUE);
+    return new Params(ms, fail, failAttempts);
+  }
+}
