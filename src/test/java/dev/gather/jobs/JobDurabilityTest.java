@@ -1,0 +1,141 @@
+package dev.gather.jobs;
+
+import static dev.gather.jobs.JobsTest.awaitJob;
+import static dev.gather.jobs.JobsTest.job;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gather.GatherProcess;
+import dev.gather.RunningGather;
+import dev.gather.TestDatabase;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** What the queue promises across processes: each job runs once, a dead worker's job is rescued, old jobs go. */
+class JobDurabilityTest {
+  private static final JsonObject FAST_LEASES = new JsonObject().put("jobs", new JsonObject()
+      .put("leaseMs", 1000)
+      .put("rescueIntervalMs", 200)
+      .put("pollMs", 200)
+      .put("blockingWorkers", 4));
+
+  @Test
+  void fiveHundredJobsOverTwoGathersEachRunExactlyOnce() throws Exception {
+    String prefix = UUID.randomUUID() + "-";
+    try (RunningGather a = RunningGather.start(FAST_LEASES);
+        RunningGather b = RunningGather.startOn(a.databaseUrl, FAST_LEASES)) {
+      List<Future<HttpResponse<Buffer>>> enqueued = new ArrayList<>();
+      for (int i = 0; i < 500; i++) {
+        WebClient via = i % 2 == 0 ? a.client : b.client; // enqueued through both, too
+        enqueued.add(via.post("/jobs").sendJsonObject(job("test.count",
+            new JsonObject().put("token", prefix + i).put("ms", 2))));
+      }
+      for (Future<HttpResponse<Buffer>> response : enqueued) {
+        assertEquals(202, response.await(30, TimeUnit.SECONDS).statusCode());
+      }
+
+      List<JsonObject> done = awaitAllSucceeded(a, 500);
+      Set<String> workers = new HashSet<>();
+      done.forEach(j -> workers.add(j.getString("worker")));
+      assertEquals(2, workers.size(), "both gathers ran jobs: " + workers);
+      for (int i = 0; i < 500; i++) {
+        AtomicInteger runs = TestHandlers.RUNS.get(prefix + i);
+        assertEquals(1, runs == null ? 0 : runs.get(), "runs of job " + i);
+      }
+      assertTrue(done.stream().allMatch(j -> j.getInteger("attempts") == 1), "no job needed a second attempt");
+    }
+  }
+
+  @Test
+  void jobOfAKilledProcessIsRescuedAndFinishedByAnother() throws Exception {
+    String database = TestDatabase.fresh();
+    String location;
+    String deadWorker;
+    try (GatherProcess doomed = GatherProcess.start(Map.of(
+        "GATHER_DB_URL", database,
+        "GATHER_JOBS_LEASE_MS", "1000",
+        "GATHER_JOBS_RESCUE_INTERVAL_MS", "200"))) {
+      doomed.awaitReady(Duration.ofSeconds(30));
+      WebClient client = WebClient.create(io.vertx.core.Vertx.vertx());
+      HttpResponse<Buffer> enqueued = client.post(doomed.port, "127.0.0.1", "/jobs")
+          .sendJsonObject(job("sleep", new JsonObject().put("ms", 3000)).put("maxAttempts", 3))
+          .await(10, TimeUnit.SECONDS);
+      assertEquals(202, enqueued.statusCode(), enqueued.bodyAsString());
+      location = enqueued.getHeader("Location");
+      JsonObject running = null;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (System.nanoTime() < deadline) {
+        running = client.get(doomed.port, "127.0.0.1", location).send().await(5, TimeUnit.SECONDS).bodyAsJsonObject();
+        if (running.getString("status").equals("running")) {
+          break;
+        }
+        Thread.sleep(20);
+      }
+      assertEquals("running", running.getString("status"));
+      deadWorker = running.getString("worker");
+      assertTrue(deadWorker.contains("/" + doomed.process.pid() + "/"), deadWorker);
+      doomed.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // kill -9: no drain, no release
+      client.close();
+    }
+
+    try (RunningGather rescuer = RunningGather.startOn(database, FAST_LEASES)) {
+      JsonObject done = awaitJob(rescuer, location, j -> j.getString("status").equals("succeeded"));
+      assertEquals(1, done.getInteger("rescues"));
+      assertEquals(2, done.getInteger("attempts"), "the killed run counts as an attempt");
+      assertNotEquals(deadWorker, done.getString("worker"));
+      assertTrue(done.getString("lastError").contains("lease expired: worker " + deadWorker), done.getString("lastError"));
+      String metrics = rescuer.client.get("/metrics").send().await(5, TimeUnit.SECONDS).bodyAsString();
+      assertTrue(metrics.contains("gather_job_rescued_total{result=\"requeued\"} 1.0"), "rescue counted");
+    }
+  }
+
+  @Test
+  void finishedJobsAreDeletedAfterTheRetention() throws Exception {
+    try (RunningGather app = RunningGather.start(new JsonObject().put("jobs", new JsonObject().put("retentionMs", 300)))) {
+      String location = app.client.post("/jobs").sendJsonObject(job("cpu.sum", new JsonObject().put("n", 3)))
+          .await(10, TimeUnit.SECONDS).getHeader("Location");
+      awaitJob(app, location, j -> "succeeded".equals(j.getString("status")));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      int status = 200;
+      while (status == 200 && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+        status = app.client.get(location).send().await(5, TimeUnit.SECONDS).statusCode();
+      }
+      assertEquals(404, status, "the finished job was deleted");
+    }
+  }
+
+  private static List<JsonObject> awaitAllSucceeded(RunningGather app, int expected) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      List<JsonObject> jobs = new ArrayList<>();
+      String page = "/jobs?kind=test.count&status=succeeded&limit=500";
+      while (page != null) {
+        JsonObject body = app.client.get(page).send().await(10, TimeUnit.SECONDS).bodyAsJsonObject();
+        JsonArray items = body.getJsonArray("items");
+        items.forEach(item -> jobs.add((JsonObject) item));
+        page = body.getString("next");
+      }
+      if (jobs.size() >= expected) {
+        return jobs;
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("not all " + expected + " jobs succeeded within 60 s");
+  }
+}
