@@ -138,7 +138,12 @@ final class Lane {
     }
     if (why == CancelSignal.Why.CANCELLED) {
       metrics.run("compute", run.kind(), "cancelled", nanos);
-      run.message().fail(499, "cancelled");
+      run.message().fail(499, "cancelled"); // nobody is waiting for this answer any more
+      return;
+    }
+    if (why == CancelSignal.Why.STOPPING && !result.succeeded()) {
+      metrics.run("compute", run.kind(), "cancelled", nanos);
+      run.message().fail(503, "gather is stopping; send the call to another instance");
       return;
     }
     if (result.succeeded()) {
