@@ -95,7 +95,7 @@ public final class Gather {
         : Future.succeededFuture();
     return demo.compose(demoId -> {
           gather.demoDeployment = demoId;
-          return vertx.deployVerticle(new DatabaseVerticle(config.db(), config.queries(), registry));
+          return vertx.deployVerticle(new DatabaseVerticle(config.db(), config.queries(), config.jobs().dbConnections(), registry));
         })
         .compose(id -> {
           gather.databaseDeployment = id;

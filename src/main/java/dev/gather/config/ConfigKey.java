@@ -44,8 +44,12 @@ public enum ConfigKey {
       "POST /compute calls allowed to wait for a busy pool; beyond it they get 503 with Retry-After."),
   JOBS_COMPUTE_TIMEOUT_MS("jobs.computeTimeoutMs", "10000",
       "Default and largest timeout of a POST /compute call (504 when it passes); ?timeoutMs= may ask for less."),
-  JOBS_PREFETCH("jobs.prefetch", "16",
-      "Durable jobs a pool claims ahead of its free workers, so that short jobs need fewer claim queries."),
+  JOBS_PREFETCH("jobs.prefetch", "256",
+      "Most durable jobs a pool claims beyond its idle workers; it claims only what its workers should finish within "
+          + "50 ms at recent run times, so short jobs need few claim queries and long ones are not hoarded."),
+  JOBS_DB_CONNECTIONS("jobs.dbConnections", "2",
+      "Connections of the pool that claims, finishes and renews jobs, apart from db.poolSize so that a burst of API "
+          + "calls cannot starve the workers."),
   JOBS_POLL_MS("jobs.pollMs", "1000",
       "How often idle workers look for due jobs without a notification (runAt jobs, missed NOTIFYs)."),
   JOBS_LEASE_MS("jobs.leaseMs", "30000",

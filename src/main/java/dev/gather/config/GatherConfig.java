@@ -108,6 +108,7 @@ public record GatherConfig(
         in.integer(ConfigKey.JOBS_COMPUTE_QUEUE, 0, 1_000_000),
         in.number(ConfigKey.JOBS_COMPUTE_TIMEOUT_MS, 1, DAY_MS),
         in.integer(ConfigKey.JOBS_PREFETCH, 0, 10_000),
+        in.integer(ConfigKey.JOBS_DB_CONNECTIONS, 1, 100),
         in.number(ConfigKey.JOBS_POLL_MS, 10, DAY_MS),
         leaseMs,
         in.number(ConfigKey.JOBS_RESCUE_INTERVAL_MS, 10, DAY_MS),

@@ -10,6 +10,7 @@ public record JobsConfig(
     int computeQueue,
     long computeTimeoutMs,
     int prefetch,
+    int dbConnections,
     long pollMs,
     long leaseMs,
     long rescueIntervalMs,

@@ -34,24 +34,32 @@ import org.slf4j.LoggerFactory;
 public final class DatabaseVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(DatabaseVerticle.class);
   private static final String POOL_NAME = "gather-db";
+  private static final String JOBS_POOL_NAME = "gather-db-jobs";
   private static final long HEALTH_TIMEOUT_MS = 1000;
   private static final long MIGRATION_RETRY_MS = 2000;
   private static final long EXPORT_IDLE_TIMEOUT_MS = 30_000;
 
   private final DbConfig config;
+  private final int jobsConnections;
   private final Map<String, String> queries;
   private final MeterRegistry registry;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private EmbeddedPostgres embedded;
   private Pool pool;
+  /** Claims, outcomes and heartbeats get connections of their own, so a burst of API calls cannot starve the workers. */
+  private Pool jobsPool;
   private UserExports exports;
   private JobNotifications notifications;
   private volatile boolean migrated;
   private long retryTimer = -1;
 
-  /** {@code queries}: the SQL of each named query that aggregates may run, as config declares it. */
-  public DatabaseVerticle(DbConfig config, Map<String, String> queries, MeterRegistry registry) {
+  /**
+   * {@code queries}: the SQL of each named query that aggregates may run, as config declares it;
+   * {@code jobsConnections}: the size of the job workers' own pool (jobs.dbConnections).
+   */
+  public DatabaseVerticle(DbConfig config, Map<String, String> queries, int jobsConnections, MeterRegistry registry) {
     this.config = config;
+    this.jobsConnections = jobsConnections;
     this.queries = Map.copyOf(queries);
     this.registry = registry;
   }
@@ -60,21 +68,12 @@ public final class DatabaseVerticle extends VerticleBase {
   public Future<?> start() {
     return databaseUrl().compose(url -> {
       PgConnectOptions target = connectOptions(url);
-      pool = PgBuilder.pool()
-          .with(new PoolOptions()
-              .setName(POOL_NAME)
-              .setMaxSize(config.poolSize())
-              .setMaxWaitQueueSize(config.maxWaitQueue())
-              .setConnectionTimeout(config.connectTimeoutMs())
-              .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS))
-          .with(new NetClientOptions().setConnectTimeout(config.connectTimeoutMs()))
-          .connectingTo(target)
-          .using(vertx)
-          .build();
+      pool = newPool(target, POOL_NAME, config.poolSize());
+      jobsPool = newPool(target, JOBS_POOL_NAME, jobsConnections);
       UserRepository users = new UserRepository(pool);
       exports = new UserExports(vertx, pool, EXPORT_IDLE_TIMEOUT_MS, registry);
       NamedQueries named = new NamedQueries(pool, queries);
-      JobStore jobs = new JobStore(pool);
+      JobStore jobs = new JobStore(vertx, pool, jobsPool);
       notifications = new JobNotifications(vertx, target);
       return migrate(target).compose(firstAttempt -> Future.all(List.of(
           serve(DbHealth.ADDRESS, (Object ignored) -> health()),
@@ -107,13 +106,28 @@ public final class DatabaseVerticle extends VerticleBase {
     Future<?> closed = Future.join(consumers.stream().map(MessageConsumer::unregister).toList())
         .transform(ignored -> exports == null ? Future.succeededFuture() : exports.closeAll())
         .transform(ignored -> notifications == null ? Future.succeededFuture() : notifications.close())
-        .transform(ignored -> pool == null ? Future.succeededFuture() : pool.close());
+        .transform(ignored -> pool == null ? Future.succeededFuture() : pool.close())
+        .transform(ignored -> jobsPool == null ? Future.succeededFuture() : jobsPool.close());
     return closed.transform(ignored -> embedded == null
         ? Future.succeededFuture()
         : vertx.executeBlocking(() -> {
           embedded.close();
           return null;
         }));
+  }
+
+  private Pool newPool(PgConnectOptions target, String name, int size) {
+    return PgBuilder.pool()
+        .with(new PoolOptions()
+            .setName(name)
+            .setMaxSize(size)
+            .setMaxWaitQueueSize(config.maxWaitQueue())
+            .setConnectionTimeout(config.connectTimeoutMs())
+            .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS))
+        .with(new NetClientOptions().setConnectTimeout(config.connectTimeoutMs()))
+        .connectingTo(target)
+        .using(vertx)
+        .build();
   }
 
   private Future<String> databaseUrl() {

@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Completer {
   private static final Logger LOG = LoggerFactory.getLogger(Completer.class);
-  private static final int MAX_BATCH = 1000;
+  /** Small enough that one statement stays well inside db.queryTimeoutMs even on a table without statistics. */
+  private static final int MAX_BATCH = 500;
   private static final long RETRY_MS = 1000;
 
   private final Vertx vertx;
@@ -25,6 +26,7 @@ final class Completer {
   private final String owner;
   private final List<Outcome> pending = new ArrayList<>();
   private final List<Promise<Void>> idleWaiters = new ArrayList<>();
+  private List<Outcome> inFlight = List.of();
   private boolean writing;
 
   Completer(Vertx vertx, DbClient db, String owner) {
@@ -38,6 +40,17 @@ final class Completer {
     if (!writing) {
       write();
     }
+  }
+
+  /**
+   * The jobs whose outcome is not stored yet. They are still 'running' in the table, so their leases must go on
+   * being renewed until it is; otherwise a slow database would get them rescued and run a second time.
+   */
+  List<Long> unwritten() {
+    List<Long> ids = new ArrayList<>(pending.size() + inFlight.size());
+    pending.forEach(o -> ids.add(o.id()));
+    inFlight.forEach(o -> ids.add(o.id()));
+    return ids;
   }
 
   /** Completes once every outcome handed in so far is written (or could not be, after one more try). */
@@ -60,8 +73,10 @@ final class Completer {
     writing = true;
     List<Outcome> batch = new ArrayList<>(pending.subList(0, Math.min(MAX_BATCH, pending.size())));
     pending.subList(0, batch.size()).clear();
+    inFlight = batch;
     db.<JobRequests.Applied>request(JobRequests.FINISH, new JobRequests.Finish(owner, batch))
         .onSuccess(applied -> {
+          inFlight = List.of();
           if (applied.ids().size() < batch.size()) {
             LOG.info("{} of {} job outcomes not applied: their lease had expired and they were rescued",
                 batch.size() - applied.ids().size(), batch.size());
@@ -70,6 +85,7 @@ final class Completer {
         })
         .onFailure(e -> {
           LOG.warn("could not store {} job outcomes ({}); retrying in {} ms", batch.size(), e.getMessage(), RETRY_MS);
+          inFlight = List.of();
           pending.addAll(0, batch);
           if (!idleWaiters.isEmpty()) {
             // Someone is waiting to stop: give up on this batch rather than hold the shutdown; leases expire.

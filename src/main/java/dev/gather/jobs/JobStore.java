@@ -2,6 +2,7 @@ package dev.gather.jobs;
 
 import dev.gather.db.DbFailure;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -19,12 +20,11 @@ public final class JobStore {
   public static final String WAKE_CHANNEL = "gather_jobs";
   public static final String CANCEL_CHANNEL = "gather_jobs_cancel";
 
-  static final String INSERT = "WITH inserted AS ("
-      + " INSERT INTO jobs (kind, input, priority, run_at, max_attempts, timeout_ms, idempotency_key)"
+  /** No NOTIFY here: at commit a NOTIFY takes a database-wide lock, which would serialize every enqueue. See {@link Waker}. */
+  static final String INSERT = "INSERT INTO jobs (kind, input, priority, run_at, max_attempts, timeout_ms, idempotency_key)"
       + " VALUES ($1, $2, $3, COALESCE($4, now()), $5, $6, $7)"
-      + " ON CONFLICT (idempotency_key) DO NOTHING RETURNING " + Job.COLUMNS + ")"
-      + " SELECT inserted.*, CASE WHEN run_at <= now() THEN pg_notify('" + WAKE_CHANNEL + "', kind) END AS woke"
-      + " FROM inserted";
+      + " ON CONFLICT (idempotency_key) DO NOTHING RETURNING " + Job.COLUMNS + ", run_at <= now() AS due";
+  static final String NOTIFY = "SELECT pg_notify('" + WAKE_CHANNEL + "', '')";
   static final String SELECT_BY_KEY =
       "SELECT " + Job.COLUMNS + ", (kind = $2 AND input = $3) AS same_request FROM jobs WHERE idempotency_key = $1";
   static final String SELECT_BY_ID = "SELECT " + Job.COLUMNS + " FROM jobs WHERE id = $1";
@@ -91,18 +91,68 @@ public final class JobStore {
       + " AND finished_at < now() - $1::bigint * interval '1 millisecond' LIMIT $2)";
   static final String DEPTH = "SELECT status, kind, count(*) AS jobs FROM jobs GROUP BY status, kind";
 
-  private final Pool pool;
+  static final String ANALYZE = "ANALYZE jobs";
 
-  public JobStore(Pool pool) {
+  private final Pool pool;
+  private final Pool workers;
+  private final Waker waker;
+
+  /**
+   * Runs on the database verticle's event loop (the waker relies on it). {@code pool} serves the API;
+   * {@code workers}, the job workers' own connections, serves claims, outcomes, heartbeats and upkeep.
+   */
+  public JobStore(Vertx vertx, Pool pool, Pool workers) {
     this.pool = pool;
+    this.workers = workers;
+    this.waker = new Waker(vertx, workers);
   }
 
   public Future<JobRequests.Enqueued> enqueue(JobRequests.Enqueue request) {
     Tuple values = Tuple.of(request.kind(), request.input(), (short) request.priority(), request.runAt().orElse(null),
         request.maxAttempts(), (int) request.timeoutMs(), request.idempotencyKey().orElse(null));
-    return pool.preparedQuery(INSERT).execute(values).compose(rows -> rows.size() > 0
-        ? Future.succeededFuture(new JobRequests.Enqueued(Job.from(rows.iterator().next()), false))
-        : replay(request));
+    return pool.preparedQuery(INSERT).execute(values).compose(rows -> {
+      if (rows.size() == 0) {
+        return replay(request);
+      }
+      Row row = rows.iterator().next();
+      if (row.getBoolean("due")) {
+        waker.wake();
+      }
+      return Future.succeededFuture(new JobRequests.Enqueued(Job.from(row), false));
+    });
+  }
+
+  /**
+   * Wakes idle workers after inserts: this process's at once over the event bus, every process's through one
+   * NOTIFY at a time. Inserts that commit while a NOTIFY is in flight share the next one, so under load there are
+   * a few hundred NOTIFYs a second however many jobs arrive, and an idle queue still wakes within a round trip.
+   */
+  private static final class Waker {
+    private final Vertx vertx;
+    private final Pool pool;
+    private boolean notifying;
+    private boolean pending;
+
+    Waker(Vertx vertx, Pool pool) {
+      this.vertx = vertx;
+      this.pool = pool;
+    }
+
+    void wake() {
+      vertx.eventBus().publish(JobRequests.WAKE, "");
+      if (notifying) {
+        pending = true;
+        return;
+      }
+      notifying = true;
+      pending = false;
+      pool.query(NOTIFY).execute().onComplete(done -> {
+        notifying = false;
+        if (pending) {
+          wake();
+        }
+      });
+    }
   }
 
   /** The key was used before: the same request gets the same job; a different one is a conflict. */
@@ -158,7 +208,7 @@ public final class JobStore {
 
   public Future<JobRequests.ClaimedJobs> claim(JobRequests.Claim request) {
     Tuple values = Tuple.of(request.kinds().toArray(String[]::new), request.limit(), request.owner(), request.leaseMs());
-    return pool.preparedQuery(CLAIM).execute(values).map(rows -> {
+    return workers.preparedQuery(CLAIM).execute(values).map(rows -> {
       List<JobRequests.Claimed> jobs = new ArrayList<>(rows.size());
       for (Row row : rows) {
         jobs.add(new JobRequests.Claimed(row.getLong("id"), row.getString("kind"), (JsonObject) row.getJson("input"),
@@ -191,12 +241,12 @@ public final class JobStore {
       released[i] = o.released();
     }
     Tuple values = Tuple.of(ids, attempts, statuses, results, errors, delays, released, request.owner());
-    return pool.preparedQuery(FINISH).execute(values).map(rows -> new JobRequests.Applied(ids(rows)));
+    return workers.preparedQuery(FINISH).execute(values).map(rows -> new JobRequests.Applied(ids(rows)));
   }
 
   public Future<JobRequests.Renewed> heartbeat(JobRequests.Heartbeat request) {
     Tuple values = Tuple.of(request.owner(), request.ids().toArray(Long[]::new), request.leaseMs());
-    return pool.preparedQuery(HEARTBEAT).execute(values).map(rows -> {
+    return workers.preparedQuery(HEARTBEAT).execute(values).map(rows -> {
       List<Long> renewed = new ArrayList<>(rows.size());
       List<Long> cancel = new ArrayList<>();
       for (Row row : rows) {
@@ -210,7 +260,7 @@ public final class JobStore {
   }
 
   public Future<JobRequests.Rescued> rescue(JobRequests.Rescue request) {
-    return pool.preparedQuery(RESCUE).execute().map(rows -> {
+    return workers.preparedQuery(RESCUE).execute().map(rows -> {
       List<Long> requeued = new ArrayList<>();
       List<Long> failed = new ArrayList<>();
       for (Row row : rows) {
@@ -221,12 +271,13 @@ public final class JobStore {
   }
 
   public Future<JobRequests.Cleaned> clean(JobRequests.Clean request) {
-    return pool.preparedQuery(CLEAN).execute(Tuple.of(request.retentionMs(), request.batch()))
-        .map(rows -> new JobRequests.Cleaned(rows.rowCount()));
+    // Fresh statistics keep the claim on its index even where autovacuum is off; ANALYZE samples, so it is cheap.
+    return workers.preparedQuery(CLEAN).execute(Tuple.of(request.retentionMs(), request.batch()))
+        .compose(rows -> workers.query(ANALYZE).execute().map(new JobRequests.Cleaned(rows.rowCount())));
   }
 
   public Future<JobRequests.Depths> depth(JobRequests.Depth request) {
-    return pool.query(DEPTH).execute().map(rows -> {
+    return workers.query(DEPTH).execute().map(rows -> {
       List<JobRequests.DepthRow> depths = new ArrayList<>(rows.size());
       for (Row row : rows) {
         depths.add(new JobRequests.DepthRow(row.getString("status"), row.getString("kind"), row.getLong("jobs")));

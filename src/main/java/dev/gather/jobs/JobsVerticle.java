@@ -90,7 +90,7 @@ public final class JobsVerticle extends VerticleBase {
   }
 
   private void heartbeat() {
-    List<Long> held = new ArrayList<>();
+    List<Long> held = new ArrayList<>(completer.unwritten());
     lanes.values().forEach(lane -> held.addAll(lane.held()));
     if (held.isEmpty()) {
       return;

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The scheduling of one worker pool, on the jobs verticle's event loop: which runners are idle, the compute calls
  * waiting for one, and the durable jobs claimed ahead. Compute calls go first (a client is waiting on each);
- * durable jobs are claimed only for idle runners plus jobs.prefetch, so a busy process does not hoard the queue.
+ * durable jobs are claimed for idle runners plus a prefetch sized by recent run times (see {@link #prefetch()}).
  */
 final class Lane {
   private static final Logger LOG = LoggerFactory.getLogger(Lane.class);
@@ -47,6 +47,10 @@ final class Lane {
   private final Deque<JobRequests.Claimed> prefetched = new ArrayDeque<>();
   private final Map<Long, Run> jobs = new HashMap<>();
   private final Map<String, Run> computes = new HashMap<>();
+  private static final long PREFETCH_HORIZON_NANOS = 50_000_000;
+  /** Weight of the newest run in the moving average of run times. */
+  private static final double RUN_TIME_WEIGHT = 0.05;
+  private double averageRunNanos;
   private boolean fetching;
   private boolean moreDue = true;
   private boolean wokeWhileFetching;
@@ -168,8 +172,21 @@ final class Lane {
     }
   }
 
+  /**
+   * How many jobs to hold beyond the idle runners: as many as the runners are expected to finish within
+   * {@link #PREFETCH_HORIZON_NANOS}, judged by recent run times, up to jobs.prefetch. Trivial jobs get big claims
+   * (few round trips per job); long jobs get none, so one process never sits on jobs another could run now.
+   */
+  private int prefetch() {
+    if (averageRunNanos <= 0) {
+      return Math.min(settings.prefetch(), settings.runners(pool)); // nothing measured yet: one more each
+    }
+    double expected = settings.runners(pool) * (double) PREFETCH_HORIZON_NANOS / averageRunNanos;
+    return (int) Math.min(settings.prefetch(), Math.floor(expected));
+  }
+
   private void fetch() {
-    int want = idle.size() + settings.prefetch() - prefetched.size();
+    int want = idle.size() + prefetch() - prefetched.size();
     if (fetching || stopping || !moreDue || kinds.isEmpty() || want <= 0) {
       return;
     }
@@ -226,6 +243,7 @@ final class Lane {
     JobRequests.Claimed job = run.claimed();
     jobs.remove(job.id());
     long nanos = System.nanoTime() - run.started();
+    averageRunNanos = averageRunNanos <= 0 ? nanos : averageRunNanos + RUN_TIME_WEIGHT * (nanos - averageRunNanos);
     CancelSignal.Why why = run.signal().why();
     Outcome outcome;
     String label;

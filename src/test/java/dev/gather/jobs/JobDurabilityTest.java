@@ -120,6 +120,56 @@ class JobDurabilityTest {
     }
   }
 
+  @Test
+  void aGatherWithoutWorkersQueuesJobsThatAnotherGatherRuns() throws Exception {
+    try (RunningGather front = RunningGather.start(new JsonObject().put("jobs", new JsonObject().put("enabled", false)))) {
+      HttpResponse<Buffer> compute = front.client.post("/compute/cpu.sum").sendJsonObject(new JsonObject().put("n", 5))
+          .await(10, TimeUnit.SECONDS);
+      assertEquals(503, compute.statusCode(), compute.bodyAsString());
+      assertTrue(compute.bodyAsJsonObject().getString("detail").contains("jobs.enabled"));
+
+      String location = front.client.post("/jobs").sendJsonObject(job("cpu.sum", new JsonObject().put("n", 5)))
+          .await(10, TimeUnit.SECONDS).getHeader("Location");
+      Thread.sleep(500);
+      assertEquals("queued", front.client.get(location).send().await(5, TimeUnit.SECONDS).bodyAsJsonObject()
+          .getString("status"), "nobody here runs it");
+      try (RunningGather worker = RunningGather.startOn(front.databaseUrl, new JsonObject())) {
+        JsonObject done = awaitJob(front, location, j -> j.getString("status").equals("succeeded"));
+        assertEquals("30", done.getJsonObject("result").getString("sum"));
+      }
+    }
+  }
+
+  @Test
+  void notifyWakesIdleWorkersAtOnceAndThePollFindsJobsWithoutOne() throws Exception {
+    try (RunningGather app = RunningGather.start(new JsonObject().put("jobs", new JsonObject().put("pollMs", 1500)))) {
+      Thread.sleep(1600); // the first polls are past; from now on only a NOTIFY or the next poll wakes the workers
+      long began = System.nanoTime();
+      String notified = app.client.post("/jobs").sendJsonObject(job("cpu.sum", new JsonObject().put("n", 2)))
+          .await(10, TimeUnit.SECONDS).getHeader("Location");
+      awaitJob(app, notified, j -> j.getString("status").equals("succeeded"));
+      long notifiedMs = (System.nanoTime() - began) / 1_000_000;
+      assertTrue(notifiedMs < 1000, "an inserted job ran " + notifiedMs + " ms later: woken by NOTIFY, not the poll");
+
+      // A row written behind gather's back sends no NOTIFY: only the poll can find it.
+      TestDatabase.execute(io.vertx.pgclient.PgConnectOptions.fromUri(app.databaseUrl),
+          "INSERT INTO jobs (kind, input, max_attempts, timeout_ms) VALUES ('cpu.sum', '{\"n\": 3}', 1, 1000)");
+      JsonObject polled = null;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (System.nanoTime() < deadline) {
+        JsonArray items = app.client.get("/jobs?kind=cpu.sum&status=succeeded").send().await(5, TimeUnit.SECONDS)
+            .bodyAsJsonObject().getJsonArray("items");
+        polled = items.stream().map(JsonObject.class::cast)
+            .filter(j -> j.getJsonObject("input").getInteger("n") == 3).findFirst().orElse(null);
+        if (polled != null) {
+          break;
+        }
+        Thread.sleep(100);
+      }
+      assertTrue(polled != null, "the poll found the job that no NOTIFY announced");
+    }
+  }
+
   private static List<JsonObject> awaitAllSucceeded(RunningGather app, int expected) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
