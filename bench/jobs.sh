@@ -2,7 +2,7 @@
 # Benchmark of gather's durable job queue: trivial jobs (cpu.sum with n=1) through enqueue -> claim -> complete,
 # with TWO gather processes sharing ONE PostgreSQL database. From the repo root:
 #
-#   bench/jobs.sh                                   (one pair of processes, prefetch 16: about 2 minutes)
+#   bench/jobs.sh                                   (one pair of processes, prefetch 256: about 2 minutes)
 #   PREFETCH="16 64 256" RUNS=2 bench/jobs.sh | tee bench/results-$(date +%F)-jobs.md     (about 8 minutes)
 #
 # The output is Markdown on stdout; progress goes to stderr. For every value in PREFETCH the script creates a
@@ -19,7 +19,7 @@
 # dropped at the end (KEEP_DB=1 keeps it).
 #
 # Knobs (environment): JAR (default target/gather.jar), JOBS (per measured run, default 50000), WARMUP_JOBS
-# (default 20000), PREFETCH (jobs.prefetch values, one pair of processes and one database each; default 16),
+# (default 20000), PREFETCH (jobs.prefetch values, one pair of processes and one database each; default 256, gather's),
 # MODES (default "http sql"), RUNS (repeats of MODES per pair, default 1), CONNECTIONS (connections of each wrk,
 # default 64), THREADS (threads of each wrk, default 1), JAVA_OPTS (both JVMs), GATHER_DB_URL_BASE (server
 # without the database, default postgresql://postgres@127.0.0.1:5432; psql must reach it too), PORT_A / PORT_B
@@ -29,7 +29,8 @@
 # GATHER_JOBS_CPU_WORKERS) reaches both processes as it is; GATHER_DEMO_ENABLED and GATHER_HTTP_ACCESS_LOG are
 # forced to false and GATHER_DB_URL, GATHER_HTTP_PORT and GATHER_JOBS_PREFETCH are set here.
 #
-# ANALYZE: gather never analyzes the jobs table; on a server with autovacuum off (this machine's CI PostgreSQL has
+# ANALYZE: gather analyzes the jobs table with each retention clean-up (at start, then every minute); on a server
+# with autovacuum off (this machine's CI PostgreSQL has
 # it off in conf.d/90-ci.conf) a fresh table then has no statistics at all, and the claim query's plan becomes a
 # bitmap scan plus a sort of the whole queue (about 13 ms per claim at 25,000 queued jobs instead of 0.1 ms).
 # Autovacuum's analyze would have run by the end of the warm-up on a stock server, so the script does the same
@@ -40,7 +41,7 @@ cd "$(dirname "$0")/.."
 JAR=${JAR:-target/gather.jar}
 JOBS=${JOBS:-50000}
 WARMUP_JOBS=${WARMUP_JOBS:-20000}
-read -r -a PREFETCHES <<< "${PREFETCH:-16}"
+read -r -a PREFETCHES <<< "${PREFETCH:-256}"
 read -r -a MODE_LIST <<< "${MODES:-http sql}"
 RUNS=${RUNS:-1}
 CONNECTIONS=${CONNECTIONS:-64}

@@ -96,6 +96,7 @@ public final class JobStore {
   private final Pool pool;
   private final Pool workers;
   private final Waker waker;
+  private final Enqueuer enqueuer;
 
   /**
    * Runs on the database verticle's event loop (the waker relies on it). {@code pool} serves the API;
@@ -105,16 +106,17 @@ public final class JobStore {
     this.pool = pool;
     this.workers = workers;
     this.waker = new Waker(vertx, workers);
+    this.enqueuer = new Enqueuer(pool, INSERT);
   }
 
   public Future<JobRequests.Enqueued> enqueue(JobRequests.Enqueue request) {
     Tuple values = Tuple.of(request.kind(), request.input(), (short) request.priority(), request.runAt().orElse(null),
         request.maxAttempts(), (int) request.timeoutMs(), request.idempotencyKey().orElse(null));
-    return pool.preparedQuery(INSERT).execute(values).compose(rows -> {
-      if (rows.size() == 0) {
+    return enqueuer.insert(values).compose(inserted -> {
+      if (inserted.isEmpty()) {
         return replay(request);
       }
-      Row row = rows.iterator().next();
+      Row row = inserted.get();
       if (row.getBoolean("due")) {
         waker.wake();
       }

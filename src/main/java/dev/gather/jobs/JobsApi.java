@@ -104,6 +104,9 @@ public final class JobsApi {
       throw ApiError.badRequest("input must be a JSON object (the job's parameters)");
     }
     JobInputs.validated(handler, input);
+    if (input.encode().contains("\\u0000")) {
+      throw ApiError.badRequest("input must not contain the NUL character (\\u0000): PostgreSQL's jsonb cannot store it");
+    }
     return new JobRequests.Enqueue(kind, input,
         (int) integer(body, "priority", 0, -MAX_PRIORITY, MAX_PRIORITY),
         runAt(body),

@@ -147,6 +147,9 @@ class JobsTest {
     assertEquals(400, unknown.statusCode());
     assertTrue(unknown.bodyAsJsonObject().getString("detail").contains("color"));
     assertEquals(400, post("/jobs", job("cpu.sum", new JsonObject().put("n", 1)).put("runAt", "tomorrow")).statusCode());
+    HttpResponse<Buffer> nul = post("/jobs", job("test.count", new JsonObject().put("token", "a\u0000b")));
+    assertEquals(400, nul.statusCode(), nul.bodyAsString());
+    assertTrue(nul.bodyAsJsonObject().getString("detail").contains("NUL"));
     assertEquals(404, app.client.get("/jobs/999999999").send().await(5, TimeUnit.SECONDS).statusCode());
   }
 

@@ -1,0 +1,71 @@
+package dev.gather.jobs;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Group commit for enqueues. Every INSERT that commits on its own waits for its own WAL flush, which caps a
+ * durable queue at the disk's flush rate. So one batch is in flight at a time, and the enqueues that arrive
+ * meanwhile go together in the next one: one round trip and one commit (a pipelined batch is one implicit
+ * transaction) for all of them. An idle queue still inserts a lone job at once.
+ */
+final class Enqueuer {
+  private static final int MAX_BATCH = 500;
+
+  private final Pool pool;
+  private final String insert;
+  private final List<Pending> pending = new ArrayList<>();
+  private boolean inserting;
+
+  private record Pending(Tuple values, Promise<Optional<Row>> inserted) {}
+
+  /** {@code insert}: one row's INSERT ... RETURNING, which returns no row when the row was not inserted. */
+  Enqueuer(Pool pool, String insert) {
+    this.pool = pool;
+    this.insert = insert;
+  }
+
+  /** The inserted row, or empty when ON CONFLICT skipped it. */
+  Future<Optional<Row>> insert(Tuple values) {
+    Promise<Optional<Row>> inserted = Promise.promise();
+    pending.add(new Pending(values, inserted));
+    if (!inserting) {
+      flush();
+    }
+    return inserted.future();
+  }
+
+  private void flush() {
+    if (pending.isEmpty()) {
+      inserting = false;
+      return;
+    }
+    inserting = true;
+    List<Pending> batch = new ArrayList<>(pending.subList(0, Math.min(MAX_BATCH, pending.size())));
+    pending.subList(0, batch.size()).clear();
+    pool.preparedQuery(insert).executeBatch(batch.stream().map(Pending::values).toList()).onComplete(done -> {
+      if (done.succeeded()) {
+        RowSet<Row> rows = done.result();
+        for (Pending one : batch) {
+          one.inserted().complete(rows.size() > 0 ? Optional.of(rows.iterator().next()) : Optional.empty());
+          rows = rows.next();
+        }
+      } else if (batch.size() == 1) {
+        batch.get(0).inserted().fail(done.cause());
+      } else {
+        // The whole batch rolled back; one bad row must not fail the others, so each goes again on its own.
+        batch.forEach(one -> pool.preparedQuery(insert).execute(one.values())
+            .map(rows -> rows.size() > 0 ? Optional.of(rows.iterator().next()) : Optional.<Row>empty())
+            .onComplete(one.inserted()));
+      }
+      flush();
+    });
+  }
+}
