@@ -87,6 +87,7 @@ public final class DatabaseVerticle extends VerticleBase {
           serve(UserRequests.EXPORT_CLOSE, exports::close),
           serve(NamedQuery.ADDRESS, named::run),
           serve(JobRequests.ENQUEUE, jobs::enqueue),
+          serve(JobRequests.ENQUEUE_MANY, jobs::enqueueMany),
           serve(JobRequests.GET, jobs::get),
           serve(JobRequests.LIST, jobs::list),
           serve(JobRequests.CANCEL, jobs::cancel),

@@ -52,6 +52,7 @@ public final class ApiRouter {
 
     router.post("/compute/:kind").handler(body).handler(compute::compute);
     router.post("/jobs").handler(body).handler(jobs::enqueue);
+    router.post("/jobs/batch").handler(body).handler(jobs::enqueueMany);
     router.get("/jobs").handler(jobs::list);
     router.get("/jobs/:id").handler(jobs::get);
     router.delete("/jobs/:id").handler(jobs::cancel);

@@ -11,6 +11,7 @@ import java.util.Optional;
  */
 public final class JobRequests {
   public static final String ENQUEUE = "db.jobs.enqueue";
+  public static final String ENQUEUE_MANY = "db.jobs.enqueue.many";
   public static final String GET = "db.jobs.get";
   public static final String LIST = "db.jobs.list";
   public static final String CANCEL = "db.jobs.cancel";
@@ -33,6 +34,19 @@ public final class JobRequests {
 
   /** {@code replayed}: the Idempotency-Key was seen before and this is the job it created then. */
   public record Enqueued(Job job, boolean replayed) {}
+
+  public record EnqueueMany(List<Enqueue> jobs) {
+    public EnqueueMany {
+      jobs = List.copyOf(jobs);
+    }
+  }
+
+  /** In the order they were sent. */
+  public record EnqueuedMany(List<Enqueued> jobs) {
+    public EnqueuedMany {
+      jobs = List.copyOf(jobs);
+    }
+  }
 
   public record Get(long id) {}
 

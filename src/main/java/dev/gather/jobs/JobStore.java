@@ -157,6 +157,12 @@ public final class JobStore {
     }
   }
 
+  /** Every job of the batch reaches the enqueuer at once, so they share one commit. */
+  public Future<JobRequests.EnqueuedMany> enqueueMany(JobRequests.EnqueueMany request) {
+    List<Future<JobRequests.Enqueued>> each = request.jobs().stream().map(this::enqueue).toList();
+    return Future.all(each).map(all -> new JobRequests.EnqueuedMany(each.stream().map(Future::result).toList()));
+  }
+
   /** The key was used before: the same request gets the same job; a different one is a conflict. */
   private Future<JobRequests.Enqueued> replay(JobRequests.Enqueue request) {
     String key = request.idempotencyKey().orElseThrow();

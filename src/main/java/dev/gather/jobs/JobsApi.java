@@ -11,6 +11,8 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -21,6 +23,7 @@ public final class JobsApi {
   static final int MAX_LIMIT = 500;
   private static final Set<String> FIELDS = Set.of("kind", "input", "priority", "runAt", "maxAttempts", "timeoutMs");
   private static final int MAX_PRIORITY = 1000;
+  static final int MAX_BATCH = 1000;
   private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7e]{1,255}");
 
   private final DbClient db;
@@ -88,8 +91,47 @@ public final class JobsApi {
         .onFailure(ctx::fail);
   }
 
+  /**
+   * {@code POST /jobs/batch}: up to {@value #MAX_BATCH} jobs in one request, all checked before any is queued
+   * (a 400 names the first bad one by its index), inserted in one commit. Each may carry its own idempotencyKey.
+   */
+  public void enqueueMany(RoutingContext ctx) {
+    JsonObject body = RequestParams.jsonObject(ctx, "jobs: an array of jobs", null);
+    if (!(body.getValue("jobs") instanceof JsonArray jobs) || jobs.isEmpty() || jobs.size() > MAX_BATCH
+        || body.size() != 1) {
+      throw ApiError.badRequest("send {\"jobs\": [...]} with 1 to " + MAX_BATCH + " jobs and nothing else");
+    }
+    List<JobRequests.Enqueue> requests = new ArrayList<>(jobs.size());
+    for (int i = 0; i < jobs.size(); i++) {
+      try {
+        if (!(jobs.getValue(i) instanceof JsonObject job)) {
+          throw ApiError.badRequest("must be a job object");
+        }
+        JsonObject fields = job.copy();
+        Object key = fields.remove("idempotencyKey");
+        if (key != null && !(key instanceof String)) {
+          throw ApiError.badRequest("idempotencyKey must be a string");
+        }
+        requests.add(enqueueRequest(fields, checkedKey((String) key)));
+      } catch (ApiError e) {
+        throw ApiError.badRequest("jobs[" + i + "]: " + e.getMessage() + "; no job of the batch was queued");
+      }
+    }
+    db.<JobRequests.EnqueuedMany>request(JobRequests.ENQUEUE_MANY, new JobRequests.EnqueueMany(requests))
+        .onSuccess(enqueued -> ctx.response()
+            .setStatusCode(202)
+            .putHeader("Content-Type", "application/json")
+            .end(new JsonObject().put("items", new JsonArray(enqueued.jobs().stream()
+                .map(e -> e.job().toJson().put("replayed", e.replayed())).toList())).toBuffer()))
+        .onFailure(ctx::fail);
+  }
+
   private JobRequests.Enqueue enqueueRequest(RoutingContext ctx) {
-    JsonObject body = RequestParams.jsonObject(ctx, "kind and input", null);
+    return enqueueRequest(RequestParams.jsonObject(ctx, "kind and input", null),
+        checkedKey(ctx.request().getHeader("Idempotency-Key")));
+  }
+
+  private JobRequests.Enqueue enqueueRequest(JsonObject body, Optional<String> idempotencyKey) {
     for (String field : body.fieldNames()) {
       if (!FIELDS.contains(field)) {
         throw ApiError.badRequest("unknown field \"" + field + "\"; a job has " + String.join(", ", FIELDS.stream().sorted().toList()));
@@ -112,7 +154,7 @@ public final class JobsApi {
         runAt(body),
         (int) integer(body, "maxAttempts", defaults.maxAttempts(), 1, 100),
         integer(body, "timeoutMs", defaults.timeoutMs(), 1, Integer.MAX_VALUE),
-        idempotencyKey(ctx));
+        idempotencyKey);
   }
 
   private static long integer(JsonObject body, String field, long fallback, long min, long max) {
@@ -139,8 +181,7 @@ public final class JobsApi {
     }
   }
 
-  private static Optional<String> idempotencyKey(RoutingContext ctx) {
-    String key = ctx.request().getHeader("Idempotency-Key");
+  private static Optional<String> checkedKey(String key) {
     if (key == null) {
       return Optional.empty();
     }

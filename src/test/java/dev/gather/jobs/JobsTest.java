@@ -133,6 +133,37 @@ class JobsTest {
   }
 
   @Test
+  void batchQueuesEveryJobInOrder() throws Exception {
+    String token = UUID.randomUUID().toString();
+    JsonArray jobs = new JsonArray();
+    for (int i = 0; i < 3; i++) {
+      jobs.add(job("test.count", new JsonObject().put("token", token + i)));
+    }
+    HttpResponse<Buffer> response = post("/jobs/batch", new JsonObject().put("jobs", jobs));
+    assertEquals(202, response.statusCode(), response.bodyAsString());
+    JsonArray items = response.bodyAsJsonObject().getJsonArray("items");
+    assertEquals(3, items.size());
+    for (int i = 0; i < 3; i++) {
+      JsonObject queued = items.getJsonObject(i);
+      assertEquals(token + i, queued.getJsonObject("input").getString("token"), "answers in the order sent");
+      awaitJob("/jobs/" + queued.getLong("id"), j -> j.getString("status").equals("succeeded"));
+    }
+  }
+
+  @Test
+  void batchWithOneBadJobQueuesNone() throws Exception {
+    String token = UUID.randomUUID().toString();
+    JsonArray jobs = new JsonArray()
+        .add(job("test.count", new JsonObject().put("token", token)))
+        .add(job("cpu.sum", new JsonObject().put("n", -3)));
+    HttpResponse<Buffer> response = post("/jobs/batch", new JsonObject().put("jobs", jobs));
+    assertEquals(400, response.statusCode());
+    assertTrue(response.bodyAsJsonObject().getString("detail").startsWith("jobs[1]: "), response.bodyAsString());
+    Thread.sleep(500);
+    assertNull(TestHandlers.RUNS.get(token), "the good job was not queued either");
+  }
+
+  @Test
   void customKindFromTheClassPathRunsAsADurableJob() throws Exception {
     String location = post("/jobs", job("test.where", new JsonObject())).getHeader("Location");
     JsonObject done = awaitJob(location, j -> j.getString("status").equals("succeeded"));
