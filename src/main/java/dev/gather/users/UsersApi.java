@@ -1,10 +1,11 @@
 package dev.gather.users;
 
+import static dev.gather.http.RequestParams.pathId;
+import static dev.gather.http.RequestParams.queryNumber;
+
 import dev.gather.db.DbClient;
 import dev.gather.http.ApiError;
 import dev.gather.http.RequestParams;
-import static dev.gather.http.RequestParams.pathId;
-import static dev.gather.http.RequestParams.queryNumber;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
