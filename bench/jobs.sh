@@ -3,25 +3,33 @@
 # with TWO gather processes sharing ONE PostgreSQL database. From the repo root:
 #
 #   bench/jobs.sh                                   (one pair of processes, prefetch 256: about 2 minutes)
-#   PREFETCH="16 64 256" RUNS=2 bench/jobs.sh | tee bench/results-$(date +%F)-jobs.md     (about 8 minutes)
+#   RUNS=2 bench/jobs.sh | tee bench/results-$(date +%F)-jobs.md                  (about 4 minutes)
+#   PREFETCH="16 64 256" MODES="http sql" RUNS=2 bench/jobs.sh                     (three pairs: about 8 minutes)
+#   MODES=batch BATCH=1000 bench/jobs.sh                                           (one mode only)
 #
 # The output is Markdown on stdout; progress goes to stderr. For every value in PREFETCH the script creates a
 # fresh database (gather_bench_<time>_<pid>_p<prefetch>), starts process A and process B on it, enqueues a
-# warm-up batch through HTTP and throws its figures away (the JIT), then measures RUNS times each mode of MODES:
+# warm-up batch through HTTP (through POST /jobs, and through POST /jobs/batch too when MODES has batch) and
+# throws its figures away (the JIT), then measures RUNS times each mode of MODES:
 #
 #   http  JOBS jobs POSTed to /jobs, half to each process (one wrk per process, each stopping after its share),
 #         while both processes work the queue: enqueue rate, end-to-end jobs/s, drain rate once enqueuing stops.
+#   batch the same through POST /jobs/batch, BATCH jobs per request (one commit each): JOBS / BATCH requests,
+#         half to each process, BATCH_CONNECTIONS connections per wrk. Rates count jobs, not requests.
 #   sql   JOBS jobs INSERTed in one transaction (generate_series) while both processes sit idle, then one NOTIFY:
-#         claim -> complete only, without the HTTP enqueue cost (and without one NOTIFY per job).
+#         claim -> complete only, without the HTTP enqueue cost.
 #
 # Every figure comes from the jobs table (created_at, started_at, finished_at, lease_owner, attempts), not from
-# wrk, which stops with some requests in flight; those jobs still get inserted and are counted. The database is
-# dropped at the end (KEEP_DB=1 keeps it).
+# wrk, which stops with some requests in flight (up to connections - 1 per wrk); those jobs still get inserted
+# and are counted, so a run has a little more than JOBS jobs (in batch mode up to 2 x (BATCH_CONNECTIONS - 1) x
+# BATCH more, hence the few connections there). The database is dropped at the end (KEEP_DB=1 keeps it).
 #
 # Knobs (environment): JAR (default target/gather.jar), JOBS (per measured run, default 50000), WARMUP_JOBS
-# (default 20000), PREFETCH (jobs.prefetch values, one pair of processes and one database each; default 256, gather's),
-# MODES (default "http sql"), RUNS (repeats of MODES per pair, default 1), CONNECTIONS (connections of each wrk,
-# default 64), THREADS (threads of each wrk, default 1), JAVA_OPTS (both JVMs), GATHER_DB_URL_BASE (server
+# (default 20000, per enqueue path), PREFETCH (jobs.prefetch values, one pair of processes and one database each;
+# default 256, gather's), MODES (default "http batch sql"), RUNS (repeats of MODES per pair, default 1),
+# CONNECTIONS (connections of each wrk in http mode, default 64), BATCH (jobs per POST /jobs/batch, 1 to 1000,
+# default 100), BATCH_CONNECTIONS (connections of each wrk in batch mode, default 8), THREADS (threads of each
+# wrk, default 1), JAVA_OPTS (both JVMs), GATHER_DB_URL_BASE (server
 # without the database, default postgresql://postgres@127.0.0.1:5432; psql must reach it too), PORT_A / PORT_B
 # (default: the first free ports from 18180), ANALYZE=0 (no ANALYZE jobs after the warm-up, see below),
 # DRAIN_TIMEOUT (seconds to wait for the queue to empty, default 300), SAMPLE=0 (no pg_stat_activity sampling),
@@ -42,22 +50,30 @@ JAR=${JAR:-target/gather.jar}
 JOBS=${JOBS:-50000}
 WARMUP_JOBS=${WARMUP_JOBS:-20000}
 read -r -a PREFETCHES <<< "${PREFETCH:-256}"
-read -r -a MODE_LIST <<< "${MODES:-http sql}"
+read -r -a MODE_LIST <<< "${MODES:-http batch sql}"
 RUNS=${RUNS:-1}
 CONNECTIONS=${CONNECTIONS:-64}
+BATCH=${BATCH:-100}
+BATCH_CONNECTIONS=${BATCH_CONNECTIONS:-8}
 THREADS=${THREADS:-1}
 DB_BASE=${GATHER_DB_URL_BASE:-postgresql://postgres@127.0.0.1:5432}
 DB_BASE=${DB_BASE%/}
 DRAIN_TIMEOUT=${DRAIN_TIMEOUT:-300}
 SAMPLE=${SAMPLE:-1}
 ANALYZE=${ANALYZE:-1}
-for n in "$JOBS" "$WARMUP_JOBS" "$RUNS" "$CONNECTIONS" "$THREADS" "$DRAIN_TIMEOUT" "${PREFETCHES[@]}"; do
-  [[ $n =~ ^[0-9]+$ ]] || { echo "JOBS, WARMUP_JOBS, RUNS, CONNECTIONS, THREADS, DRAIN_TIMEOUT and PREFETCH must be numbers, not $n" >&2; exit 2; }
+for n in "$JOBS" "$WARMUP_JOBS" "$RUNS" "$CONNECTIONS" "$BATCH" "$BATCH_CONNECTIONS" "$THREADS" "$DRAIN_TIMEOUT" "${PREFETCHES[@]}"; do
+  [[ $n =~ ^[0-9]+$ ]] || { echo "JOBS, WARMUP_JOBS, RUNS, CONNECTIONS, BATCH, BATCH_CONNECTIONS, THREADS, DRAIN_TIMEOUT and PREFETCH must be numbers, not $n" >&2; exit 2; }
 done
 [ "$JOBS" -ge $((2 * CONNECTIONS * THREADS)) ] || { echo "JOBS must be at least 2 x CONNECTIONS x THREADS" >&2; exit 2; }
+BATCHED=0
 for mode in "${MODE_LIST[@]}"; do
-  case $mode in http|sql) ;; *) echo "unknown mode $mode (use http, sql)" >&2; exit 2 ;; esac
+  case $mode in http|sql) ;; batch) BATCHED=1 ;; *) echo "unknown mode $mode (use http, batch, sql)" >&2; exit 2 ;; esac
 done
+if [ "$BATCHED" = 1 ]; then
+  [ "$BATCH" -ge 1 ] && [ "$BATCH" -le 1000 ] || { echo "BATCH must be 1 to 1000 (POST /jobs/batch's limit)" >&2; exit 2; }
+  [ "$JOBS" -ge $((2 * BATCH * BATCH_CONNECTIONS * THREADS)) ] ||
+    { echo "JOBS must be at least 2 x BATCH x BATCH_CONNECTIONS x THREADS" >&2; exit 2; }
+fi
 for tool in java wrk curl psql awk; do command -v "$tool" > /dev/null || { echo "bench/jobs.sh needs $tool" >&2; exit 2; }; done
 [ -f "$JAR" ] || { echo "no $JAR: build it first (./mvnw -B -q -DskipTests package)" >&2; exit 2; }
 
@@ -122,21 +138,35 @@ runs_done() {
     /source="job"/ {n += $NF} END {printf "%d", n}'
 }
 
-# Time the database requests of a process waited for a pooled connection (pool gather-db): "seconds count".
+# Time the database requests of a process waited for a pooled connection: "seconds count seconds count", pool
+# gather-db (HTTP requests: enqueue, ...) then gather-db-jobs (the workers' claim, finish, heartbeat).
 pool_wait() {
-  curl -s "http://127.0.0.1:$1/metrics" | awk '/^vertx_pool_queue_time_seconds_(sum|count)\{/ && /pool_name="gather-db"/ {
-    if ($1 ~ /_sum/) s = $NF; else c = $NF} END {printf "%s %s", s + 0, c + 0}'
+  curl -s "http://127.0.0.1:$1/metrics" | awk '/^vertx_pool_queue_time_seconds_(sum|count)\{/ {
+      p = /pool_name="gather-db"/ ? 1 : /pool_name="gather-db-jobs"/ ? 2 : 0
+      if (p) { if ($1 ~ /_sum/) s[p] = $NF; else c[p] = $NF } }
+    END {printf "%s %s %s %s", s[1] + 0, c[1] + 0, s[2] + 0, c[2] + 0}'
 }
-pool_wait_ms() { # before, after -> mean wait in ms and how many requests
-  echo "$1 $2" | awk '{n = $4 - $2; printf "%.1f ms mean over %d", n ? 1000 * ($3 - $1) / n : 0, n}'
+pool_wait_ms() { # before, after -> mean wait in ms and how many requests, per pool
+  echo "$1 $2" | awk '{n = $6 - $2; m = $8 - $4
+    printf "gather-db %.1f ms mean over %d, gather-db-jobs %.1f ms mean over %d",
+      n ? 1000 * ($5 - $1) / n : 0, n, m ? 1000 * ($7 - $3) / m : 0, m}'
 }
 
 # wrk has no request count, and its main thread sleeps out -d whatever the threads do: so each thread stops after
 # its share of answers and drops a file; once all have, the script sends wrk SIGINT, on which wrk reports at once.
 # response() costs a Lua call per answer (not wrk's fast path); at these rates wrk stays well below a core.
+# WRK_BATCH=0: one job per request (POST /jobs); n > 0: {"jobs": [n jobs]} (POST /jobs/batch), counted as n jobs.
 cat > "$WORK/enqueue.lua" <<'LUA'
+local job = '{"kind":"cpu.sum","input":{"n":1}}'
+local batch = tonumber(os.getenv("WRK_BATCH") or "0")
 wrk.method = "POST"
-wrk.body = '{"kind":"cpu.sum","input":{"n":1}}'
+if batch > 0 then
+  local jobs = {}
+  for i = 1, batch do jobs[i] = job end
+  wrk.body = '{"jobs":[' .. table.concat(jobs, ",") .. ']}'
+else
+  wrk.body = job
+end
 wrk.headers["Content-Type"] = "application/json"
 local threads = {}
 local counter = 0
@@ -159,7 +189,8 @@ end
 function done(summary, latency, requests)
   local a, o = 0, 0
   for _, t in ipairs(threads) do a = a + t:get("accepted"); o = o + t:get("other") end
-  io.write(string.format("accepted=%d other=%d seconds=%.3f\n", a, o, summary.duration / 1e6))
+  io.write(string.format("accepted=%d other=%d jobs=%d seconds=%.3f\n", a, o, a * math.max(batch, 1),
+    summary.duration / 1e6))
 end
 LUA
 
@@ -208,10 +239,11 @@ wait_drained() { # lowest id of the batch minus one -> 0 once no job of it is qu
 # pg_stat_activity of the bench database every 0.5 s: what each active backend was doing and waiting for.
 SAMPLER_PID=
 cat > "$WORK/sample.sql" <<'SQL'
-SELECT CASE WHEN query LIKE 'WITH inserted%' THEN 'enqueue' WHEN query LIKE 'WITH next%' THEN 'claim'
+SELECT CASE WHEN query LIKE 'INSERT INTO jobs%' THEN 'enqueue' WHEN query LIKE 'WITH next%' THEN 'claim'
     WHEN query LIKE 'WITH o AS%' THEN 'finish' WHEN query LIKE 'UPDATE jobs SET lease%' THEN 'heartbeat'
     WHEN query LIKE 'WITH expired%' THEN 'rescue' WHEN query LIKE 'LISTEN%' OR query LIKE 'UNLISTEN%' THEN 'listen'
-    WHEN query LIKE 'SELECT status, kind, count%' THEN 'depth' ELSE left(regexp_replace(query, '\s+', ' ', 'g'), 30) END,
+    WHEN query LIKE 'SELECT status, kind, count%' THEN 'depth' WHEN query LIKE 'SELECT pg_notify%' THEN 'notify'
+    WHEN query LIKE 'ANALYZE%' THEN 'analyze' WHEN query LIKE 'DELETE FROM jobs%' THEN 'clean' ELSE left(regexp_replace(query, '\s+', ' ', 'g'), 30) END,
     COALESCE(wait_event_type || ':' || wait_event, 'on CPU')
   FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()
   UNION ALL SELECT '#poll', '' \watch 0.5
@@ -240,14 +272,20 @@ samples_summary() { # file -> "statement wait × count, ..." (the commonest 6); 
 }
 
 # Enqueues $1 jobs through HTTP, half to each process, one wrk per process; raw output in $WORK/$2.{a,b}.wrk.
+# $3: jobs per request; 0 (or none) POSTs /jobs one by one, n > 0 POSTs /jobs/batch with n jobs, total / n requests.
+requests_per_thread() { # jobs, batch -> the answers each wrk thread waits for
+  local per_request=$(( ${2:-0} > 0 ? $2 : 1 ))
+  echo $(( ( ($1 + per_request - 1) / per_request + 2 * THREADS - 1) / (2 * THREADS) ))
+}
 enqueue_http() {
-  local total=$1 name=$2 per_thread wa wb port pids=()
-  per_thread=$(( (total / 2 + THREADS - 1) / THREADS ))
+  local total=$1 name=$2 batch=${3:-0} per_thread wa wb port pids=() path=/jobs conns=$CONNECTIONS
+  per_thread=$(requests_per_thread "$total" "$batch")
+  if [ "$batch" -gt 0 ]; then path=/jobs/batch; conns=$BATCH_CONNECTIONS; fi
   rm -f "$WORK/$name".*.done.*
   for port in "$PORT_A" "$PORT_B"; do
     local side; side=$([ "$port" = "$PORT_A" ] && echo a || echo b)
-    WRK_QUOTA=$per_thread WRK_DONE="$WORK/$name.$side.done" wrk -t"$THREADS" -c"$CONNECTIONS" -d300s --timeout 10s \
-      -s "$WORK/enqueue.lua" "http://127.0.0.1:$port/jobs" > "$WORK/$name.$side.wrk" 2>&1 &
+    WRK_QUOTA=$per_thread WRK_BATCH=$batch WRK_DONE="$WORK/$name.$side.done" wrk -t"$THREADS" -c"$conns" -d300s \
+      --timeout 10s -s "$WORK/enqueue.lua" "http://127.0.0.1:$port$path" > "$WORK/$name.$side.wrk" 2>&1 &
     pids+=($!)
     PIDS+=($!)
   done
@@ -311,17 +349,18 @@ per_second() { # lo, column -> counts per whole second since the batch's first c
 }
 
 measure() { # mode, prefetch, run label
-  local mode=$1 prefetch=$2 run=$3 name="p$2-$1-$3" lo t0= accepted="" other="" wrk_s="" cpu0 cpu_enq="" cpu_all
+  local mode=$1 prefetch=$2 run=$3 name="p$2-$1-$3" lo t0= accepted="" accepted_jobs="" other="" wrk_s="" cpu0 cpu_enq="" cpu_all
   lo=$(q -c "SELECT COALESCE(max(id), 0) FROM jobs")
   local a0 b0 wa0 wb0; a0=$(runs_done "$PORT_A"); b0=$(runs_done "$PORT_B")
   wa0=$(pool_wait "$PORT_A"); wb0=$(pool_wait "$PORT_B")
-  echo "prefetch $prefetch, run $run, $mode: $JOBS jobs" >&2
+  echo "prefetch $prefetch, run $run, $mode: $JOBS jobs$([ "$mode" = batch ] && echo ", $BATCH per request")" >&2
   start_sampler "$WORK/$name.samples"
   cpu0=$(cpu_snapshot)
-  if [ "$mode" = http ]; then
-    enqueue_http "$JOBS" "$name"
+  if [ "$mode" != sql ]; then
+    enqueue_http "$JOBS" "$name" "$([ "$mode" = batch ] && echo "$BATCH" || echo 0)"
     cpu_enq=$(cpu_split "$cpu0" "$(cpu_snapshot)")
     accepted=$(( $(wrk_value "$WORK/$name.a.wrk" accepted) + $(wrk_value "$WORK/$name.b.wrk" accepted) ))
+    accepted_jobs=$(( $(wrk_value "$WORK/$name.a.wrk" jobs) + $(wrk_value "$WORK/$name.b.wrk" jobs) ))
     other=$(( $(wrk_value "$WORK/$name.a.wrk" other) + $(wrk_value "$WORK/$name.b.wrk" other) ))
     wrk_s=$(awk -v a="$(wrk_value "$WORK/$name.a.wrk" seconds)" -v b="$(wrk_value "$WORK/$name.b.wrk" seconds)" \
       'BEGIN{printf "%.3f", (a > b ? a : b)}')
@@ -347,16 +386,21 @@ measure() { # mode, prefetch, run label
     THROUGHPUT_ROWS+=("| $prefetch | $run | http: POST /jobs, both working | $total | $(rate "$accepted" "$wrk_s") ($accepted in $wrk_s s)"\
 " | $(rate "$total" "$enq_s") | **$(rate "$ok" "$e2e_s")** ($ok in $e2e_s s) | $after in $drain_s s = $(rate "$after" "$drain_s")"\
 " | $p50 / $p99 / $pmax | $split | $cpu_enq | $cpu_all |")
+  elif [ "$mode" = batch ]; then
+    THROUGHPUT_ROWS+=("| $prefetch | $run | batch: POST /jobs/batch ×$BATCH, both working | $total"\
+" | $(rate "$accepted_jobs" "$wrk_s") ($accepted_jobs in $wrk_s s; $(rate "$accepted" "$wrk_s") requests/s)"\
+" | $(rate "$total" "$enq_s") | **$(rate "$ok" "$e2e_s")** ($ok in $e2e_s s) | $after in $drain_s s = $(rate "$after" "$drain_s")"\
+" | $p50 / $p99 / $pmax | $split | $cpu_enq | $cpu_all |")
   else
     THROUGHPUT_ROWS+=("| $prefetch | $run | sql: bulk INSERT, claim→complete only | $total | - | -"\
 " | **$(rate "$ok" "$e2e_s")** ($ok in $e2e_s s from commit; first claim after $first_claim s) | -"\
 " | $p50 / $p99 / $pmax | $split | - | $cpu_all |")
   fi
-  CORRECTNESS_ROWS+=("| $prefetch | $run | $mode | $total | $ok | $failed | $other_status | $not_once | $rescues | $runs"\
+  CORRECTNESS_ROWS+=("| $prefetch | $run | $mode$([ "$mode" = batch ] && echo " ×$BATCH") | $total | $ok | $failed | $other_status | $not_once | $rescues | $runs"\
 " | ${other:--} | $([ "$ok" = "$total" ] && [ "$not_once" = 0 ] && [ "$runs" = "$total" ] && echo yes || echo '**NO**') |")
-  DETAIL_LINES+=("- prefetch $prefetch, run $run, $mode: active backends by statement and wait event (mean per 0.5 s sample):\
+  DETAIL_LINES+=("- prefetch $prefetch, run $run, $mode$([ "$mode" = batch ] && echo " ×$BATCH"): active backends by statement and wait event (mean per 0.5 s sample):\
  $(samples_summary "$WORK/$name.samples")")
-  DETAIL_LINES+=("  - wait for a pooled database connection (vertx_pool_queue_time_seconds, pool gather-db): $waits")
+  DETAIL_LINES+=("  - wait for a pooled database connection (vertx_pool_queue_time_seconds; pool gather-db serves HTTP, gather-db-jobs the workers): $waits")
   DETAIL_LINES+=("  - enqueued per second: $(per_second "$lo" created_at)")
   DETAIL_LINES+=("  - finished per second: $(per_second "$lo" finished_at)")
 }
@@ -378,6 +422,12 @@ for prefetch in "${PREFETCHES[@]}"; do
   lo=$(q -c "SELECT COALESCE(max(id), 0) FROM jobs")
   enqueue_http "$WARMUP_JOBS" "p$prefetch-warmup"
   wait_drained "$lo"
+  if [ "$BATCHED" = 1 ]; then
+    echo "prefetch $prefetch: warm-up, $WARMUP_JOBS jobs through POST /jobs/batch (figures discarded)" >&2
+    lo=$(q -c "SELECT COALESCE(max(id), 0) FROM jobs")
+    enqueue_http "$WARMUP_JOBS" "p$prefetch-warmup-batch" "$BATCH"
+    wait_drained "$lo"
+  fi
   if [ "$ANALYZE" = 1 ]; then q -c "ANALYZE jobs"; fi
 
   for run in $(seq "$RUNS"); do
@@ -422,12 +472,15 @@ echo "- setup: two gather processes (A, B) on one database, each with its defaul
      "demo off, access log off); jobs: cpu.sum {\"n\":1} (a no-op: the cost is all queue)"
 echo "- knobs: JOBS=$JOBS per run, WARMUP_JOBS=$WARMUP_JOBS (HTTP, discarded), PREFETCH=\"${PREFETCHES[*]}\"," \
      "MODES=\"${MODE_LIST[*]}\", RUNS=$RUNS, ANALYZE=$ANALYZE$([ "$ANALYZE" = 1 ] && echo ' (ANALYZE jobs after the warm-up)' || echo ' (jobs never analyzed)'); enqueue: one wrk per process, -t$THREADS -c$CONNECTIONS, each stopping" \
-     "after $(( (JOBS / 2 + THREADS - 1) / THREADS )) answers per thread"
+     "after $(requests_per_thread "$JOBS" 0) answers per thread$([ "$BATCHED" = 1 ] && echo "; batch: BATCH=$BATCH jobs per POST /jobs/batch," \
+       "-t$THREADS -c$BATCH_CONNECTIONS, each wrk thread stopping after $(requests_per_thread "$JOBS" "$BATCH") answers")"
 echo
 echo "## Throughput"
 echo
-echo "- wrk 202/s: accepted answers per second of the slower wrk's run time (both wrk together)."
+echo "- wrk 202/s: accepted answers per second of the slower wrk's run time (both wrk together); in batch mode the" \
+     "jobs of those answers (answers × BATCH) per second, requests per second after them."
 echo "- enqueue/s (SQL): jobs / (last created_at − first created_at)."
+echo "- enqueue/s and every other rate count jobs, in batch mode too (never requests)."
 echo "- end-to-end jobs/s: succeeded / (last finished_at − first created_at); in sql mode from the moment the bulk" \
      "INSERT committed instead, so it measures claim → run → complete only."
 echo "- after enqueuing stopped: jobs finished after the last created_at and how long that took (the backlog's drain rate)."
@@ -442,7 +495,7 @@ echo "## Correctness"
 echo
 echo "attempts ≠ 1: jobs claimed more than once (or never); runs: cpu.sum runs that ended in success, summed over" \
      "both processes' /metrics (gather_job_seconds_count) across the run, so a job run twice counts twice;" \
-     "non-202: answers of wrk that were not 202."
+     "non-202: answers of wrk that were not 202 (in batch mode requests of BATCH jobs each)."
 echo
 echo "| prefetch | run | mode | jobs | succeeded | failed | other status | attempts ≠ 1 | rescues | runs | non-202 | every job succeeded exactly once |"
 echo "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
