@@ -59,7 +59,7 @@ public enum ConfigKey {
   JOBS_MAX_ATTEMPTS("jobs.maxAttempts", "3", "Default attempts of a job (a job may ask for 1-100)."),
   JOBS_TIMEOUT_MS("jobs.timeoutMs", "300000", "Default run time of one attempt before it is cancelled as timed out."),
   JOBS_BACKOFF_MS("jobs.backoffMs", "1000",
-      "First retry delay; it doubles per attempt up to jobs.backoffMaxMs, with full jitter."),
+      "First retry delay; it doubles per attempt up to jobs.backoffMaxMs, each delay random between half and all of it."),
   JOBS_BACKOFF_MAX_MS("jobs.backoffMaxMs", "600000", "Longest retry delay."),
   JOBS_RETENTION_MS("jobs.retentionMs", "86400000",
       "How long succeeded, failed and cancelled jobs (and their idempotency keys) are kept before deletion."),

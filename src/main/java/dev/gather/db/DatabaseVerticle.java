@@ -180,7 +180,7 @@ public final class DatabaseVerticle extends VerticleBase {
 
   /** Answers requests on {@code address} with {@code handler}; failures become status-coded replies. */
   private <T, R> Future<Void> serve(String address, Function<T, Future<R>> handler) {
-    MessageConsumer<T> consumer = vertx.eventBus().consumer(address, message -> handler.apply(message.body())
+    MessageConsumer<T> consumer = vertx.eventBus().consumer(address, message -> applySafely(handler, message.body())
         .onSuccess(message::reply)
         .onFailure(e -> {
           ReplyException failure = DbFailure.classify(e);
@@ -191,6 +191,15 @@ public final class DatabaseVerticle extends VerticleBase {
         }));
     consumers.add(consumer);
     return consumer.completion();
+  }
+
+  /** A handler that throws instead of failing its future still gets an answer sent, not a caller left waiting. */
+  private static <T, R> Future<R> applySafely(Function<T, Future<R>> handler, T body) {
+    try {
+      return handler.apply(body);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
   }
 
   private static String rootMessage(Throwable e) {

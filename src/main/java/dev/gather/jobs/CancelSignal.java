@@ -21,7 +21,7 @@ final class CancelSignal {
   private volatile Raised raised;
   private final CountDownLatch latch = new CountDownLatch(1);
 
-  /** Returns true for the call that raised it. Called on event loops only, so check-then-set needs no lock. */
+  /** Returns true for the call that raised it; the first reason wins. */
   synchronized boolean raise(Why why, String detail) {
     if (raised != null) {
       return false;

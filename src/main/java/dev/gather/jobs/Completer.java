@@ -20,6 +20,8 @@ final class Completer {
   /** Small enough that one statement stays well inside db.queryTimeoutMs even on a table without statistics. */
   private static final int MAX_BATCH = 500;
   private static final long RETRY_MS = 1000;
+  private static final long STOP_RETRY_MS = 200;
+  private static final int STOP_TRIES = 3;
 
   private final Vertx vertx;
   private final DbClient db;
@@ -28,6 +30,7 @@ final class Completer {
   private final List<Promise<Void>> idleWaiters = new ArrayList<>();
   private List<Outcome> inFlight = List.of();
   private boolean writing;
+  private int triesWhileStopping;
 
   Completer(Vertx vertx, DbClient db, String owner) {
     this.vertx = vertx;
@@ -46,11 +49,11 @@ final class Completer {
    * The jobs whose outcome is not stored yet. They are still 'running' in the table, so their leases must go on
    * being renewed until it is; otherwise a slow database would get them rescued and run a second time.
    */
-  List<Long> unwritten() {
-    List<Long> ids = new ArrayList<>(pending.size() + inFlight.size());
-    pending.forEach(o -> ids.add(o.id()));
-    inFlight.forEach(o -> ids.add(o.id()));
-    return ids;
+  List<JobRequests.Lease> unwritten() {
+    List<JobRequests.Lease> leases = new ArrayList<>(pending.size() + inFlight.size());
+    pending.forEach(o -> leases.add(new JobRequests.Lease(o.id(), o.attempt())));
+    inFlight.forEach(o -> leases.add(new JobRequests.Lease(o.id(), o.attempt())));
+    return leases;
   }
 
   /** Completes once every outcome handed in so far is written (or could not be, after one more try). */
@@ -87,13 +90,16 @@ final class Completer {
           LOG.warn("could not store {} job outcomes ({}); retrying in {} ms", batch.size(), e.getMessage(), RETRY_MS);
           inFlight = List.of();
           pending.addAll(0, batch);
-          if (!idleWaiters.isEmpty()) {
-            // Someone is waiting to stop: give up on this batch rather than hold the shutdown; leases expire.
+          if (!idleWaiters.isEmpty() && ++triesWhileStopping > STOP_TRIES) {
+            // Stopping, and the database still refuses: give up rather than hold the shutdown. Nothing is lost
+            // for good: these jobs are still 'running', and their leases run out and get them rescued.
+            LOG.warn("giving up on the outcomes of jobs {}; they will be rescued when their leases expire",
+                pending.stream().map(Outcome::id).toList());
             pending.clear();
             write();
             return;
           }
-          vertx.setTimer(RETRY_MS, t -> write());
+          vertx.setTimer(idleWaiters.isEmpty() ? RETRY_MS : STOP_RETRY_MS, t -> write());
         });
   }
 }

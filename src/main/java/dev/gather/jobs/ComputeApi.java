@@ -54,7 +54,7 @@ public final class ComputeApi {
     }
     return switch (reply.failureType()) {
       case NO_HANDLERS -> new ApiError(503, "no-workers",
-          "this gather runs no job workers (jobs.enabled is false); send the call to one that does");
+          "this gather runs no job workers (jobs.enabled is false, or it is stopping); send the call to one that does");
       case TIMEOUT -> new ApiError(504, "timeout", "the " + kind + " call did not finish within " + timeoutMs + " ms");
       default -> switch (reply.failureCode()) {
         case 503 -> new ApiError(503, "busy", reply.getMessage());

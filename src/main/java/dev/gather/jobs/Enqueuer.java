@@ -2,6 +2,7 @@ package dev.gather.jobs;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
@@ -17,7 +18,8 @@ import java.util.Optional;
  * transaction) for all of them. An idle queue still inserts a lone job at once.
  */
 final class Enqueuer {
-  private static final int MAX_BATCH = 500;
+  /** As large as POST /jobs/batch, so that a batch request normally commits in one go. */
+  private static final int MAX_BATCH = JobsApi.MAX_BATCH;
 
   private final Pool pool;
   private final String insert;
@@ -42,6 +44,14 @@ final class Enqueuer {
     return inserted.future();
   }
 
+  /** PostgreSQL refused a statement (not the connection failing): the batch's transaction certainly rolled back. */
+  private static boolean rolledBack(Throwable failure) {
+    if (!(failure instanceof PgException pg) || pg.getSqlState() == null) {
+      return false;
+    }
+    return !pg.getSqlState().startsWith("08") && !pg.getSqlState().startsWith("57P");
+  }
+
   private void flush() {
     if (pending.isEmpty()) {
       inserting = false;
@@ -57,8 +67,9 @@ final class Enqueuer {
           one.inserted().complete(rows.size() > 0 ? Optional.of(rows.iterator().next()) : Optional.empty());
           rows = rows.next();
         }
-      } else if (batch.size() == 1) {
-        batch.get(0).inserted().fail(done.cause());
+      } else if (batch.size() == 1 || !rolledBack(done.cause())) {
+        // A connection lost mid-commit may have committed: inserting again could queue jobs twice.
+        batch.forEach(one -> one.inserted().fail(done.cause()));
       } else {
         // The whole batch rolled back; one bad row must not fail the others, so each goes again on its own.
         batch.forEach(one -> pool.preparedQuery(insert).execute(one.values())

@@ -64,7 +64,14 @@ public final class JobRequests {
   public record Claim(String owner, List<String> kinds, int limit, long leaseMs) {}
 
   /** A claimed job, with what a worker needs to run it; {@code attempt} also fences its outcome. */
-  public record Claimed(long id, String kind, JsonObject input, int attempt, int maxAttempts, long timeoutMs) {}
+  public record Claimed(long id, String kind, JsonObject input, int attempt, int maxAttempts, long timeoutMs) {
+    Lease lease() {
+      return new Lease(id, attempt);
+    }
+  }
+
+  /** One claim of one job: the attempt tells this run's lease from an earlier or later run's. */
+  public record Lease(long id, int attempt) {}
 
   public record ClaimedJobs(List<Claimed> jobs) {
     public ClaimedJobs {
@@ -86,14 +93,14 @@ public final class JobRequests {
     }
   }
 
-  public record Heartbeat(String owner, List<Long> ids, long leaseMs) {
+  public record Heartbeat(String owner, List<Lease> leases, long leaseMs) {
     public Heartbeat {
-      ids = List.copyOf(ids);
+      leases = List.copyOf(leases);
     }
   }
 
-  /** Of the renewed jobs, those someone asked to cancel; jobs missing from {@code renewed} lost their lease. */
-  public record Renewed(List<Long> renewed, List<Long> cancelRequested) {
+  /** Of the renewed jobs, those someone asked to cancel; leases missing from {@code renewed} are lost. */
+  public record Renewed(List<Lease> renewed, List<Long> cancelRequested) {
     public Renewed {
       renewed = List.copyOf(renewed);
       cancelRequested = List.copyOf(cancelRequested);

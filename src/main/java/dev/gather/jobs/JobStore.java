@@ -9,12 +9,14 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * The jobs table. Runs inside the database verticle. Every change that makes a job runnable NOTIFYs
- * {@value #WAKE_CHANNEL} in the same statement, so idle workers in every process wake at once.
+ * The jobs table. Runs inside the database verticle. Changes that make jobs runnable NOTIFY {@value #WAKE_CHANNEL}
+ * (inserts through the {@link Waker}, one at a time; retries and rescues in their statement), so idle workers in
+ * every process wake at once.
  */
 public final class JobStore {
   public static final String WAKE_CHANNEL = "gather_jobs";
@@ -47,32 +49,34 @@ public final class JobStore {
       + " UPDATE jobs j SET status = 'running', attempts = j.attempts + 1, lease_owner = $3,"
       + "   lease_expires_at = now() + $4::bigint * interval '1 millisecond', started_at = now()"
       + " FROM next WHERE j.id = next.id"
-      + " RETURNING j.id, j.kind, j.input, j.attempts, j.max_attempts, j.timeout_ms";
+      + " RETURNING j.id, j.kind, j.input, j.attempts, j.max_attempts, j.timeout_ms, j.priority, j.run_at";
   /**
    * Applies many outcomes at once. The lease owner and attempt fence it: a worker whose job was rescued and
-   * claimed again elsewhere cannot overwrite the newer run. A retry of a job someone asked to cancel ends it.
+   * claimed again elsewhere cannot overwrite the newer run. A job someone asked to cancel never goes back to the
+   * queue (neither as a retry nor when handed back at shutdown): it ends cancelled.
    */
   static final String FINISH = "WITH o AS ("
       + "  SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bool[])"
       + "  AS o(id, attempt, status, result, error, delay_ms, released)),"
       + " done AS (UPDATE jobs j SET"
-      + "   status = CASE WHEN o.status = 'queued' AND j.cancel_requested AND NOT o.released THEN 'cancelled'"
-      + "     ELSE o.status END,"
+      + "   status = CASE WHEN o.status = 'queued' AND j.cancel_requested THEN 'cancelled' ELSE o.status END,"
       + "   result = o.result::jsonb,"
       + "   last_error = COALESCE(o.error, j.last_error),"
       + "   attempts = CASE WHEN o.released THEN j.attempts - 1 ELSE j.attempts END,"
       + "   run_at = CASE WHEN o.status = 'queued' THEN now() + o.delay_ms * interval '1 millisecond' ELSE j.run_at END,"
       + "   started_at = CASE WHEN o.released THEN NULL ELSE j.started_at END,"
-      + "   finished_at = CASE WHEN o.status = 'queued' AND NOT (j.cancel_requested AND NOT o.released) THEN NULL"
-      + "     ELSE now() END,"
+      + "   finished_at = CASE WHEN o.status = 'queued' AND NOT j.cancel_requested THEN NULL ELSE now() END,"
       // The owner stays on a finished job, so GET /jobs/{id} tells which process ran it.
       + "   lease_owner = CASE WHEN o.released THEN NULL ELSE j.lease_owner END, lease_expires_at = NULL"
       + " FROM o WHERE j.id = o.id AND j.attempts = o.attempt AND j.lease_owner = $8 AND j.status = 'running'"
       + " RETURNING j.id, j.kind, j.status, j.run_at)"
       + " SELECT id, CASE WHEN status = 'queued' AND run_at <= now() THEN pg_notify('" + WAKE_CHANNEL
       + "', kind) END AS woke FROM done";
-  static final String HEARTBEAT = "UPDATE jobs SET lease_expires_at = now() + $3::bigint * interval '1 millisecond'"
-      + " WHERE status = 'running' AND lease_owner = $1 AND id = ANY($2) RETURNING id, cancel_requested";
+  /** Renews a lease only for the run that holds it (owner and attempt), never a later claim of the same job. */
+  static final String HEARTBEAT = "UPDATE jobs j SET lease_expires_at = now() + $4::bigint * interval '1 millisecond'"
+      + " FROM unnest($2::bigint[], $3::int[]) AS l(id, attempt)"
+      + " WHERE j.id = l.id AND j.attempts = l.attempt AND j.status = 'running' AND j.lease_owner = $1"
+      + " RETURNING j.id, j.attempts, j.cancel_requested";
   /** A lease that ran out means the worker died or hung: the attempt is spent, and the job goes back or fails. */
   static final String RESCUE = "WITH expired AS ("
       + "  SELECT id FROM jobs WHERE status = 'running' AND lease_expires_at < now() FOR UPDATE SKIP LOCKED),"
@@ -89,7 +93,9 @@ public final class JobStore {
   static final String CLEAN = "DELETE FROM jobs WHERE id IN ("
       + " SELECT id FROM jobs WHERE status IN ('succeeded', 'failed', 'cancelled')"
       + " AND finished_at < now() - $1::bigint * interval '1 millisecond' LIMIT $2)";
-  static final String DEPTH = "SELECT status, kind, count(*) AS jobs FROM jobs GROUP BY status, kind";
+  /** Only the queue itself (both covered by partial indexes): finished jobs can be a day's worth of rows. */
+  static final String DEPTH = "SELECT status, kind, count(*) AS jobs FROM jobs WHERE status IN ('queued', 'running')"
+      + " GROUP BY status, kind";
 
   static final String ANALYZE = "ANALYZE jobs";
 
@@ -217,14 +223,15 @@ public final class JobStore {
   public Future<JobRequests.ClaimedJobs> claim(JobRequests.Claim request) {
     Tuple values = Tuple.of(request.kinds().toArray(String[]::new), request.limit(), request.owner(), request.leaseMs());
     return workers.preparedQuery(CLAIM).execute(values).map(rows -> {
-      List<JobRequests.Claimed> jobs = new ArrayList<>(rows.size());
-      for (Row row : rows) {
-        jobs.add(new JobRequests.Claimed(row.getLong("id"), row.getString("kind"), (JsonObject) row.getJson("input"),
-            row.getInteger("attempts"), row.getInteger("max_attempts"), row.getInteger("timeout_ms")));
-      }
-      // The claim query returns rows in no particular order; run them in the order they were chosen.
-      jobs.sort(java.util.Comparator.comparingLong(JobRequests.Claimed::id));
-      return new JobRequests.ClaimedJobs(jobs);
+      // UPDATE ... RETURNING comes in no particular order; run the jobs in the order the claim chose them.
+      List<Row> ordered = new ArrayList<>(rows.size());
+      rows.forEach(ordered::add);
+      ordered.sort(Comparator.<Row>comparingInt(row -> -row.getInteger("priority"))
+          .thenComparing(row -> row.getOffsetDateTime("run_at"))
+          .thenComparingLong(row -> row.getLong("id")));
+      return new JobRequests.ClaimedJobs(ordered.stream().map(row -> new JobRequests.Claimed(row.getLong("id"),
+          row.getString("kind"), (JsonObject) row.getJson("input"), row.getInteger("attempts"),
+          row.getInteger("max_attempts"), row.getInteger("timeout_ms"))).toList());
     });
   }
 
@@ -253,12 +260,15 @@ public final class JobStore {
   }
 
   public Future<JobRequests.Renewed> heartbeat(JobRequests.Heartbeat request) {
-    Tuple values = Tuple.of(request.owner(), request.ids().toArray(Long[]::new), request.leaseMs());
+    Tuple values = Tuple.of(request.owner(),
+        request.leases().stream().map(JobRequests.Lease::id).toArray(Long[]::new),
+        request.leases().stream().map(JobRequests.Lease::attempt).toArray(Integer[]::new),
+        request.leaseMs());
     return workers.preparedQuery(HEARTBEAT).execute(values).map(rows -> {
-      List<Long> renewed = new ArrayList<>(rows.size());
+      List<JobRequests.Lease> renewed = new ArrayList<>(rows.size());
       List<Long> cancel = new ArrayList<>();
       for (Row row : rows) {
-        renewed.add(row.getLong("id"));
+        renewed.add(new JobRequests.Lease(row.getLong("id"), row.getInteger("attempts")));
         if (row.getBoolean("cancel_requested")) {
           cancel.add(row.getLong("id"));
         }
@@ -281,7 +291,9 @@ public final class JobStore {
   public Future<JobRequests.Cleaned> clean(JobRequests.Clean request) {
     // Fresh statistics keep the claim on its index even where autovacuum is off; ANALYZE samples, so it is cheap.
     return workers.preparedQuery(CLEAN).execute(Tuple.of(request.retentionMs(), request.batch()))
-        .compose(rows -> workers.query(ANALYZE).execute().map(new JobRequests.Cleaned(rows.rowCount())));
+        .compose(rows -> rows.rowCount() == request.batch()
+            ? Future.succeededFuture(new JobRequests.Cleaned(rows.rowCount())) // more batches follow; analyze after
+            : workers.query(ANALYZE).execute().map(new JobRequests.Cleaned(rows.rowCount())));
   }
 
   public Future<JobRequests.Depths> depth(JobRequests.Depth request) {

@@ -13,6 +13,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +28,7 @@ public final class JobsVerticle extends VerticleBase {
   private static final long DEPTH_EVERY_MS = 5000;
   private static final long CLEAN_EVERY_MS = 60_000;
   private static final int CLEAN_BATCH = 1000;
+  private static final long STOP_SLACK_MS = 5000;
 
   private final JobsConfig config;
   private final JobHandlers handlers;
@@ -90,7 +92,7 @@ public final class JobsVerticle extends VerticleBase {
   }
 
   private void heartbeat() {
-    List<Long> held = new ArrayList<>(completer.unwritten());
+    List<JobRequests.Lease> held = new ArrayList<>(completer.unwritten());
     lanes.values().forEach(lane -> held.addAll(lane.held()));
     if (held.isEmpty()) {
       return;
@@ -98,10 +100,10 @@ public final class JobsVerticle extends VerticleBase {
     db.<JobRequests.Renewed>request(JobRequests.HEARTBEAT, new JobRequests.Heartbeat(settings.owner(), held, config.leaseMs()))
         .onSuccess(renewed -> {
           renewed.cancelRequested().forEach(id -> lanes.values().forEach(lane -> lane.cancelJob(id)));
-          Set<Long> lost = new HashSet<>(held);
-          lost.removeAll(renewed.renewed());
-          // A job finished between the snapshot and the update is no longer running: not lost. Ask the lanes.
-          Set<Long> stillHeld = new HashSet<>();
+          Set<JobRequests.Lease> lost = new HashSet<>(held);
+          renewed.renewed().forEach(lost::remove);
+          // A run that finished between the snapshot and the update is no longer running: not lost. Ask the lanes.
+          Set<JobRequests.Lease> stillHeld = new HashSet<>();
           lanes.values().forEach(lane -> stillHeld.addAll(lane.held()));
           lost.retainAll(stillHeld);
           if (!lost.isEmpty()) {
@@ -150,6 +152,8 @@ public final class JobsVerticle extends VerticleBase {
     return Future.join(consumers.stream().map(MessageConsumer::unregister).toList())
         .transform(ignored -> Future.join(lanes.values().stream().map(lane -> lane.stop(drainMs)).toList()))
         .transform(ignored -> completer.idle())
+        // Never past the drain and a little more: what is not written by then is rescued from its lease.
+        .timeout(drainMs + STOP_SLACK_MS, TimeUnit.MILLISECONDS)
         .onComplete(done -> vertx.cancelTimer(heartbeatTimer));
   }
 }

@@ -14,6 +14,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -31,6 +32,8 @@ final class Lane {
   /** A run takes as long as it takes; its timeout is enforced by the signal, not by the message. */
   private static final DeliveryOptions NO_TIMEOUT = new DeliveryOptions().setSendTimeout(Long.MAX_VALUE / 2);
   private static final long STOP_GRACE_MS = 1000;
+  /** How long a run past its timeout may take to notice before its outcome is written without it. */
+  private static final long ABANDON_AFTER_MS = 5000;
 
   private final JobPool pool;
   private final Vertx vertx;
@@ -52,6 +55,7 @@ final class Lane {
   private static final double RUN_TIME_WEIGHT = 0.05;
   private double averageRunNanos;
   private boolean fetching;
+  private final Set<Long> cancelledDuringClaim = new HashSet<>();
   private boolean moreDue = true;
   private boolean wokeWhileFetching;
   private boolean stopping;
@@ -61,8 +65,43 @@ final class Lane {
   private record ComputeWork(ComputeRequests.Call call, Message<ComputeRequests.Call> message, long arrived) {}
 
   /** A run in flight. {@code claimed} is set for durable jobs, {@code message} for compute calls. */
-  private record Run(String kind, CancelSignal signal, JobRequests.Claimed claimed,
-      Message<ComputeRequests.Call> message, long started, long[] timer) {}
+  private static final class Run {
+    final String kind;
+    final CancelSignal signal;
+    final JobRequests.Claimed claimed;
+    final Message<ComputeRequests.Call> message;
+    final long started = System.nanoTime();
+    long timer = -1;
+    /** Its outcome was written without it (it would not stop); whatever it returns later is ignored. */
+    boolean abandoned;
+
+    Run(String kind, CancelSignal signal, JobRequests.Claimed claimed, Message<ComputeRequests.Call> message) {
+      this.kind = kind;
+      this.signal = signal;
+      this.claimed = claimed;
+      this.message = message;
+    }
+
+    String kind() {
+      return kind;
+    }
+
+    CancelSignal signal() {
+      return signal;
+    }
+
+    JobRequests.Claimed claimed() {
+      return claimed;
+    }
+
+    Message<ComputeRequests.Call> message() {
+      return message;
+    }
+
+    long started() {
+      return started;
+    }
+  }
 
   Lane(JobPool pool, Vertx vertx, DbClient db, JobHandlers handlers, JobSettings settings, Completer completer,
       JobMetrics metrics) {
@@ -120,9 +159,9 @@ final class Lane {
     JobHandler handler = handlers.find(call.kind()).orElseThrow();
     CancelSignal signal = new CancelSignal();
     long remainingMs = Math.max(1, call.timeoutMs() - (System.nanoTime() - work.arrived()) / 1_000_000);
-    Run run = new Run(call.kind(), signal, null, work.message(), work.arrived(), new long[1]);
+    Run run = new Run(call.kind(), signal, null, work.message());
     computes.put(call.id(), run);
-    run.timer()[0] = vertx.setTimer(remainingMs, t -> {
+    run.timer = vertx.setTimer(remainingMs, t -> {
       if (signal.raise(CancelSignal.Why.TIMEOUT, "timed out after " + call.timeoutMs() + " ms")) {
         // Answer now; the runner stays busy until the handler notices, which the pool's count shows.
         work.message().fail(504, "the " + call.kind() + " call did not finish within " + call.timeoutMs() + " ms");
@@ -201,14 +240,25 @@ final class Lane {
             got.forEach(job -> metrics.attempt(job.kind()));
             if (stopping) {
               got.forEach(job -> completer.add(Outcome.released(job.id(), job.attempt())));
+              cancelledDuringClaim.clear();
+              checkDrained();
               return;
             }
-            prefetched.addAll(got);
+            for (JobRequests.Claimed job : got) {
+              if (cancelledDuringClaim.contains(job.id())) {
+                completer.add(Outcome.cancelled(job.id(), job.attempt(), "cancelled by request"));
+              } else {
+                prefetched.add(job);
+              }
+            }
+            cancelledDuringClaim.clear();
             moreDue = got.size() == want || wokeWhileFetching;
           } else {
             // The database is down or slow: wait for the next poll or notification rather than spin.
             LOG.warn("could not claim {} jobs: {}", pool.label(), claimed.cause().getMessage());
             moreDue = false;
+            cancelledDuringClaim.clear();
+            checkDrained();
           }
           dispatch();
         });
@@ -230,18 +280,55 @@ final class Lane {
   private void startJob(JobRequests.Claimed job) {
     JobHandler handler = handlers.find(job.kind()).orElseThrow();
     CancelSignal signal = new CancelSignal();
-    Run run = new Run(job.kind(), signal, job, null, System.nanoTime(), new long[1]);
-    jobs.put(job.id(), run);
-    run.timer()[0] = vertx.setTimer(job.timeoutMs(),
-        t -> signal.raise(CancelSignal.Why.TIMEOUT, "timed out after " + job.timeoutMs() + " ms"));
+    Run run = new Run(job.kind(), signal, job, null);
+    Run earlier = jobs.put(job.id(), run);
+    if (earlier != null) {
+      // This process's own earlier run of the job lost its lease (rescued) and is still going: it is stale now.
+      earlier.signal().raise(CancelSignal.Why.LEASE_LOST, "the job's lease expired and it was claimed again");
+    }
+    run.timer = vertx.setTimer(job.timeoutMs(), t -> {
+      signal.raise(CancelSignal.Why.TIMEOUT, "timed out after " + job.timeoutMs() + " ms");
+      run.timer = vertx.setTimer(ABANDON_AFTER_MS, later -> abandon(run));
+    });
     JobContext context = new JobContext(job.input(), OptionalLong.of(job.id()), job.attempt(), signal, eventLoop,
         settings.filesDir());
     send(run, new RunOrder(handler, context), result -> jobDone(run, result));
   }
 
+  /**
+   * A run that ignored its timeout for {@link #ABANDON_AFTER_MS} more: write the timeout as its outcome and stop
+   * renewing its lease, so the job is retried (or fails) instead of staying 'running' for as long as the handler
+   * hangs. The worker thread stays busy until the handler returns; the pool's busy gauge shows it.
+   */
+  private void abandon(Run run) {
+    JobRequests.Claimed job = run.claimed();
+    if (!jobs.remove(job.id(), run)) {
+      return;
+    }
+    run.abandoned = true;
+    LOG.warn("job {} ({}) ignored its timeout of {} ms; its outcome is written without it and a {} worker stays busy "
+        + "until it returns", job.id(), job.kind(), job.timeoutMs(), pool.label());
+    metrics.failure(job.kind(), "timeout");
+    metrics.run("job", job.kind(), "abandoned", System.nanoTime() - run.started());
+    completer.add(failure(job, run.signal().detail() + "; the handler did not stop"));
+  }
+
+  private Outcome failure(JobRequests.Claimed job, String error) {
+    if (job.attempt() >= job.maxAttempts()) {
+      return Outcome.failed(job.id(), job.attempt(), error);
+    }
+    long delayMs = settings.backoff().delayMs(job.attempt());
+    // The retry is due after the delay; make sure some process looks then, not only at the next poll.
+    vertx.setTimer(delayMs + 1, t -> wake());
+    return Outcome.retry(job.id(), job.attempt(), error, delayMs);
+  }
+
   private void jobDone(Run run, RunResult result) {
     JobRequests.Claimed job = run.claimed();
-    jobs.remove(job.id());
+    if (run.abandoned) {
+      return;
+    }
+    jobs.remove(job.id(), run);
     long nanos = System.nanoTime() - run.started();
     averageRunNanos = averageRunNanos <= 0 ? nanos : averageRunNanos + RUN_TIME_WEIGHT * (nanos - averageRunNanos);
     CancelSignal.Why why = run.signal().why();
@@ -264,16 +351,8 @@ final class Lane {
       boolean permanent = !timedOut && result.failure() instanceof PermanentJobFailure;
       String error = timedOut ? run.signal().detail() : result.error();
       metrics.failure(job.kind(), timedOut ? "timeout" : permanent ? "permanent" : "error");
-      if (permanent || job.attempt() >= job.maxAttempts()) {
-        outcome = Outcome.failed(job.id(), job.attempt(), error);
-        label = "failed";
-      } else {
-        long delayMs = settings.backoff().delayMs(job.attempt());
-        outcome = Outcome.retry(job.id(), job.attempt(), error, delayMs);
-        label = "retried";
-        // The retry is due after the delay; make sure some process looks then, not only at the next poll.
-        vertx.setTimer(delayMs + 1, t -> wake());
-      }
+      outcome = permanent ? Outcome.failed(job.id(), job.attempt(), error) : failure(job, error);
+      label = outcome.status().equals(JobStatus.FAILED) ? "failed" : "retried";
     }
     metrics.run("job", job.kind(), label, nanos);
     completer.add(outcome);
@@ -286,6 +365,9 @@ final class Lane {
       run.signal().raise(CancelSignal.Why.CANCELLED, "cancelled by request");
       return;
     }
+    if (fetching) {
+      cancelledDuringClaim.add(id); // it may be in the claim whose answer is on its way
+    }
     prefetched.removeIf(job -> {
       if (job.id() == id) {
         completer.add(Outcome.cancelled(job.id(), job.attempt(), "cancelled by request"));
@@ -295,22 +377,19 @@ final class Lane {
     });
   }
 
-  /** Every job this lane holds a lease on: running (even past its timeout) and claimed ahead. */
-  List<Long> held() {
-    List<Long> ids = new ArrayList<>(jobs.keySet());
-    prefetched.forEach(job -> ids.add(job.id()));
-    return ids;
+  /** Every lease this lane holds: jobs running (even past their timeout, until abandoned) and claimed ahead. */
+  List<JobRequests.Lease> held() {
+    List<JobRequests.Lease> leases = new ArrayList<>(jobs.size() + prefetched.size());
+    jobs.values().forEach(run -> leases.add(run.claimed().lease()));
+    prefetched.forEach(job -> leases.add(job.lease()));
+    return leases;
   }
 
-  /** The heartbeat found these jobs no longer ours (rescued after a long pause): drop them. */
-  void leaseLost(Set<Long> ids) {
-    ids.forEach(id -> {
-      Run run = jobs.get(id);
-      if (run != null) {
-        run.signal().raise(CancelSignal.Why.LEASE_LOST, "the job's lease expired and it was rescued elsewhere");
-      }
-    });
-    prefetched.removeIf(job -> ids.contains(job.id()));
+  /** The heartbeat found these leases no longer ours (rescued after a long pause): drop them. */
+  void leaseLost(Set<JobRequests.Lease> lost) {
+    jobs.values().stream().filter(run -> lost.contains(run.claimed().lease())).forEach(run ->
+        run.signal().raise(CancelSignal.Why.LEASE_LOST, "the job's lease expired and it was rescued elsewhere"));
+    prefetched.removeIf(job -> lost.contains(job.lease()));
   }
 
   // ---- runners ----
@@ -318,12 +397,10 @@ final class Lane {
   private void send(Run run, RunOrder order, java.util.function.Consumer<RunResult> done) {
     String runner = idle.poll();
     vertx.eventBus().<RunResult>request(runner, order, NO_TIMEOUT).onComplete(reply -> {
-      vertx.cancelTimer(run.timer()[0]);
+      vertx.cancelTimer(run.timer);
       idle.add(runner);
       done.accept(result(reply));
-      if (drained != null && jobs.isEmpty() && computes.isEmpty()) {
-        drained.tryComplete();
-      }
+      checkDrained();
       dispatch();
     });
   }
@@ -342,6 +419,13 @@ final class Lane {
 
   // ---- shutdown ----
 
+  /** Drained: nothing runs, and no claim is on its way whose jobs would then need handing back. */
+  private void checkDrained() {
+    if (drained != null && jobs.isEmpty() && computes.isEmpty() && !fetching) {
+      drained.tryComplete();
+    }
+  }
+
   /**
    * Stops taking work and hands back what never started; running work gets {@code drainMs} to finish, is then
    * asked to stop, and whatever still runs after a short grace is released for another process to redo.
@@ -353,15 +437,16 @@ final class Lane {
     waiting.forEach(work -> work.message().fail(503, "gather is stopping; send the call to another instance"));
     waiting.clear();
     drained = Promise.promise();
-    if (jobs.isEmpty() && computes.isEmpty()) {
-      drained.tryComplete();
-    }
+    checkDrained();
     long askTimer = vertx.setTimer(Math.max(1, drainMs), t -> {
       jobs.values().forEach(run -> run.signal().raise(CancelSignal.Why.STOPPING, "gather is stopping"));
       computes.values().forEach(run -> run.signal().raise(CancelSignal.Why.STOPPING, "gather is stopping"));
     });
     long giveUpTimer = vertx.setTimer(Math.max(1, drainMs) + STOP_GRACE_MS, t -> {
-      jobs.values().forEach(run -> completer.add(Outcome.released(run.claimed().id(), run.claimed().attempt())));
+      jobs.values().forEach(run -> {
+        run.abandoned = true;
+        completer.add(Outcome.released(run.claimed().id(), run.claimed().attempt()));
+      });
       jobs.clear();
       drained.tryComplete();
     });

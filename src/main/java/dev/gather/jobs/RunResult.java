@@ -14,6 +14,7 @@ record RunResult(JsonObject result, Throwable failure) {
       return null;
     }
     String message = failure.getMessage();
-    return message == null || message.isBlank() ? failure.getClass().getSimpleName() : message;
+    // Stored as text: PostgreSQL refuses the NUL character, and a thrown message may carry any bytes.
+    return message == null || message.isBlank() ? failure.getClass().getSimpleName() : message.replace('\0', '\uFFFD');
   }
 }

@@ -224,6 +224,25 @@ class JobsTest {
   }
 
   @Test
+  void jobThatIgnoresItsTimeoutIsFailedWithoutItAndNotLeftRunning() throws Exception {
+    long began = System.nanoTime();
+    String location = post("/jobs", job("test.stubborn", new JsonObject().put("ms", 9000))
+        .put("timeoutMs", 200).put("maxAttempts", 1)).getHeader("Location");
+    JsonObject done = awaitJob(location, j -> j.getString("status").equals("failed"));
+    long ms = (System.nanoTime() - began) / 1_000_000;
+    assertEquals("timed out after 200 ms; the handler did not stop", done.getString("lastError"));
+    assertTrue(ms < 8000, "failed after " + ms + " ms, before the handler returned");
+  }
+
+  @Test
+  void errorMessageWithANulCharacterIsStoredNotLost() throws Exception {
+    String location = post("/jobs", job("test.flaky", new JsonObject().put("token", UUID.randomUUID().toString())
+        .put("fail", 1).put("nul", true)).put("maxAttempts", 1)).getHeader("Location");
+    JsonObject done = awaitJob(location, j -> j.getString("status").equals("failed"));
+    assertEquals("flaky failure on attempt 1 with a \uFFFD inside", done.getString("lastError"));
+  }
+
+  @Test
   void cancellingAQueuedJobEndsItAtOnceAndItNeverRuns() throws Exception {
     String token = UUID.randomUUID().toString();
     String location = post("/jobs", job("test.count", new JsonObject().put("token", token))
@@ -354,7 +373,10 @@ class JobsTest {
     String location = post("/jobs", job("test.flaky", new JsonObject().put("token", UUID.randomUUID().toString())
         .put("fail", 1))).getHeader("Location");
     awaitJob(location, j -> j.getString("status").equals("succeeded"));
-    String metrics = awaitMetric("gather_jobs{kind=\"test.flaky\",status=\"succeeded\"}");
+    String later = post("/jobs", job("test.where", new JsonObject()).put("runAt", Instant.now().plusSeconds(3600).toString()))
+        .getHeader("Location");
+    String metrics = awaitMetric("gather_jobs{kind=\"test.where\",status=\"queued\"} 1.0");
+    app.client.delete(later).send().await(5, TimeUnit.SECONDS);
     assertTrue(metrics.contains("gather_job_seconds_count{kind=\"test.flaky\",outcome=\"retried\",source=\"job\"}"), "runs by outcome");
     assertTrue(metrics.contains("gather_job_attempts_total{kind=\"test.flaky\"}"));
     assertTrue(metrics.contains("gather_job_failures_total{kind=\"test.flaky\",reason=\"error\"}"));

@@ -108,9 +108,30 @@ public final class TestHandlers {
       String token = context.input().getString("token");
       ATTEMPT_STARTS.computeIfAbsent(token, t -> new CopyOnWriteArrayList<>()).add(System.nanoTime());
       if (context.attempt() <= context.input().getInteger("fail", 0)) {
-        throw new IllegalStateException("flaky failure on attempt " + context.attempt());
+        // nul: a message PostgreSQL could not store as it is
+        String nul = context.input().getBoolean("nul", false) ? " with a \0 inside" : "";
+        throw new IllegalStateException("flaky failure on attempt " + context.attempt() + nul);
       }
       return new JsonObject().put("attempt", context.attempt());
+    }
+  }
+
+  /** Ignores its cancel signal: sleeps {@code ms} with Thread.sleep, as a handler blocked in a library would. */
+  public static final class Stubborn implements JobHandler {
+    @Override
+    public String name() {
+      return "test.stubborn";
+    }
+
+    @Override
+    public JobPool pool() {
+      return JobPool.BLOCKING;
+    }
+
+    @Override
+    public JsonObject run(JobContext context) throws InterruptedException {
+      Thread.sleep(context.input().getLong("ms", 0L));
+      return new JsonObject();
     }
   }
 
