@@ -99,26 +99,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() { # the first port from $1 up that nobody listens on
-  local port=$1
-  while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
-  echo "$port"
-}
+source bench/lib.sh # free_port, wait_ready, busy_ticks (the script runs from the repository root)
 
-wait_ready() { # url, seconds, pid: fail early if the process died instead of waiting out the timeout
-  for _ in $(seq $(($2 * 5))); do
-    curl -fs -o /dev/null "$1" && return 0
-    kill -0 "$3" 2>/dev/null || { echo "process $3 died; see $WORK" >&2; return 1; }
-    sleep 0.2
-  done
-  echo "$1 not ready after $2 s; see $WORK" >&2
-  return 1
-}
 
 # CPU accounting from /proc, in clock ticks: everything busy, each gather, and the local PostgreSQL's processes
 # (all of them, other databases included; those of finished short-lived backends are lost, which the
 # "rest" column then shows: it is wrk, psql and whatever else ran).
-busy_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
 proc_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 pg_ticks() {
   local total=0 pid

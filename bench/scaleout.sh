@@ -56,20 +56,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() { # the first port from $1 up that nobody listens on
-  local port=$1
-  while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
-  echo "$port"
-}
-wait_for() { # url, seconds, pid
-  for _ in $(seq $(($2 * 5))); do
-    curl -fs -o /dev/null "$1" && return 0
-    kill -0 "$3" 2>/dev/null || { echo "process $3 died; see $WORK" >&2; return 1; }
-    sleep 0.2
-  done
-  echo "$1 not answering after $2 s; see $WORK" >&2
-  return 1
-}
+source bench/lib.sh # free_port, wait_ready, busy_ticks (the script runs from the repository root)
 
 DEMO_PORT=${DEMO_PORT:-$(free_port 18290)}
 PORT_A=${PORT_A:-$(free_port 18280)}
@@ -88,14 +75,14 @@ echo "database $DB; demo upstream :$DEMO_PORT; gather A :$PORT_A, B :$PORT_B; lo
 # shellcheck disable=SC2086  # JAVA_OPTS is a list of options
 java ${JAVA_OPTS:-} -jar "$JAR" demo --host 127.0.0.1 --port "$DEMO_PORT" --instances 1 > "$WORK/demo.log" 2>&1 &
 DEMO_PID=$!; PIDS+=("$DEMO_PID")
-wait_for "http://127.0.0.1:$DEMO_PORT/users/1" 60 "$DEMO_PID"
+wait_ready "http://127.0.0.1:$DEMO_PORT/users/1" 60 "$DEMO_PID"
 
 start_gather() { # name, port -> LAST_PID
   # shellcheck disable=SC2086
   GATHER_DB_URL="$DB_BASE/$DB" GATHER_HTTP_PORT=$2 GATHER_DEMO_ENABLED=false GATHER_HTTP_ACCESS_LOG=false \
     GATHER_JOBS_FILES_DIR="$WORK/files-$1" java ${JAVA_OPTS:-} -jar "$JAR" --conf "$CONF" > "$WORK/$1.log" 2>&1 &
   LAST_PID=$!; PIDS+=("$LAST_PID")
-  wait_for "http://127.0.0.1:$2/health/ready" 120 "$LAST_PID"
+  wait_ready "http://127.0.0.1:$2/health/ready" 120 "$LAST_PID"
 }
 # One after the other: the first applies the migrations.
 start_gather a "$PORT_A"; A_PID=$LAST_PID
