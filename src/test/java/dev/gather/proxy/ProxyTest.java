@@ -196,7 +196,9 @@ class ProxyTest {
     Promise<String> body = Promise.promise();
     StringBuilder received = new StringBuilder();
     AtomicBoolean firstBeforeUpstreamEnd = new AtomicBoolean();
-    client.request(HttpMethod.GET, app.port, "127.0.0.1", "/proxy/api/stream")
+    // On an event loop, so that the response's handlers are set before it can deliver its first chunk: from the
+    // test thread, a chunk that came with the headers could pass before onSuccess ran, and the test would hang.
+    app.vertx.runOnContext(start -> client.request(HttpMethod.GET, app.port, "127.0.0.1", "/proxy/api/stream")
         .compose(request -> request.send())
         .onSuccess(response -> {
           response.handler(chunk -> {
@@ -206,9 +208,10 @@ class ProxyTest {
             }
             received.append(chunk.toString());
           });
+          response.exceptionHandler(body::tryFail);
           response.endHandler(v -> body.tryComplete(received.toString()));
         })
-        .onFailure(body::tryFail);
+        .onFailure(body::tryFail));
     assertEquals("first\nlast\n", body.future().await(10, TimeUnit.SECONDS));
     assertTrue(firstBeforeUpstreamEnd.get(), "the first bytes arrived only after the upstream had finished");
     client.close();
