@@ -43,7 +43,8 @@ public enum ConfigKey {
   JOBS_COMPUTE_QUEUE("jobs.computeQueue", "64",
       "POST /compute calls allowed to wait for a busy pool; beyond it they get 503 with Retry-After."),
   JOBS_COMPUTE_TIMEOUT_MS("jobs.computeTimeoutMs", "10000",
-      "Default and largest timeout of a POST /compute call (504 when it passes); ?timeoutMs= may ask for less."),
+      "Default and largest timeout of a POST /compute call (504 when it passes); ?timeoutMs= may ask for less. "
+          + "Must be below http.requestTimeoutMs."),
   JOBS_PREFETCH("jobs.prefetch", "256",
       "Most durable jobs a pool claims beyond its idle workers; it claims only what its workers should finish within "
           + "50 ms at recent run times, so short jobs need few claim queries and long ones are not hoarded."),

@@ -63,6 +63,11 @@ public record GatherConfig(
         in.integer(ConfigKey.DEMO_PORT, 0, MAX_PORT));
 
     JobsConfig jobs = jobs(in);
+    if (jobs.computeTimeoutMs() >= http.requestTimeoutMs()) {
+      in.problem(ConfigKey.JOBS_COMPUTE_TIMEOUT_MS.path() + " = " + jobs.computeTimeoutMs() + ": not below "
+          + ConfigKey.HTTP_REQUEST_TIMEOUT_MS.path() + " (" + http.requestTimeoutMs() + "), so a long call would get the "
+          + "request timeout's 503 instead of its own 504 and keep running; lower it or raise the other");
+    }
 
     List<String> problems = in.problems();
     Map<String, UpstreamConfig> upstreams = new LinkedHashMap<>();

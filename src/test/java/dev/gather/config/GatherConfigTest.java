@@ -84,4 +84,25 @@ class GatherConfigTest {
     assertEquals("GATHER_DB_EMBEDDED_DATA_DIR", ConfigKey.DB_EMBEDDED_DATA_DIR.envName());
     assertEquals("gather.db.poolSize", ConfigKey.DB_POOL_SIZE.propertyName());
   }
+
+  @Test
+  void aComputeTimeoutNotBelowTheRequestTimeoutIsRefused() {
+    List<String> problems = problems(new JsonObject()
+        .put("http", new JsonObject().put("requestTimeoutMs", 5000))
+        .put("jobs", new JsonObject().put("computeTimeoutMs", 5000)));
+    assertEquals(1, problems.size(), problems.toString());
+    assertTrue(problems.get(0).startsWith("jobs.computeTimeoutMs = 5000: not below http.requestTimeoutMs (5000)"),
+        problems.get(0));
+  }
+
+  @Test
+  void jobDefaultsAreTheDocumentedOnes() {
+    JobsConfig jobs = GatherConfig.from(new JsonObject()).jobs();
+    assertEquals(Runtime.getRuntime().availableProcessors(), jobs.cpuWorkers());
+    assertEquals(16, jobs.blockingWorkers());
+    assertEquals(30_000, jobs.leaseMs());
+    assertEquals(10_000, jobs.heartbeatMs());
+    assertEquals(3, jobs.maxAttempts());
+    assertTrue(jobs.filesDir().isAbsolute());
+  }
 }
