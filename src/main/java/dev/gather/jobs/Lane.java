@@ -225,7 +225,8 @@ final class Lane {
   }
 
   private void fetch() {
-    int want = idle.size() + prefetch() - prefetched.size();
+    // While compute calls wait, claimed jobs would only wait too (compute goes first): claim for idle runners only.
+    int want = idle.size() + (waiting.isEmpty() ? prefetch() : 0) - prefetched.size();
     if (fetching || stopping || !moreDue || kinds.isEmpty() || want <= 0) {
       return;
     }
