@@ -30,9 +30,17 @@ public final class JobStore {
   static final String SELECT_BY_KEY =
       "SELECT " + Job.COLUMNS + ", (kind = $2 AND input = $3) AS same_request FROM jobs WHERE idempotency_key = $1";
   static final String SELECT_BY_ID = "SELECT " + Job.COLUMNS + " FROM jobs WHERE id = $1";
-  static final String SELECT_PAGE = "SELECT " + Job.COLUMNS + " FROM jobs"
-      + " WHERE id < $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR kind = $3)"
-      + " ORDER BY id DESC LIMIT $4";
+  /**
+   * One statement per combination of filters rather than "$2 IS NULL OR status = $2": a cached statement may get a
+   * generic plan, which could then not use the (status, id) and (kind, id) indexes for a rare status.
+   */
+  static final String SELECT_PAGE = "SELECT " + Job.COLUMNS + " FROM jobs WHERE id < $1 ORDER BY id DESC LIMIT $2";
+  static final String SELECT_PAGE_BY_STATUS =
+      "SELECT " + Job.COLUMNS + " FROM jobs WHERE id < $1 AND status = $3 ORDER BY id DESC LIMIT $2";
+  static final String SELECT_PAGE_BY_KIND =
+      "SELECT " + Job.COLUMNS + " FROM jobs WHERE id < $1 AND kind = $3 ORDER BY id DESC LIMIT $2";
+  static final String SELECT_PAGE_BY_STATUS_AND_KIND =
+      "SELECT " + Job.COLUMNS + " FROM jobs WHERE id < $1 AND status = $3 AND kind = $4 ORDER BY id DESC LIMIT $2";
   /** A queued job is cancelled at once; a running one is flagged, and its worker told through NOTIFY. */
   static final String CANCEL = "WITH target AS (SELECT id, status FROM jobs WHERE id = $1 FOR UPDATE),"
       + " changed AS (UPDATE jobs j SET"
@@ -195,9 +203,13 @@ public final class JobStore {
   }
 
   public Future<JobRequests.Page> list(JobRequests.ListJobs request) {
-    Tuple values = Tuple.of(request.before(), request.status().orElse(null), request.kind().orElse(null),
-        request.limit() + 1);
-    return pool.preparedQuery(SELECT_PAGE).execute(values).map(rows -> {
+    Tuple values = Tuple.of(request.before(), request.limit() + 1);
+    request.status().ifPresent(values::addValue);
+    request.kind().ifPresent(values::addValue);
+    String sql = request.status().isPresent()
+        ? (request.kind().isPresent() ? SELECT_PAGE_BY_STATUS_AND_KIND : SELECT_PAGE_BY_STATUS)
+        : (request.kind().isPresent() ? SELECT_PAGE_BY_KIND : SELECT_PAGE);
+    return pool.preparedQuery(sql).execute(values).map(rows -> {
       List<Job> jobs = new ArrayList<>(request.limit());
       for (Row row : rows) {
         if (jobs.size() == request.limit()) {

@@ -342,6 +342,9 @@ class JobsTest {
     assertEquals(ids.get(3), items.getJsonObject(1).getLong("id"));
     JsonObject next = get(page.getString("next"));
     assertEquals(ids.get(2), next.getJsonArray("items").getJsonObject(0).getLong("id"));
+    assertEquals(ids.get(4), get("/jobs?limit=1").getJsonArray("items").getJsonObject(0).getLong("id"), "unfiltered");
+    assertEquals(ids.get(4), get("/jobs?kind=test.count&limit=1").getJsonArray("items").getJsonObject(0).getLong("id"));
+    assertEquals(ids.get(4), get("/jobs?status=queued&limit=1").getJsonArray("items").getJsonObject(0).getLong("id"));
     assertEquals(400, app.client.get("/jobs?status=sleeping").send().await(5, TimeUnit.SECONDS).statusCode());
     for (long id : ids) {
       app.client.delete("/jobs/" + id).send().await(5, TimeUnit.SECONDS);
