@@ -64,8 +64,10 @@ final class PostgresBinaries {
     String key;
     try (InputStream in = loader.getResourceAsStream(platform.archive())) {
       if (in == null) {
-        throw new IOException("no PostgreSQL binaries for this platform on the class path (" + platform.archive()
-            + "); add " + platform.artifact() + " to the dependencies");
+        // Images are built without the binaries on purpose, so the usual fix is the URL, not the dependency.
+        throw new IOException("db.url is empty and this build has no embedded PostgreSQL for this platform ("
+            + platform.archive() + " not on the class path); set GATHER_DB_URL=postgresql://user:password@host:5432/db, "
+            + "or build with " + platform.artifact() + " for the embedded one");
       }
       key = sha256Prefix(in);
     }
