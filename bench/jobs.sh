@@ -82,13 +82,10 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/gather-jobs-bench.XXXXXX")
 PIDS=()
 DBS=()
 psql_admin() { psql "$DB_BASE/postgres" -X -q -v ON_ERROR_STOP=1 -At "$@"; }
+source bench/lib.sh # free_port, wait_ready, busy_ticks, stop_pids (the script runs from the repository root)
 cleanup() {
   # Only the processes this script started, by pid: TERM first (gather drains and exits 0), KILL if stuck.
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-  done
+  stop_pids 15 "${PIDS[@]}"
   if [ "${KEEP_DB:-0}" != 1 ]; then
     for db in "${DBS[@]}"; do psql_admin -c "DROP DATABASE IF EXISTS $db" 2>/dev/null || echo "could not drop $db" >&2; done
   elif [ ${#DBS[@]} -gt 0 ]; then
@@ -99,7 +96,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-source bench/lib.sh # free_port, wait_ready, busy_ticks (the script runs from the repository root)
 
 
 # CPU accounting from /proc, in clock ticks: everything busy, each gather, and the local PostgreSQL's processes

@@ -18,3 +18,13 @@ wait_ready() { # url, seconds, pid: fail early if the process died instead of wa
 
 # Busy CPU of the whole machine in clock ticks, from /proc/stat (user, nice, system, irq, softirq, steal).
 busy_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
+
+stop_pids() { # seconds, pids...: TERM each (gather drains and exits 0), then KILL whatever still runs after the seconds
+  local tries=$(($1 * 10))
+  shift
+  for pid in "$@"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "$@"; do
+    for _ in $(seq "$tries"); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  done
+}

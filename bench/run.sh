@@ -37,19 +37,15 @@ for tool in java wrk curl jq ss; do command -v "$tool" > /dev/null || { echo "be
 # Everything the run leaves behind (logs, raw wrk output, answers) goes here and is kept for inspection.
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/gather-bench.XXXXXX")
 PIDS=()
+source bench/lib.sh # free_port, wait_ready, busy_ticks, stop_pids (the script runs from the repository root)
 cleanup() {
   # Only the processes this script started, by pid: TERM first (gather drains and exits 0), KILL if stuck.
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-  done
+  stop_pids 5 "${PIDS[@]}"
   echo "Logs and raw output kept in $WORK" >&2
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-source bench/lib.sh # free_port, wait_ready, busy_ticks (the script runs from the repository root)
 
 
 # CPU accounting from /proc, in clock ticks: everything busy, and gather's and the demo's own share. On a

@@ -40,13 +40,10 @@ DB="gather_scaleout_$(date +%s)_$$"
 DB_CREATED=0
 psql_admin() { psql "$DB_BASE/postgres" -X -q -v ON_ERROR_STOP=1 -At "$@"; }
 q() { psql "$DB_BASE/$DB" -X -q -v ON_ERROR_STOP=1 -At -F'|' "$@"; }
+source bench/lib.sh # free_port, wait_ready, busy_ticks, stop_pids (the script runs from the repository root)
 cleanup() {
   # Only the processes this script started, by pid: TERM (gather drains and exits 0), KILL if still there after 15 s.
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-  done
+  stop_pids 15 "${PIDS[@]}"
   if [ "$DB_CREATED" = 1 ]; then
     if [ "${KEEP_DB:-0}" = 1 ]; then echo "database kept: $DB" >&2
     else psql_admin -c "DROP DATABASE IF EXISTS $DB" 2>/dev/null || echo "could not drop $DB" >&2; fi
@@ -56,7 +53,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-source bench/lib.sh # free_port, wait_ready, busy_ticks (the script runs from the repository root)
 
 DEMO_PORT=${DEMO_PORT:-$(free_port 18290)}
 PORT_A=${PORT_A:-$(free_port 18280)}
