@@ -3,7 +3,6 @@ package dev.gather.jobs;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -32,35 +31,13 @@ public final class JobRunnerVerticle extends VerticleBase {
   private static RunResult run(RunOrder order) {
     try {
       JsonObject result = order.handler().run(order.context());
-      JsonObject storable = storable(result == null ? new JsonObject() : result);
+      JsonObject storable = NulCharacters.replaced(result == null ? new JsonObject() : result);
       storable.encode(); // here, on the worker: a result that is not JSON fails its run, not the outcome batch
       return new RunResult(storable, null);
     } catch (Throwable e) {
       // Whatever the handler threw (even an Error) is the run's outcome; the runner itself goes on.
       return new RunResult(null, e);
     }
-  }
-
-  /** PostgreSQL's jsonb cannot hold the NUL character; one in a result would fail every outcome written with it. */
-  private static JsonObject storable(JsonObject result) {
-    return (JsonObject) withoutNul(result);
-  }
-
-  private static Object withoutNul(Object value) {
-    if (value instanceof String text) {
-      return text.indexOf('\0') < 0 ? text : text.replace('\0', '\uFFFD');
-    }
-    if (value instanceof JsonObject object) {
-      JsonObject copy = new JsonObject();
-      object.forEach(field -> copy.put((String) withoutNul(field.getKey()), withoutNul(field.getValue())));
-      return copy;
-    }
-    if (value instanceof JsonArray array) {
-      JsonArray copy = new JsonArray();
-      array.forEach(item -> copy.add(withoutNul(item)));
-      return copy;
-    }
-    return value;
   }
 
   @Override

@@ -146,7 +146,7 @@ public final class JobsApi {
       throw ApiError.badRequest("input must be a JSON object (the job's parameters)");
     }
     JobInputs.validated(handler, input);
-    if (containsNul(input)) {
+    if (NulCharacters.in(input)) {
       throw ApiError.badRequest("input must not contain the NUL character (\\u0000): PostgreSQL's jsonb cannot store it");
     }
     return new JobRequests.Enqueue(kind, input,
@@ -155,19 +155,6 @@ public final class JobsApi {
         (int) integer(body, "maxAttempts", defaults.maxAttempts(), 1, 100),
         integer(body, "timeoutMs", defaults.timeoutMs(), 1, Integer.MAX_VALUE),
         idempotencyKey);
-  }
-
-  private static boolean containsNul(Object value) {
-    if (value instanceof String text) {
-      return text.indexOf('\0') >= 0;
-    }
-    if (value instanceof JsonObject object) {
-      return object.fieldNames().stream().anyMatch(name -> containsNul(name) || containsNul(object.getValue(name)));
-    }
-    if (value instanceof JsonArray array) {
-      return array.stream().anyMatch(JobsApi::containsNul);
-    }
-    return false;
   }
 
   private static long integer(JsonObject body, String field, long fallback, long min, long max) {

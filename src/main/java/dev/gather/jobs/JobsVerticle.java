@@ -50,9 +50,19 @@ public final class JobsVerticle extends VerticleBase {
     this.drainMs = drainMs;
   }
 
+  /** The files directory and the host name (a DNS lookup) are blocking work: done on a worker thread first. */
   @Override
   public Future<?> start() {
-    settings = JobSettings.of(config);
+    return vertx.executeBlocking(() -> {
+          Files.createDirectories(config.filesDir());
+          return JobSettings.of(config);
+        })
+        .compose(this::serve)
+        .onSuccess(ready -> wake(""));
+  }
+
+  private Future<?> serve(JobSettings settings) {
+    this.settings = settings;
     db = new DbClient(vertx, config.leaseMs());
     metrics = new JobMetrics(registry);
     completer = new Completer(vertx, db, settings.owner());
@@ -73,9 +83,7 @@ public final class JobsVerticle extends VerticleBase {
     timers.add(vertx.setPeriodic(1, DEPTH_EVERY_MS, t -> depth()));
     LOG.info("job workers {} ready: {} cpu, {} blocking; kinds {}", settings.owner(), config.cpuWorkers(),
         config.blockingWorkers(), handlers.names());
-    return vertx.executeBlocking(() -> Files.createDirectories(config.filesDir()))
-        .compose(dir -> Future.all(consumers.stream().map(MessageConsumer::completion).toList()))
-        .onSuccess(ready -> wake(""));
+    return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
   }
 
   private Lane lane(String kind) {

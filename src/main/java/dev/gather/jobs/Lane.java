@@ -81,26 +81,6 @@ final class Lane {
       this.claimed = claimed;
       this.message = message;
     }
-
-    String kind() {
-      return kind;
-    }
-
-    CancelSignal signal() {
-      return signal;
-    }
-
-    JobRequests.Claimed claimed() {
-      return claimed;
-    }
-
-    Message<ComputeRequests.Call> message() {
-      return message;
-    }
-
-    long started() {
-      return started;
-    }
   }
 
   Lane(JobPool pool, Vertx vertx, DbClient db, JobHandlers handlers, JobSettings settings, Completer completer,
@@ -150,7 +130,7 @@ final class Lane {
     waiting.removeIf(work -> work.call().id().equals(id));
     Run run = computes.get(id);
     if (run != null) {
-      run.signal().raise(CancelSignal.Why.CANCELLED, "the client went away");
+      run.signal.raise(CancelSignal.Why.CANCELLED, "the client went away");
     }
   }
 
@@ -173,29 +153,29 @@ final class Lane {
 
   private void computeDone(String id, Run run, RunResult result) {
     computes.remove(id);
-    long nanos = System.nanoTime() - run.started();
-    CancelSignal.Why why = run.signal().why();
+    long nanos = System.nanoTime() - run.started;
+    CancelSignal.Why why = run.signal.why();
     if (why == CancelSignal.Why.TIMEOUT) {
-      metrics.run("compute", run.kind(), "timeout", nanos);
+      metrics.run("compute", run.kind, "timeout", nanos);
       return; // already answered 504
     }
     if (why == CancelSignal.Why.CANCELLED) {
-      metrics.run("compute", run.kind(), "cancelled", nanos);
-      run.message().fail(499, "cancelled"); // nobody is waiting for this answer any more
+      metrics.run("compute", run.kind, "cancelled", nanos);
+      run.message.fail(499, "cancelled"); // nobody is waiting for this answer any more
       return;
     }
     if (why == CancelSignal.Why.STOPPING && !result.succeeded()) {
-      metrics.run("compute", run.kind(), "cancelled", nanos);
-      run.message().fail(503, "gather is stopping; send the call to another instance");
+      metrics.run("compute", run.kind, "cancelled", nanos);
+      run.message.fail(503, "gather is stopping; send the call to another instance");
       return;
     }
     if (result.succeeded()) {
-      metrics.run("compute", run.kind(), "succeeded", nanos);
-      run.message().reply(new ComputeRequests.Computed(result.result(), nanos / 1_000_000));
+      metrics.run("compute", run.kind, "succeeded", nanos);
+      run.message.reply(new ComputeRequests.Computed(result.result(), nanos / 1_000_000));
     } else {
-      metrics.run("compute", run.kind(), "failed", nanos);
+      metrics.run("compute", run.kind, "failed", nanos);
       boolean badInput = result.failure() instanceof PermanentJobFailure || result.failure() instanceof IllegalArgumentException;
-      run.message().fail(badInput ? 422 : 500, result.error());
+      run.message.fail(badInput ? 422 : 500, result.error());
     }
   }
 
@@ -285,7 +265,7 @@ final class Lane {
     Run earlier = jobs.put(job.id(), run);
     if (earlier != null) {
       // This process's own earlier run of the job lost its lease (rescued) and is still going: it is stale now.
-      earlier.signal().raise(CancelSignal.Why.LEASE_LOST, "the job's lease expired and it was claimed again");
+      earlier.signal.raise(CancelSignal.Why.LEASE_LOST, "the job's lease expired and it was claimed again");
     }
     run.timer = vertx.setTimer(job.timeoutMs(), t -> {
       signal.raise(CancelSignal.Why.TIMEOUT, "timed out after " + job.timeoutMs() + " ms");
@@ -302,7 +282,7 @@ final class Lane {
    * hangs. The worker thread stays busy until the handler returns; the pool's busy gauge shows it.
    */
   private void abandon(Run run) {
-    JobRequests.Claimed job = run.claimed();
+    JobRequests.Claimed job = run.claimed;
     if (!jobs.remove(job.id(), run)) {
       return;
     }
@@ -310,8 +290,8 @@ final class Lane {
     LOG.warn("job {} ({}) ignored its timeout of {} ms; its outcome is written without it and a {} worker stays busy "
         + "until it returns", job.id(), job.kind(), job.timeoutMs(), pool.label());
     metrics.failure(job.kind(), "timeout");
-    metrics.run("job", job.kind(), "abandoned", System.nanoTime() - run.started());
-    completer.add(failure(job, run.signal().detail() + "; the handler did not stop"));
+    metrics.run("job", job.kind(), "abandoned", System.nanoTime() - run.started);
+    completer.add(failure(job, run.signal.detail() + "; the handler did not stop"));
   }
 
   private Outcome failure(JobRequests.Claimed job, String error) {
@@ -325,14 +305,14 @@ final class Lane {
   }
 
   private void jobDone(Run run, RunResult result) {
-    JobRequests.Claimed job = run.claimed();
+    JobRequests.Claimed job = run.claimed;
     if (run.abandoned) {
       return;
     }
     jobs.remove(job.id(), run);
-    long nanos = System.nanoTime() - run.started();
+    long nanos = System.nanoTime() - run.started;
     averageRunNanos = averageRunNanos <= 0 ? nanos : averageRunNanos + RUN_TIME_WEIGHT * (nanos - averageRunNanos);
-    CancelSignal.Why why = run.signal().why();
+    CancelSignal.Why why = run.signal.why();
     Outcome outcome;
     String label;
     if (why == CancelSignal.Why.LEASE_LOST) {
@@ -350,7 +330,7 @@ final class Lane {
     } else {
       boolean timedOut = why == CancelSignal.Why.TIMEOUT;
       boolean permanent = !timedOut && result.failure() instanceof PermanentJobFailure;
-      String error = timedOut ? run.signal().detail() : result.error();
+      String error = timedOut ? run.signal.detail() : result.error();
       metrics.failure(job.kind(), timedOut ? "timeout" : permanent ? "permanent" : "error");
       outcome = permanent ? Outcome.failed(job.id(), job.attempt(), error) : failure(job, error);
       label = outcome.status().equals(JobStatus.FAILED) ? "failed" : "retried";
@@ -363,7 +343,7 @@ final class Lane {
   void cancelJob(long id) {
     Run run = jobs.get(id);
     if (run != null) {
-      run.signal().raise(CancelSignal.Why.CANCELLED, "cancelled by request");
+      run.signal.raise(CancelSignal.Why.CANCELLED, "cancelled by request");
       return;
     }
     if (fetching) {
@@ -381,15 +361,15 @@ final class Lane {
   /** Every lease this lane holds: jobs running (even past their timeout, until abandoned) and claimed ahead. */
   List<JobRequests.Lease> held() {
     List<JobRequests.Lease> leases = new ArrayList<>(jobs.size() + prefetched.size());
-    jobs.values().forEach(run -> leases.add(run.claimed().lease()));
+    jobs.values().forEach(run -> leases.add(run.claimed.lease()));
     prefetched.forEach(job -> leases.add(job.lease()));
     return leases;
   }
 
   /** The heartbeat found these leases no longer ours (rescued after a long pause): drop them. */
   void leaseLost(Set<JobRequests.Lease> lost) {
-    jobs.values().stream().filter(run -> lost.contains(run.claimed().lease())).forEach(run ->
-        run.signal().raise(CancelSignal.Why.LEASE_LOST, "the job's lease expired and it was rescued elsewhere"));
+    jobs.values().stream().filter(run -> lost.contains(run.claimed.lease())).forEach(run ->
+        run.signal.raise(CancelSignal.Why.LEASE_LOST, "the job's lease expired and it was rescued elsewhere"));
     prefetched.removeIf(job -> lost.contains(job.lease()));
   }
 
@@ -440,13 +420,13 @@ final class Lane {
     drained = Promise.promise();
     checkDrained();
     long askTimer = vertx.setTimer(Math.max(1, drainMs), t -> {
-      jobs.values().forEach(run -> run.signal().raise(CancelSignal.Why.STOPPING, "gather is stopping"));
-      computes.values().forEach(run -> run.signal().raise(CancelSignal.Why.STOPPING, "gather is stopping"));
+      jobs.values().forEach(run -> run.signal.raise(CancelSignal.Why.STOPPING, "gather is stopping"));
+      computes.values().forEach(run -> run.signal.raise(CancelSignal.Why.STOPPING, "gather is stopping"));
     });
     long giveUpTimer = vertx.setTimer(Math.max(1, drainMs) + STOP_GRACE_MS, t -> {
       jobs.values().forEach(run -> {
         run.abandoned = true;
-        completer.add(Outcome.released(run.claimed().id(), run.claimed().attempt()));
+        completer.add(Outcome.released(run.claimed.id(), run.claimed.attempt()));
       });
       jobs.clear();
       drained.tryComplete();

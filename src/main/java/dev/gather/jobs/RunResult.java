@@ -14,7 +14,7 @@ record RunResult(JsonObject result, Throwable failure) {
       return null;
     }
     String message = failure.getMessage();
-    // Stored as text: PostgreSQL refuses the NUL character, and a thrown message may carry any bytes.
-    return message == null || message.isBlank() ? failure.getClass().getSimpleName() : message.replace('\0', '\uFFFD');
+    // Stored as text, and a thrown message may carry any character.
+    return message == null || message.isBlank() ? failure.getClass().getSimpleName() : NulCharacters.replaced(message);
   }
 }
