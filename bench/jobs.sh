@@ -248,9 +248,11 @@ stop_sampler() {
 samples_summary() { # file -> "statement wait × count, ..." (the commonest 6); samples = lines with a '|'
   [ "$SAMPLE" = 1 ] || { echo "not sampled"; return; }
   local polls; polls=$(grep -c '^#poll|' "$1" || true)
+  # "|| true": with pipefail, a run where nothing was ever active (grep -v finds no line) or head closing the pipe
+  # early would otherwise end the whole script.
   grep '|' "$1" | grep -v '^#poll|' | sort | uniq -c | sort -rn | head -6 |
     awk -v p="$polls" '{c = $1; $1 = ""; sub(/^ /, ""); split($0, f, "|"); printf "%s%s %s: %.1f", (NR > 1 ? ", " : ""), f[1], f[2], p ? c / p : 0}
-      END {if (NR == 0) printf "none active"}'
+      END {if (NR == 0) printf "none active"}' || true
 }
 
 # Enqueues $1 jobs through HTTP, half to each process, one wrk per process; raw output in $WORK/$2.{a,b}.wrk.
