@@ -1,5 +1,6 @@
 package dev.gather.http;
 
+import dev.gather.failure.Failure;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.DecodeException;
@@ -33,6 +34,9 @@ public final class Problems {
     Throwable failure = ctx.failure();
     if (failure instanceof ApiError error) {
       return error;
+    }
+    if (failure instanceof Failure known) {
+      return fromFailure(known);
     }
     if (failure instanceof ReplyException reply) {
       return fromDatabase(reply);
@@ -79,6 +83,17 @@ public final class Problems {
     };
   }
 
+  /**
+   * A failure in gather's own vocabulary: its kind decides the status, and its type is the kind's wire name
+   * (so {@code urn:gather:problem:not-found} for {@code not_found}).
+   */
+  static ApiError fromFailure(Failure failure) {
+    ApiError error = new ApiError(failure.kind().httpStatus(), failure.kind().wireName().replace('_', '-'),
+        failure.detail());
+    failure.retryAfterMs().ifPresent(error::retryAfterMs);
+    return error;
+  }
+
   private static void send(RoutingContext ctx, ApiError error) {
     if (ctx.response().headWritten()) {
       // A stream already under way cannot change its status; cutting the connection tells the client.
@@ -93,9 +108,7 @@ public final class Problems {
         .put("instance", ctx.request().path())
         .put("requestId", RequestIds.of(ctx));
     body.mergeIn(error.extensions());
-    if (error.status() == 503) {
-      ctx.response().putHeader("Retry-After", "1");
-    }
+    error.retryAfterSeconds().ifPresent(seconds -> ctx.response().putHeader("Retry-After", String.valueOf(seconds)));
     ctx.response()
         .setStatusCode(error.status())
         .putHeader("Content-Type", CONTENT_TYPE)
