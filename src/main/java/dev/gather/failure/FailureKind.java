@@ -78,7 +78,7 @@ public enum FailureKind {
   }
 
   /** Whether a try that failed this way may be tried again; {@code retryOnStatuses} for {@link Retry#BY_STATUS}. */
-  public boolean retried(Integer upstreamStatus, java.util.Set<Integer> retryOnStatuses) {
+  public boolean retried(Integer upstreamStatus, java.util.Collection<Integer> retryOnStatuses) {
     return switch (retry) {
       case ALWAYS -> true;
       case NEVER -> false;

@@ -6,11 +6,16 @@ import dev.gather.config.Template;
 import dev.gather.db.DbClient;
 import dev.gather.db.DbFailure;
 import dev.gather.db.NamedQuery;
-import dev.gather.upstream.CallFailure;
+import dev.gather.failure.Failure;
+import dev.gather.failure.FailureKind;
+import dev.gather.time.Ticker;
+import dev.gather.time.Timers;
+import dev.gather.upstream.Answer;
 import dev.gather.upstream.CallStats;
 import dev.gather.upstream.Cancellation;
 import dev.gather.upstream.Upstream;
 import dev.gather.upstream.Upstreams;
+import dev.gather.wire.HeaderNames;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.eventbus.ReplyException;
@@ -22,44 +27,52 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
- * One request's execution of an aggregate. Every source is a future that starts as soon as the sources it
- * needs have finished (at once when it needs none); each call gets the smaller of its own timeout and what is
- * left of the request's deadline. In sequential mode everything, forEach items included, runs one at a time.
- * Runs on the request's event loop only.
+ * One request's execution of an aggregate. Every source is a future that starts as soon as the futures of the
+ * sources it needs have their results (at once when it needs none), and is given those results; each call gets
+ * the smaller of its own timeout and what is left of the request's deadline. In sequential mode everything,
+ * forEach items included, runs one at a time. One timer per request marks the deadline: it cancels every call
+ * still in flight as a timeout. Runs on the request's event loop only.
  */
 final class AggregateRun {
 
   private final AggregateConfig aggregate;
+  private final Set<String> read;
   private final Upstreams upstreams;
   private final DbClient db;
   private final long queryTimeoutMs;
   private final Map<String, String> params;
   private final MultiMap incomingHeaders;
   private final String requestId;
-  private final long deadlineNanos;
-  private final Map<String, SourceResult> done = new LinkedHashMap<>();
-  private final Cancellation cancellation = new Cancellation();
+  private final Ticker ticker;
+  private final Cancellation cancellation;
+  private final Timers.Scheduled deadline;
   private boolean sequential;
 
-  /** What one call or query gave: its data, the status it came with (200 for SQL), and how it was got. */
-  private record Answer(Object data, int status, CallStats stats) {}
-
-  AggregateRun(AggregateConfig aggregate, Upstreams upstreams, DbClient db, long queryTimeoutMs,
-      Map<String, String> params, MultiMap incomingHeaders, String requestId) {
+  /**
+   * {@code read} names the sources whose data another source reads (a template, a forEach); only theirs is
+   * decoded, the others' bodies are checked and go into the envelope as they came.
+   */
+  AggregateRun(AggregateConfig aggregate, Set<String> read, Upstreams upstreams, DbClient db, long queryTimeoutMs,
+      Map<String, String> params, MultiMap incomingHeaders, String requestId, Ticker ticker, Timers timers) {
     this.aggregate = aggregate;
+    this.read = read;
     this.upstreams = upstreams;
     this.db = db;
     this.queryTimeoutMs = queryTimeoutMs;
     this.params = params;
     this.incomingHeaders = incomingHeaders;
     this.requestId = requestId;
-    this.deadlineNanos = System.nanoTime() + aggregate.deadlineMs() * 1_000_000L;
+    this.ticker = ticker;
+    this.cancellation = Cancellation.until(ticker, aggregate.deadlineMs());
+    this.deadline = timers.schedule(aggregate.deadlineMs(), () -> cancellation.cancel(new Failure(
+        FailureKind.TIMEOUT, "the request deadline (" + aggregate.deadlineMs() + " ms) passed")));
   }
 
   /** Stops every call in flight, and every source not started yet; for a client that has gone away. */
@@ -67,51 +80,70 @@ final class AggregateRun {
     cancellation.cancel();
   }
 
-  /** All sources at once, each waiting only for what it needs. */
-  Future<Map<String, SourceResult>> concurrent() {
-    Map<String, Future<SourceResult>> started = new LinkedHashMap<>();
+  /** All sources at once, each waiting only for what it needs; the results in the aggregate's order. */
+  Future<List<SourceResult>> concurrent() {
+    Map<String, Future<SourceResult>> started = new HashMap<>();
+    List<Future<SourceResult>> all = new ArrayList<>(aggregate.sources().size());
     for (SourceConfig source : aggregate.sources()) { // dependency order: what it needs is already started
       List<Future<SourceResult>> needs = source.dependencies().stream().map(started::get).toList();
-      started.put(source.name(), Future.all(needs).compose(ready -> start(source)));
+      Future<SourceResult> result = needs.isEmpty()
+          ? start(source, Map.of())
+          : Future.all(needs).compose(ready -> start(source, byName(needs.stream().map(Future::result).toList())));
+      started.put(source.name(), result);
+      all.add(result);
     }
-    return Future.all(new ArrayList<>(started.values())).map(all -> done);
+    return Future.all(all).map(done -> all.stream().map(Future::result).toList()).onComplete(done -> deadline.cancel());
   }
 
-  /** One call after another: the baseline that shows what concurrency buys. */
-  Future<Map<String, SourceResult>> sequential() {
+  /** One source after another, each given the results so far: the baseline that shows what concurrency buys. */
+  Future<List<SourceResult>> sequential() {
     sequential = true;
-    return inTurn(aggregate.sources(), this::start).map(all -> done);
+    Future<List<SourceResult>> chain = Future.succeededFuture(List.of());
+    for (SourceConfig source : aggregate.sources()) {
+      chain = chain.compose(done -> start(source, byName(done)).map(result -> {
+        List<SourceResult> more = new ArrayList<>(done);
+        more.add(result);
+        return more;
+      }));
+    }
+    return chain.onComplete(done -> deadline.cancel());
   }
 
-  private Future<SourceResult> start(SourceConfig source) {
-    long began = System.nanoTime();
-    List<String> failedNeeds = source.dependencies().stream().filter(d -> !done.get(d).ok()).toList();
+  private static Map<String, SourceResult> byName(List<SourceResult> results) {
+    Map<String, SourceResult> named = new HashMap<>();
+    results.forEach(r -> named.put(r.name(), r));
+    return named;
+  }
+
+  /** A source's result, given the results of the sources it needs; it never fails, a failure is its result. */
+  private Future<SourceResult> start(SourceConfig source, Map<String, SourceResult> needs) {
+    long began = ticker.nanoTime();
+    List<String> failedNeeds = source.dependencies().stream().filter(d -> !needs.get(d).ok()).toList();
     Future<Answer> answer;
     if (cancellation.cancelled()) {
-      answer = Future.failedFuture(new CallFailure(CallFailure.CANCELLED, null, "the request was cancelled"));
+      answer = Future.failedFuture(cancellation.reason());
     } else if (!failedNeeds.isEmpty()) {
-      answer = Future.failedFuture(new CallFailure(SourceResult.DEPENDENCY, null, "needs " + failedNeeds + ", which failed"));
+      answer = Future.failedFuture(new Failure(FailureKind.DEPENDENCY, "needs " + failedNeeds + ", which failed"));
     } else {
-      answer = fetch(source);
+      answer = fetch(source, needs);
     }
-    return answer
-        .map(ok -> SourceResult.success(source.name(), ok.data(), ok.status(), millisSince(began), ok.stats()))
-        .recover(e -> Future.succeededFuture(failure(source.name(), e, millisSince(began))))
-        .onSuccess(result -> done.put(source.name(), result));
+    return answer.transform(done -> Future.succeededFuture(done.succeeded()
+        ? SourceResult.answered(source.name(), ticker.millisSince(began), done.result())
+        : SourceResult.failed(source.name(), ticker.millisSince(began), failure(done.cause()))));
   }
 
   /** One call, or one per forEach item; a forEach answers the list of its items' data, in order. */
-  private Future<Answer> fetch(SourceConfig source) {
+  private Future<Answer> fetch(SourceConfig source, Map<String, SourceResult> needs) {
     if (source.forEach().isEmpty()) {
-      return call(source, Map.of());
+      return call(source, Map.of(), needs);
     }
     List<Object> items;
     try {
-      items = items(source.forEach().get());
-    } catch (CallFailure e) {
+      items = items(source.forEach().get(), needs);
+    } catch (Failure e) {
       return Future.failedFuture(e);
     }
-    Function<Object, Future<Answer>> callOne = item -> call(source, Map.of(source.as(), item));
+    Function<Object, Future<Answer>> callOne = item -> call(source, Map.of(source.as(), item), needs);
     Future<List<Answer>> answers = sequential
         ? inTurn(items, callOne)
         : Future.all(items.stream().map(callOne).toList()).map(all -> all.<Answer>list());
@@ -121,56 +153,58 @@ final class AggregateRun {
   }
 
   /** The list a forEach walks: a JSON array from another source, or a comma-separated request parameter. */
-  private List<Object> items(Template.Part reference) {
+  private List<Object> items(Template.Part reference, Map<String, SourceResult> needs) {
     if (reference.source().isEmpty()) {
       String raw = params.get(reference.parameter());
       if (raw == null || raw.isBlank()) {
-        throw new CallFailure(SourceResult.MISSING_PARAMETER, null,
+        throw new Failure(FailureKind.MISSING_PARAMETER,
             "forEach needs request parameter " + reference.parameter() + " (e.g. ?" + reference.parameter() + "=1,2,3)");
       }
       return Arrays.stream(raw.split(",")).map(String::trim).filter(s -> !s.isEmpty()).map(s -> (Object) s).toList();
     }
-    Object value = value(reference, Map.of());
+    Object value = value(reference, Map.of(), needs);
     if (!(value instanceof JsonArray array)) {
-      throw new CallFailure(SourceResult.DEPENDENCY, null,
+      throw new Failure(FailureKind.DEPENDENCY,
           "forEach needs a list at " + reference.source().get() + "." + String.join(".", reference.path()));
     }
     return array.getList();
   }
 
-  private Future<Answer> call(SourceConfig source, Map<String, Object> binding) {
-    long remainingMs = remainingMs();
+  private Future<Answer> call(SourceConfig source, Map<String, Object> binding, Map<String, SourceResult> needs) {
+    long remainingMs = cancellation.msLeft();
     if (remainingMs <= 0) {
-      return Future.failedFuture(new CallFailure(CallFailure.TIMEOUT, null, "the request deadline ("
+      return Future.failedFuture(new Failure(FailureKind.TIMEOUT, "the request deadline ("
           + aggregate.deadlineMs() + " ms) passed before the call could start"));
     }
     try {
       return source.query().isPresent()
-          ? query(source, binding, remainingMs)
-          : request(source, binding, remainingMs);
-    } catch (CallFailure e) {
+          ? query(source, binding, remainingMs, needs)
+          : request(source, binding, remainingMs, needs);
+    } catch (Failure e) {
       return Future.failedFuture(e);
     }
   }
 
-  private Future<Answer> request(SourceConfig source, Map<String, Object> binding, long remainingMs) {
+  private Future<Answer> request(SourceConfig source, Map<String, Object> binding, long remainingMs,
+      Map<String, SourceResult> needs) {
     Upstream upstream = upstreams.get(source.upstream().orElseThrow());
     MultiMap headers = MultiMap.caseInsensitiveMultiMap()
-        .add(Upstream.REQUEST_ID, requestId)
-        .add(Upstream.DEADLINE, String.valueOf(remainingMs));
+        .add(HeaderNames.REQUEST_ID, requestId)
+        .add(HeaderNames.DEADLINE_MS, String.valueOf(remainingMs));
     for (String header : upstream.config().forwardHeaders()) {
       List<String> values = incomingHeaders.getAll(header);
       if (!values.isEmpty()) {
         headers.add(header, values);
       }
     }
-    return upstream.fetchJson(HttpMethod.valueOf(source.method()), renderPath(source.path(), binding), headers,
-            Math.min(upstream.config().timeoutMs(), remainingMs), cancellation)
-        .map(answer -> new Answer(answer.data(), answer.status(), answer.stats()));
+    return upstream.fetchJson(HttpMethod.valueOf(source.method()), renderPath(source.path(), binding, needs),
+        headers, Math.min(upstream.config().timeoutMs(), remainingMs), cancellation,
+        read.contains(source.name()) ? Upstream.JsonBody.DECODED : Upstream.JsonBody.CHECKED);
   }
 
-  private Future<Answer> query(SourceConfig source, Map<String, Object> binding, long remainingMs) {
-    List<Object> values = source.params().stream().map(param -> parameterValue(param, binding)).toList();
+  private Future<Answer> query(SourceConfig source, Map<String, Object> binding, long remainingMs,
+      Map<String, SourceResult> needs) {
+    List<Object> values = source.params().stream().map(param -> parameterValue(param, binding, needs)).toList();
     long timeoutMs = Math.min(queryTimeoutMs, remainingMs);
     String name = source.query().get();
     return db.<NamedQuery.Rows>request(NamedQuery.ADDRESS, new NamedQuery(name, values), timeoutMs)
@@ -178,52 +212,53 @@ final class AggregateRun {
         .recover(e -> Future.failedFuture(queryFailure(name, e, timeoutMs)));
   }
 
-  private static CallFailure queryFailure(String query, Throwable e, long timeoutMs) {
+  private static Failure queryFailure(String query, Throwable e, long timeoutMs) {
     if (e instanceof ReplyException reply) {
       if (reply.failureType() == ReplyFailure.TIMEOUT || reply.failureCode() == DbFailure.TIMEOUT) {
-        return new CallFailure(CallFailure.TIMEOUT, null, "query " + query + " did not finish within " + timeoutMs + " ms");
+        return new Failure(FailureKind.TIMEOUT, "query " + query + " did not finish within " + timeoutMs + " ms");
       }
       if (reply.failureType() == ReplyFailure.NO_HANDLERS || reply.failureCode() == DbFailure.UNAVAILABLE) {
-        return new CallFailure(SourceResult.UNAVAILABLE, null, "query " + query + ": the database is unavailable");
+        return new Failure(FailureKind.UNAVAILABLE, "query " + query + ": the database is unavailable");
       }
       if (reply.failureCode() == DbFailure.BAD_REQUEST) {
-        return new CallFailure(SourceResult.BAD_PARAMETER, null, reply.getMessage());
+        return new Failure(FailureKind.BAD_PARAMETER, reply.getMessage());
       }
     }
-    return new CallFailure(SourceResult.QUERY_FAILED, null, "query " + query + " failed: " + e.getMessage());
+    return new Failure(FailureKind.QUERY_FAILED, "query " + query + " failed: " + e.getMessage());
   }
 
   /** A template that is one placeholder keeps its JSON type (a number stays a number); anything else is text. */
-  private Object parameterValue(Template template, Map<String, Object> binding) {
+  private Object parameterValue(Template template, Map<String, Object> binding, Map<String, SourceResult> needs) {
     if (template.parts().size() == 1 && !template.parts().get(0).isLiteral()) {
-      return value(template.parts().get(0), binding);
+      return value(template.parts().get(0), binding, needs);
     }
-    return render(template, binding, Function.identity());
+    return render(template, binding, needs, Function.identity());
   }
 
   /** A path: every placeholder's value percent-encoded, so that no value can add a segment or a query. */
-  private String renderPath(Template template, Map<String, Object> binding) {
-    return render(template, binding, AggregateRun::encode);
+  private String renderPath(Template template, Map<String, Object> binding, Map<String, SourceResult> needs) {
+    return render(template, binding, needs, AggregateRun::encode);
   }
 
-  private String render(Template template, Map<String, Object> binding, Function<String, String> escape) {
+  private String render(Template template, Map<String, Object> binding, Map<String, SourceResult> needs,
+      Function<String, String> escape) {
     StringBuilder out = new StringBuilder();
     for (Template.Part part : template.parts()) {
-      out.append(part.isLiteral() ? part.literal() : escape.apply(String.valueOf(value(part, binding))));
+      out.append(part.isLiteral() ? part.literal() : escape.apply(String.valueOf(value(part, binding, needs))));
     }
     return out.toString();
   }
 
-  /** A placeholder's value: a forEach item, a request parameter, or a field of a finished source's data. */
-  private Object value(Template.Part part, Map<String, Object> binding) {
+  /** A placeholder's value: a forEach item, a request parameter, or a field of a needed source's data. */
+  private Object value(Template.Part part, Map<String, Object> binding, Map<String, SourceResult> needs) {
     if (part.source().isEmpty()) {
       Object value = binding.containsKey(part.parameter()) ? binding.get(part.parameter()) : params.get(part.parameter());
       if (value == null) {
-        throw new CallFailure(SourceResult.MISSING_PARAMETER, null, "needs request parameter " + part.parameter());
+        throw new Failure(FailureKind.MISSING_PARAMETER, "needs request parameter " + part.parameter());
       }
       return value;
     }
-    Object node = done.get(part.source().get()).data();
+    Object node = needs.get(part.source().get()).data();
     for (String field : part.path()) {
       if (node instanceof JsonObject object) {
         node = object.getValue(field);
@@ -235,41 +270,29 @@ final class AggregateRun {
       }
     }
     if (node == null) {
-      throw new CallFailure(SourceResult.DEPENDENCY, null, "no value at " + part.source().get() + "."
+      throw new Failure(FailureKind.DEPENDENCY, "no value at " + part.source().get() + "."
           + String.join(".", part.path()));
     }
     return node;
   }
 
-  private long remainingMs() {
-    return (deadlineNanos - System.nanoTime()) / 1_000_000;
-  }
-
   /** Runs {@code step} on each item only after the previous one finished; the results in order. */
   private static <T, R> Future<List<R>> inTurn(List<T> items, Function<T, Future<R>> step) {
-    List<R> results = new ArrayList<>(items.size());
-    Future<Void> chain = Future.succeededFuture();
+    Future<List<R>> chain = Future.succeededFuture(new ArrayList<>(items.size()));
     for (T item : items) {
-      chain = chain.compose(previous -> step.apply(item)).map(result -> {
+      chain = chain.compose(results -> step.apply(item).map(result -> {
         results.add(result);
-        return null;
-      });
+        return results;
+      }));
     }
-    return chain.map(last -> results);
+    return chain;
   }
 
   private static String encode(String value) {
     return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
-  private static SourceResult failure(String name, Throwable e, long ms) {
-    if (e instanceof CallFailure f) {
-      return SourceResult.failure(name, f.kind(), f.status(), f.getMessage(), ms, f.stats());
-    }
-    return SourceResult.failure(name, CallFailure.IO, null, String.valueOf(e.getMessage()), ms, CallStats.ONE_TRY);
-  }
-
-  private static long millisSince(long began) {
-    return (System.nanoTime() - began) / 1_000_000;
+  private static Failure failure(Throwable e) {
+    return e instanceof Failure f ? f : new Failure(FailureKind.IO, String.valueOf(e.getMessage()));
   }
 }

@@ -4,12 +4,17 @@ import dev.gather.config.AggregateConfig;
 import dev.gather.db.DbClient;
 import dev.gather.http.ApiError;
 import dev.gather.http.RequestIds;
+import dev.gather.time.Ticker;
+import dev.gather.time.Timers;
 import dev.gather.upstream.Upstreams;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /** The {@code /aggregate/...} endpoints declared in config: one handler per aggregate. */
 public final class AggregatesApi {
@@ -19,38 +24,54 @@ public final class AggregatesApi {
   private final Upstreams upstreams;
   private final DbClient db;
   private final long queryTimeoutMs;
-  private final AggregateMetrics metrics;
+  private final MeterRegistry registry;
+  private final Ticker ticker = Ticker.SYSTEM;
 
   public AggregatesApi(Upstreams upstreams, DbClient db, long queryTimeoutMs, MeterRegistry registry) {
     this.upstreams = upstreams;
     this.db = db;
     this.queryTimeoutMs = queryTimeoutMs;
-    this.metrics = new AggregateMetrics(registry);
+    this.registry = registry;
   }
+
+  /** What is worked out once per aggregate rather than on every request: the envelope, the meters, who reads whom. */
+  private record Plan(AggregateConfig aggregate, Set<String> read, Envelope envelope, AggregateMetrics metrics) {}
 
   public Handler<RoutingContext> handler(AggregateConfig aggregate) {
-    return ctx -> run(ctx, aggregate);
+    Set<String> read = aggregate.sources().stream().flatMap(s -> s.dependencies().stream())
+        .collect(Collectors.toUnmodifiableSet());
+    Plan plan = new Plan(aggregate, read, new Envelope(aggregate), new AggregateMetrics(registry, aggregate.name()));
+    return ctx -> run(ctx, plan);
   }
 
-  private void run(RoutingContext ctx, AggregateConfig aggregate) {
-    long began = System.nanoTime();
+  private void run(RoutingContext ctx, Plan plan) {
+    long began = ticker.nanoTime();
     String mode = ctx.queryParams().get("mode") == null ? CONCURRENT : ctx.queryParams().get("mode");
     if (!mode.equals(SEQUENTIAL) && !mode.equals(CONCURRENT)) {
       throw ApiError.badRequest("mode must be concurrent (the default) or sequential, got \"" + mode + "\"");
     }
+    boolean sequential = mode.equals(SEQUENTIAL);
     Map<String, String> params = new HashMap<>();
     ctx.queryParams().forEach(params::putIfAbsent);
     params.putAll(ctx.pathParams());
-    AggregateRun run = new AggregateRun(aggregate, upstreams, db, queryTimeoutMs, params, ctx.request().headers(),
-        RequestIds.of(ctx));
+    AggregateRun run = new AggregateRun(plan.aggregate(), plan.read(), upstreams, db, queryTimeoutMs, params,
+        ctx.request().headers(), RequestIds.of(ctx), ticker, Timers.of(ctx.vertx()));
     // A client that leaves takes its upstream calls with it: they are reset, and no further source starts.
     ctx.response().closeHandler(closed -> run.cancel());
-    (mode.equals(SEQUENTIAL) ? run.sequential() : run.concurrent())
+    (sequential ? run.sequential() : run.concurrent())
         .onSuccess(results -> {
-          int status = Envelope.send(ctx, aggregate, results);
-          boolean complete = results.values().stream().allMatch(SourceResult::ok);
-          metrics.request(aggregate.name(), mode, status, complete, System.nanoTime() - began);
+          int status = plan.envelope().send(ctx.response(), results);
+          plan.metrics().request(sequential, status, complete(results), ticker.nanoTime() - began);
         })
         .onFailure(ctx::fail);
+  }
+
+  private static boolean complete(List<SourceResult> results) {
+    for (SourceResult result : results) {
+      if (!result.ok()) {
+        return false;
+      }
+    }
+    return true;
   }
 }

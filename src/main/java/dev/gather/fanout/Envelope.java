@@ -2,79 +2,208 @@ package dev.gather.fanout;
 
 import dev.gather.config.AggregateConfig;
 import dev.gather.config.SourceConfig;
-import dev.gather.upstream.CallFailure;
-import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.RoutingContext;
-import java.util.Map;
-import java.util.stream.Collectors;
+import dev.gather.failure.Failure;
+import dev.gather.http.ApiError;
+import dev.gather.upstream.CallStats;
+import dev.gather.upstream.RawJson;
+import dev.gather.wire.HeaderNames;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * The answer to an aggregate request, always the same shape: {@code data} and {@code errors} keyed by source,
  * {@code sources} with each one's status and timing, and {@code complete}. The HTTP status is 200 when every
- * required source succeeded; otherwise see {@link #status}.
+ * required source succeeded; otherwise see {@link #verdict}.
+ *
+ * <p>Written by hand into one buffer rather than built as a tree and encoded: the bytes of an answer nobody
+ * read into ({@link RawJson}) go in as they came, and the rest is a few fixed keys around them. One per
+ * aggregate, with its source names already encoded.
  */
 final class Envelope {
-  private Envelope() {}
+  private static final String JSON = "application/json";
+  private static final byte[] DATA = ascii("{\"data\":{");
+  private static final byte[] ERRORS = ascii("},\"errors\":{");
+  private static final byte[] SOURCES = ascii("},\"sources\":{");
+  private static final byte[] COMPLETE_TRUE = ascii("},\"complete\":true}");
+  private static final byte[] COMPLETE_FALSE = ascii("},\"complete\":false}");
+  private static final byte[] NULL = ascii("null");
 
-  /** Sends the answer; returns its status. */
-  static int send(RoutingContext ctx, AggregateConfig aggregate, Map<String, SourceResult> results) {
-    JsonObject data = new JsonObject();
-    JsonObject errors = new JsonObject();
-    JsonObject sources = new JsonObject();
-    for (SourceConfig source : aggregate.sources()) {
-      SourceResult result = results.get(source.name());
-      if (result.ok()) {
-        data.put(source.name(), result.data());
-      } else {
-        errors.put(source.name(), result.error());
+  private final List<SourceConfig> sources;
+  /** Each source's name as a JSON string and a colon: {@code "profile":}. */
+  private final byte[][] keys;
+
+  /** What the answer's status says, and when a retry is worth it if every failure that decided it knows. */
+  record Verdict(int status, OptionalLong retryAfterMs) {
+    static final Verdict OK = new Verdict(200, OptionalLong.empty());
+  }
+
+  Envelope(AggregateConfig aggregate) {
+    this.sources = aggregate.sources();
+    this.keys = new byte[sources.size()][];
+    for (int i = 0; i < keys.length; i++) {
+      keys[i] = (Json.encode(sources.get(i).name()) + ":").getBytes(StandardCharsets.UTF_8);
+    }
+  }
+
+  /** Sends the answer for {@code results} (one per source, in the aggregate's order); returns its status. */
+  int send(HttpServerResponse response, List<SourceResult> results) {
+    List<Failure> required = new ArrayList<>(0);
+    boolean complete = true;
+    StringBuilder timing = new StringBuilder(16 * keys.length);
+    for (int i = 0; i < keys.length; i++) {
+      SourceResult result = results.get(i);
+      if (!result.ok()) {
+        complete = false;
+        if (sources.get(i).required()) {
+          required.add(result.failure());
+        }
       }
-      sources.put(source.name(), result.timing());
+      timing.append(i == 0 ? "" : ", ").append(result.name()).append(";dur=").append(result.ms());
     }
-    boolean complete = errors.isEmpty();
-    int status = status(aggregate, results);
-    if (status == 503) {
-      ctx.response().putHeader("Retry-After", "1");
+    Verdict verdict = verdict(required);
+    verdict.retryAfterMs().ifPresent(ms ->
+        response.putHeader(HeaderNames.RETRY_AFTER, String.valueOf(ApiError.retryAfterSeconds(ms))));
+    response.setStatusCode(verdict.status())
+        .putHeader(HeaderNames.CONTENT_TYPE, JSON)
+        .putHeader(HeaderNames.COMPLETE, complete ? "true" : "false")
+        .putHeader(HeaderNames.SERVER_TIMING, timing.toString())
+        .end(body(results, complete));
+    return verdict.status();
+  }
+
+  private Buffer body(List<SourceResult> results, boolean complete) {
+    Buffer out = Buffer.buffer(256 + 64 * keys.length + rawLength(results));
+    out.appendBytes(DATA);
+    boolean first = true;
+    for (int i = 0; i < keys.length; i++) {
+      SourceResult result = results.get(i);
+      if (result.ok()) {
+        key(out, i, first);
+        first = false;
+        value(out, result.data());
+      }
     }
-    ctx.response()
-        .setStatusCode(status)
-        .putHeader("Content-Type", "application/json")
-        .putHeader("X-Gather-Complete", String.valueOf(complete))
-        .putHeader("Server-Timing", aggregate.sources().stream()
-            .map(s -> s.name() + ";dur=" + results.get(s.name()).ms())
-            .collect(Collectors.joining(", ")))
-        .end(new JsonObject()
-            .put("data", data)
-            .put("errors", errors)
-            .put("sources", sources)
-            .put("complete", complete)
-            .toBuffer());
-    return status;
+    out.appendBytes(ERRORS);
+    first = true;
+    for (int i = 0; i < keys.length; i++) {
+      SourceResult result = results.get(i);
+      if (!result.ok()) {
+        key(out, i, first);
+        first = false;
+        Failure failure = result.failure();
+        out.appendString("{\"kind\":\"").appendString(failure.kind().wireName())
+            .appendString("\",\"status\":").appendString(String.valueOf(result.status()))
+            .appendString(",\"detail\":").appendString(Json.encode(failure.detail()))
+            .appendString(",\"attempts\":").appendString(String.valueOf(result.stats().attempts()))
+            .appendString("}");
+      }
+    }
+    out.appendBytes(SOURCES);
+    for (int i = 0; i < keys.length; i++) {
+      SourceResult result = results.get(i);
+      CallStats stats = result.stats();
+      key(out, i, i == 0);
+      out.appendString("{\"status\":").appendString(String.valueOf(result.status()))
+          .appendString(",\"ms\":").appendString(String.valueOf(result.ms()))
+          .appendString(",\"attempts\":").appendString(String.valueOf(stats.attempts()))
+          .appendString(",\"hedged\":").appendString(String.valueOf(stats.hedged()))
+          .appendString(",\"coalesced\":").appendString(String.valueOf(stats.coalesced()))
+          .appendString(",\"shortCircuited\":").appendString(String.valueOf(stats.shortCircuited()))
+          // gather keeps no answers, so nothing is ever cached; the key stays for clients that read it.
+          .appendString(",\"cached\":false}");
+    }
+    return out.appendBytes(complete ? COMPLETE_TRUE : COMPLETE_FALSE);
+  }
+
+  /** The key of source {@code i}, after a comma unless it is the first entry of its object. */
+  private void key(Buffer out, int i, boolean first) {
+    if (!first) {
+      out.appendByte((byte) ',');
+    }
+    out.appendBytes(keys[i]);
+  }
+
+  /** A value: bytes kept as they came, a forEach's list holding such bytes, or anything else encoded. */
+  private static void value(Buffer out, Object data) {
+    if (data == null) {
+      out.appendBytes(NULL);
+    } else if (data instanceof RawJson raw) {
+      out.appendBuffer(raw.bytes());
+    } else if (data instanceof JsonArray array && array.stream().anyMatch(RawJson.class::isInstance)) {
+      out.appendByte((byte) '[');
+      for (int i = 0; i < array.size(); i++) {
+        if (i > 0) {
+          out.appendByte((byte) ',');
+        }
+        value(out, array.getValue(i));
+      }
+      out.appendByte((byte) ']');
+    } else {
+      out.appendBuffer(Json.encodeToBuffer(data));
+    }
+  }
+
+  private static int rawLength(List<SourceResult> results) {
+    int length = 0;
+    for (SourceResult result : results) {
+      if (result.data() instanceof RawJson raw) {
+        length += raw.bytes().length();
+      }
+    }
+    return length;
   }
 
   /**
-   * The worst of the required sources' failures decides: the client's own mistake (400) first, then a timeout
-   * (504), then "try again later" (503: shed, circuit open, database unavailable), and any other failure is a bad gateway.
+   * The worst of the required sources' failures decides, by its kind's status: the client's own mistake
+   * (400) first, then a timeout (504), then "try again later" (503: shed, circuit open, database unavailable),
+   * and any other failure is a bad gateway (502). {@code Retry-After} goes with it only when every failure of
+   * the deciding status knows when a retry is worth it (an open breaker knows its next probe); then the
+   * latest of those moments, since the answer can only be complete once all of them have passed.
    */
-  static int status(AggregateConfig aggregate, Map<String, SourceResult> results) {
-    var failedKinds = aggregate.sources().stream()
-        .filter(SourceConfig::required)
-        .map(s -> results.get(s.name()))
-        .filter(r -> !r.ok())
-        .map(SourceResult::errorKind)
-        .collect(Collectors.toSet());
-    if (failedKinds.isEmpty()) {
-      return 200;
+  static Verdict verdict(List<Failure> requiredFailures) {
+    if (requiredFailures.isEmpty()) {
+      return Verdict.OK;
     }
-    if (failedKinds.contains(SourceResult.MISSING_PARAMETER) || failedKinds.contains(SourceResult.BAD_PARAMETER)) {
-      return 400;
+    int status = 502;
+    for (Failure failure : requiredFailures) {
+      if (rank(edgeStatus(failure)) > rank(status)) {
+        status = edgeStatus(failure);
+      }
     }
-    if (failedKinds.contains(CallFailure.TIMEOUT)) {
-      return 504;
+    long retryAfterMs = -1;
+    for (Failure failure : requiredFailures) {
+      if (edgeStatus(failure) == status) {
+        if (failure.retryAfterMs().isEmpty()) {
+          return new Verdict(status, OptionalLong.empty());
+        }
+        retryAfterMs = Math.max(retryAfterMs, failure.retryAfterMs().getAsLong());
+      }
     }
-    if (failedKinds.contains(CallFailure.SHED) || failedKinds.contains(CallFailure.CIRCUIT_OPEN)
-        || failedKinds.contains(SourceResult.UNAVAILABLE)) {
-      return 503;
-    }
-    return 502;
+    return new Verdict(status, OptionalLong.of(retryAfterMs));
+  }
+
+  /** A kind's status as an aggregate can answer it: a source's own 404 or 409 is still a bad gateway here. */
+  private static int edgeStatus(Failure failure) {
+    int status = failure.kind().httpStatus();
+    return status == 400 || status == 503 || status == 504 ? status : 502;
+  }
+
+  private static int rank(int status) {
+    return switch (status) {
+      case 400 -> 3;
+      case 504 -> 2;
+      case 503 -> 1;
+      default -> 0;
+    };
+  }
+
+  private static byte[] ascii(String text) {
+    return text.getBytes(StandardCharsets.US_ASCII);
   }
 }

@@ -39,8 +39,13 @@ public final class ApiError extends RuntimeException {
 
   /** Whole seconds, rounded up and at least 1 (the header's unit), when known. */
   public OptionalLong retryAfterSeconds() {
-    return retryAfterMs.isPresent() ? OptionalLong.of(Math.max(1, (retryAfterMs.getAsLong() + 999) / 1000))
+    return retryAfterMs.isPresent() ? OptionalLong.of(retryAfterSeconds(retryAfterMs.getAsLong()))
         : OptionalLong.empty();
+  }
+
+  /** {@code ms} as {@code Retry-After} says it: whole seconds, rounded up, at least 1. */
+  public static long retryAfterSeconds(long ms) {
+    return Math.max(1, (Math.max(0, ms) + 999) / 1000);
   }
 
   public int status() {

@@ -1,10 +1,14 @@
 package dev.gather.proxy;
 
+import dev.gather.failure.Failure;
+import dev.gather.failure.FailureKind;
 import dev.gather.http.ApiError;
 import dev.gather.http.RequestIds;
-import dev.gather.upstream.CallFailure;
+import dev.gather.time.Ticker;
 import dev.gather.upstream.Admission;
+import dev.gather.upstream.Cancellation;
 import dev.gather.upstream.Upstream;
+import dev.gather.wire.HeaderNames;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpClientRequest;
@@ -17,13 +21,16 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
  * One proxied request. The upstream has {@code timeoutMs} to start answering; after that, a body that stalls
- * for as long is cut. A failure before the answer starts is a problem+json (502, 503 or 504); one after it
+ * for as long is cut. A failure before the answer starts is a problem+json whose status and type its kind
+ * decides (502, 503 or 504, with {@code Retry-After} when an open breaker knows its next probe); one after it
  * resets the client's connection, so that a truncated body never looks complete. When the client goes away
- * the upstream request is reset too.
+ * the upstream request is reset too. The try is admitted, timed, reset and ended as an aggregate's call is
+ * ({@link Upstream#admit}, {@link Upstream#send}, {@link Admission#end}).
  */
 final class ProxyExchange {
   // Hop-by-hop headers (RFC 9110 7.6.1) and those the client connection sets for itself.
@@ -34,11 +41,12 @@ final class ProxyExchange {
   private final Upstream upstream;
   private final ProxyTarget target;
   private final long timeoutMs;
-  private final long began = System.nanoTime();
+  private final Ticker ticker = Ticker.SYSTEM;
+  private final long began = ticker.nanoTime();
+  /** Cancelled when the client leaves. */
+  private final Cancellation clientLeft = new Cancellation();
   private Admission admission;
   private HttpClientRequest outbound;
-  private long timer = -1;
-  private boolean over;
 
   ProxyExchange(RoutingContext ctx, Upstream upstream, ProxyTarget target) {
     this.ctx = ctx;
@@ -54,14 +62,12 @@ final class ProxyExchange {
       throw new ApiError(400, "bad-proxy-target", "refused: header " + badHeader + " holds a CR or LF");
     }
     in.pause(); // the body waits for the upstream connection, then streams to it
-    ctx.response().closeHandler(v -> abandon());
+    ctx.response().closeHandler(v -> clientLeft.cancel());
     upstream.admit(timeoutMs)
         .compose(admitted -> {
           admission = admitted;
-          timer = ctx.vertx().setTimer(Math.max(1, timeoutMs - millisSince(began)), t -> timedOut());
-          return upstream.client().request(options());
+          return upstream.send(options(), timeoutMs - ticker.millisSince(began), clientLeft, this::send);
         })
-        .compose(this::send)
         .onSuccess(this::relay)
         .onFailure(this::failBeforeAnswer);
   }
@@ -75,29 +81,24 @@ final class ProxyExchange {
         headers.add(header.getKey(), header.getValue());
       }
     }
-    String forwardedFor = in.headers().get("X-Forwarded-For");
+    String forwardedFor = in.headers().get(HeaderNames.FORWARDED_FOR);
     String client = in.remoteAddress() == null ? "unknown" : in.remoteAddress().hostAddress();
-    headers.set("X-Forwarded-For", forwardedFor == null ? client : forwardedFor + ", " + client);
-    headers.set("X-Forwarded-Proto", in.isSSL() ? "https" : "http");
+    headers.set(HeaderNames.FORWARDED_FOR, forwardedFor == null ? client : forwardedFor + ", " + client);
+    headers.set(HeaderNames.FORWARDED_PROTO, in.isSSL() ? "https" : "http");
     if (in.headers().get(HttpHeaders.HOST) != null) {
-      headers.set("X-Forwarded-Host", in.headers().get(HttpHeaders.HOST));
+      headers.set(HeaderNames.FORWARDED_HOST, in.headers().get(HttpHeaders.HOST));
     }
-    headers.set("X-Request-Id", RequestIds.of(ctx));
-    headers.set("X-Gather-Deadline-Ms", String.valueOf(timeoutMs));
+    headers.set(HeaderNames.REQUEST_ID, RequestIds.of(ctx));
+    headers.set(HeaderNames.DEADLINE_MS, String.valueOf(timeoutMs));
     return new RequestOptions()
         .setMethod(in.method())
         .setURI(upstream.config().basePath() + target.pathAndQuery())
-        .setHeaders(headers)
-        .setConnectTimeout(Math.min(upstream.config().connectTimeoutMs(), timeoutMs));
+        .setHeaders(headers);
   }
 
+  /** Sends the request, its body streamed from the client's; the answer's head ends the wait. */
   private Future<HttpClientResponse> send(HttpClientRequest request) {
     outbound = request;
-    request.exceptionHandler(this::failBeforeAnswer); // our own resets end here, not in Vert.x's error log
-    if (over) {
-      request.reset();
-      return Future.failedFuture(new CallFailure(CallFailure.TIMEOUT, null, "too late"));
-    }
     MultiMap headers = ctx.request().headers();
     boolean hasBody = headers.contains(HttpHeaders.TRANSFER_ENCODING)
         || (headers.contains(HttpHeaders.CONTENT_LENGTH) && !"0".equals(headers.get(HttpHeaders.CONTENT_LENGTH)));
@@ -110,11 +111,13 @@ final class ProxyExchange {
   }
 
   private void relay(HttpClientResponse answer) {
-    ctx.vertx().cancelTimer(timer);
-    if (over) {
+    if (clientLeft.cancelled()) {
       outbound.reset();
+      admission.end(clientLeft.reason());
       return;
     }
+    // From now on the client leaving cuts the upstream request at once, not at its next write.
+    Runnable unregister = clientLeft.onCancel(outbound::reset);
     outbound.idleTimeout(timeoutMs);
     HttpServerResponse out = ctx.response();
     out.setStatusCode(answer.statusCode());
@@ -131,11 +134,10 @@ final class ProxyExchange {
       out.setChunked(true);
     }
     answer.pipe().endOnFailure(false).to(out).onComplete(piped -> {
-      over = true;
-      Throwable failure = piped.failed() ? upstream.transportFailure(piped.cause())
-          : answer.statusCode() >= 500 ? new CallFailure(CallFailure.STATUS, answer.statusCode(), "") : null;
+      unregister.run();
+      Failure failure = piped.failed() ? upstream.transportFailure(piped.cause())
+          : answer.statusCode() >= 500 ? new Failure(FailureKind.STATUS, answer.statusCode(), "", OptionalLong.empty()) : null;
       admission.end(failure);
-      upstream.record(failure, began);
       if (piped.failed()) {
         outbound.reset();
         out.reset();
@@ -143,46 +145,17 @@ final class ProxyExchange {
     });
   }
 
-  private void timedOut() {
-    if (!over) {
-      failBeforeAnswer(new CallFailure(CallFailure.TIMEOUT, null,
-          upstream.config().name() + " did not start answering within its timeoutMs (" + timeoutMs + " ms)"));
-    }
-  }
-
+  /** Nothing of the answer has gone out yet: the client gets a problem, unless it has already left. */
   private void failBeforeAnswer(Throwable e) {
-    if (over) {
+    Failure failure = upstream.transportFailure(e);
+    if (admission != null) {
+      admission.end(failure);
+    }
+    if (clientLeft.cancelled()) {
       return;
     }
-    CallFailure failure = upstream.transportFailure(e);
-    stop(failure);
-    upstream.record(failure, began);
     ctx.request().resume(); // let the server read past the unused body, keeping the connection usable
-    ctx.fail(switch (failure.kind()) {
-      case CallFailure.SHED -> new ApiError(503, "upstream-shed", failure.getMessage());
-      case CallFailure.CIRCUIT_OPEN -> new ApiError(503, "circuit-open", failure.getMessage());
-      case CallFailure.TIMEOUT -> new ApiError(504, "upstream-timeout", failure.getMessage());
-      default -> new ApiError(502, "upstream-failed", failure.getMessage());
-    });
-  }
-
-  /** The client left: nothing is waiting for the answer any more. */
-  private void abandon() {
-    if (!over) {
-      stop(new CallFailure(CallFailure.CANCELLED, null, "the client left"));
-    }
-  }
-
-  /** Ends the exchange early: no timer, the upstream request reset, the turn and breaker pass given back. */
-  private void stop(CallFailure why) {
-    over = true;
-    ctx.vertx().cancelTimer(timer);
-    if (outbound != null) {
-      outbound.reset();
-    }
-    if (admission != null) {
-      admission.end(why);
-    }
+    ctx.fail(failure);
   }
 
   /** Headers not to pass on: the hop-by-hop ones, and those the Connection header names as such. */
@@ -203,9 +176,5 @@ final class ProxyExchange {
       }
     }
     return null;
-  }
-
-  private static long millisSince(long began) {
-    return (System.nanoTime() - began) / 1_000_000;
   }
 }

@@ -1,20 +1,30 @@
 package dev.gather.upstream;
 
+import dev.gather.time.Ticker;
 import java.util.Optional;
 
 /**
  * Leave for one try at an upstream: a turn under maxConcurrent and, when the upstream has a circuit breaker,
- * its pass. {@link #end} gives the turn back and tells the breaker how the try went; only the upstream's own
- * failures count against it (not a 4xx, not our own limits, not a try we cancelled).
+ * its pass. {@link #end} gives the turn back and tells the breaker how the try went, as the failure's kind
+ * says ({@link dev.gather.failure.FailureKind#breakerVerdict}): only the upstream's own failures count against
+ * it (not a 4xx, not our own limits, not a try we cancelled). It also counts the try in the upstream's meters,
+ * by outcome, so that an aggregate's call and a proxied request end their tries the same way.
  */
 public final class Admission {
   private final CallLimiter.Permit permit;
   private final Optional<CircuitBreaker.Pass> pass;
+  private final UpstreamMetrics metrics;
+  private final Ticker ticker;
+  private final long beganNanos;
   private boolean ended;
 
-  Admission(CallLimiter.Permit permit, Optional<CircuitBreaker.Pass> pass) {
+  Admission(CallLimiter.Permit permit, Optional<CircuitBreaker.Pass> pass, UpstreamMetrics metrics, Ticker ticker,
+      long beganNanos) {
     this.permit = permit;
     this.pass = pass;
+    this.metrics = metrics;
+    this.ticker = ticker;
+    this.beganNanos = beganNanos;
   }
 
   /** The try is over: {@code failure} is null for an answer the caller accepts. Later calls change nothing. */
@@ -25,6 +35,7 @@ public final class Admission {
     ended = true;
     permit.release();
     pass.ifPresent(p -> report(p, failure));
+    metrics.call(failure == null ? null : CallFailure.of(failure).kind(), ticker.nanoTime() - beganNanos);
   }
 
   private static void report(CircuitBreaker.Pass pass, Throwable failure) {
@@ -32,17 +43,10 @@ public final class Admission {
       pass.succeeded();
       return;
     }
-    CallFailure f = failure instanceof CallFailure cf ? cf : null;
-    switch (f == null ? CallFailure.IO : f.kind()) {
-      case CallFailure.CONNECT, CallFailure.TIMEOUT, CallFailure.IO -> pass.failed();
-      case CallFailure.STATUS -> {
-        if (f.status() != null && f.status() >= 500) {
-          pass.failed();
-        } else {
-          pass.succeeded();
-        }
-      }
-      case CallFailure.CANCELLED, CallFailure.SHED -> pass.abandoned();
+    CallFailure f = CallFailure.of(failure);
+    switch (f.kind().breakerVerdict(f.upstreamStatus())) {
+      case FAILURE -> pass.failed();
+      case ABANDONED -> pass.abandoned();
       default -> pass.succeeded();
     }
   }

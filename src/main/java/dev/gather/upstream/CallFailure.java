@@ -1,55 +1,47 @@
 package dev.gather.upstream;
 
-/**
- * A call or source that failed for a reason clients see as {@code kind} in the answer's {@code errors}, with the
- * upstream's status when it answered at all.
- */
-public final class CallFailure extends RuntimeException {
-  public static final String TIMEOUT = "timeout";
-  public static final String CONNECT = "connect";
-  public static final String STATUS = "status";
-  public static final String BAD_JSON = "bad_json";
-  public static final String TOO_LARGE = "too_large";
-  public static final String SHED = "shed";
-  public static final String IO = "io";
-  public static final String CIRCUIT_OPEN = "circuit_open";
-  public static final String CANCELLED = "cancelled";
+import dev.gather.failure.Failure;
+import dev.gather.failure.FailureKind;
+import java.util.OptionalLong;
 
-  private final String kind;
-  private final Integer status;
+/**
+ * A {@link Failure} of a call to an upstream, told with how the call got there ({@link CallStats}: tries,
+ * hedge, coalesced, short-circuited), which the answer's {@code errors} and {@code sources} report.
+ */
+public final class CallFailure extends Failure {
   private final CallStats stats;
 
-  public CallFailure(String kind, Integer status, String detail) {
-    this(kind, status, detail, CallStats.ONE_TRY);
+  public CallFailure(FailureKind kind, Integer upstreamStatus, String detail) {
+    this(kind, upstreamStatus, detail, OptionalLong.empty(), CallStats.ONE_TRY);
   }
 
-  private CallFailure(String kind, Integer status, String detail, CallStats stats) {
-    super(detail, null, false, false);
-    this.kind = kind;
-    this.status = status;
+  CallFailure(FailureKind kind, Integer upstreamStatus, String detail, OptionalLong retryAfterMs, CallStats stats) {
+    super(kind, upstreamStatus, detail, retryAfterMs);
     this.stats = stats;
+  }
+
+  /** Any failure as a call's: a {@link Failure} keeps its kind, detail and retry hint; anything else is {@code io}. */
+  static CallFailure of(Throwable e) {
+    if (e instanceof CallFailure call) {
+      return call;
+    }
+    if (e instanceof Failure f) {
+      return new CallFailure(f.kind(), f.upstreamStatus(), f.detail(), f.retryAfterMs(), CallStats.ONE_TRY);
+    }
+    return new CallFailure(FailureKind.IO, null, String.valueOf(e.getMessage()));
   }
 
   /** The same failure, told with how the call got there. */
   CallFailure with(CallStats stats) {
-    return new CallFailure(kind, status, getMessage(), stats);
+    return new CallFailure(kind(), upstreamStatus(), detail(), retryAfterMs(), stats);
   }
 
   /** The same failure with more said about it. */
   CallFailure explained(String more) {
-    return new CallFailure(kind, status, getMessage() + more, stats);
+    return new CallFailure(kind(), upstreamStatus(), detail() + more, retryAfterMs(), stats);
   }
 
   public CallStats stats() {
     return stats;
-  }
-
-  public String kind() {
-    return kind;
-  }
-
-  /** The status the upstream answered with, or null when it did not answer. */
-  public Integer status() {
-    return status;
   }
 }

@@ -1,5 +1,6 @@
 package dev.gather.upstream;
 
+import dev.gather.failure.FailureKind;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -67,9 +68,9 @@ final class Coalescer {
       Waiter<T> waiter = new Waiter<>(context, Promise.promise());
       waiters.add(waiter);
       Runnable unregister = cancellation.onCancel(() -> leave(waiter,
-          new CallFailure(CallFailure.CANCELLED, null, "the request was cancelled")));
+          new CallFailure(FailureKind.CANCELLED, null, "the request was cancelled")));
       long timer = context.owner().setTimer(Math.max(1, timeoutMs), t -> leave(waiter,
-          new CallFailure(CallFailure.TIMEOUT, null, "the shared call did not answer within " + timeoutMs + " ms")));
+          new CallFailure(FailureKind.TIMEOUT, null, "the shared call did not answer within " + timeoutMs + " ms")));
       return waiter.promise().future().onComplete(settled -> {
         context.owner().cancelTimer(timer);
         unregister.run();

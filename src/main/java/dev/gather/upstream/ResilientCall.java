@@ -1,6 +1,10 @@
 package dev.gather.upstream;
 
 import dev.gather.config.UpstreamConfig;
+import dev.gather.failure.FailureKind;
+import dev.gather.time.Ticker;
+import dev.gather.time.Timers;
+import dev.gather.wire.HeaderNames;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -14,7 +18,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * One call to an upstream as its config asks, inside one timeout: each try passes the circuit breaker and
  * takes a turn under maxConcurrent; a try that is slower than the hedge delay gets a twin, and the first answer
  * wins (the other is reset); a failed attempt is retried after a backoff with full jitter while the method is
- * idempotent, the failure retryable, time is left and the retry budget allows. Used on the caller's event loop.
+ * idempotent, the failure's kind says it is worth another try, time is left and the retry budget allows. Used on
+ * the caller's event loop.
  */
 final class ResilientCall {
   private final Upstream upstream;
@@ -25,23 +30,27 @@ final class ResilientCall {
   private final MultiMap headers;
   private final long deadlineNanos;
   private final Cancellation cancellation;
+  private final Upstream.JsonBody body;
+  private final Ticker ticker;
   private int tries;
   private boolean hedged;
   private boolean shortCircuited;
 
   ResilientCall(Upstream upstream, UpstreamGuard guard, HttpMethod method, String uri, MultiMap headers,
-      long timeoutMs, Cancellation cancellation) {
+      long timeoutMs, Cancellation cancellation, Upstream.JsonBody body) {
     this.upstream = upstream;
     this.guard = guard;
     this.config = upstream.config();
     this.method = method;
     this.uri = uri;
     this.headers = headers;
-    this.deadlineNanos = System.nanoTime() + timeoutMs * 1_000_000L;
+    this.ticker = upstream.ticker();
+    this.deadlineNanos = ticker.nanoTime() + timeoutMs * 1_000_000L;
     this.cancellation = cancellation;
+    this.body = body;
   }
 
-  Future<Upstream.JsonAnswer> run() {
+  Future<Answer> run() {
     guard.budget.firstTry();
     return attempt(1)
         .map(answer -> answer.with(stats()))
@@ -52,7 +61,7 @@ final class ResilientCall {
     return new CallStats(tries, hedged, false, shortCircuited);
   }
 
-  private Future<Upstream.JsonAnswer> attempt(int number) {
+  private Future<Answer> attempt(int number) {
     return hedgedTry().recover(e -> {
       CallFailure failure = failure(e);
       if (!retryable(failure) || number > config.retry().retries() || cancellation.cancelled()) {
@@ -71,14 +80,8 @@ final class ResilientCall {
   }
 
   private boolean retryable(CallFailure failure) {
-    if (!config.retry().retries(method.name())) {
-      return false;
-    }
-    return switch (failure.kind()) {
-      case CallFailure.CONNECT, CallFailure.TIMEOUT, CallFailure.IO -> true;
-      case CallFailure.STATUS -> config.retry().retryOn().contains(failure.status());
-      default -> false;
-    };
+    return config.retry().retries(method.name())
+        && failure.kind().retried(failure.upstreamStatus(), config.retry().retryOn());
   }
 
   /** Exponential, capped, with full jitter: anywhere from 0 to base × 2^(n-1), so retries do not march in step. */
@@ -92,15 +95,15 @@ final class ResilientCall {
       return Future.succeededFuture();
     }
     Promise<Void> waited = Promise.promise();
-    long timer = upstream.vertx().setTimer(ms, t -> waited.tryComplete());
+    Timers.Scheduled timer = upstream.timers().schedule(ms, waited::tryComplete);
     Runnable unregister = cancellation.onCancel(() -> {
-      upstream.vertx().cancelTimer(timer);
-      waited.tryFail(new CallFailure(CallFailure.CANCELLED, null, "the request was cancelled"));
+      timer.cancel();
+      waited.tryFail(CallFailure.of(cancellation.reason()));
     });
     return waited.future().onComplete(done -> unregister.run());
   }
 
-  private Future<Upstream.JsonAnswer> hedgedTry() {
+  private Future<Answer> hedgedTry() {
     OptionalLong hedgeAfterMs = hedgeDelayMs();
     if (hedgeAfterMs.isEmpty() || !config.retry().methods().contains(method.name())) {
       return oneTry(cancellation);
@@ -117,7 +120,7 @@ final class ResilientCall {
 
   /** A try and, if it is slower than the hedge delay, its twin: the first answer wins, the other is reset. */
   private final class Race {
-    private final Promise<Upstream.JsonAnswer> winner = Promise.promise();
+    private final Promise<Answer> winner = Promise.promise();
     private final List<Entrant> running = new ArrayList<>();
     private int outstanding;
     private boolean hedgeSettled;
@@ -125,11 +128,11 @@ final class ResilientCall {
     /** One try of the race: its own cancellation, and when it started. */
     private final class Entrant {
       final Cancellation own = new Cancellation();
-      final long began = System.nanoTime();
+      final long began = ticker.nanoTime();
       boolean finished;
     }
 
-    Future<Upstream.JsonAnswer> start(long hedgeAfterMs) {
+    Future<Answer> start(long hedgeAfterMs) {
       launch();
       long timer = upstream.vertx().setTimer(Math.max(1, hedgeAfterMs), t -> hedge());
       return winner.future().onComplete(done -> {
@@ -138,7 +141,7 @@ final class ResilientCall {
           if (!loser.finished) {
             // Its answer would have taken at least this long: without it, a p95 of winners only drifts down.
             if (done.succeeded() && config.hedge().adaptive()) {
-              guard.latency.record(millisSince(loser.began));
+              guard.latency.record(ticker.millisSince(loser.began));
             }
             loser.own.cancel(); // the request is reset
           }
@@ -148,7 +151,7 @@ final class ResilientCall {
 
     private void launch() {
       Entrant entrant = new Entrant();
-      Runnable unregister = cancellation.onCancel(entrant.own::cancel);
+      Runnable unregister = cancellation.onCancel(() -> entrant.own.cancel(cancellation.reason()));
       running.add(entrant);
       outstanding++;
       oneTry(entrant.own).onComplete(result -> {
@@ -171,38 +174,37 @@ final class ResilientCall {
       hedgeSettled = true;
       if (remainingMs() > 0 && !cancellation.cancelled() && guard.budget.tryRetry()) {
         hedged = true;
-        guard.metrics.retry();
+        guard.metrics.hedge();
         launch();
       }
     }
   }
 
-  private Future<Upstream.JsonAnswer> oneTry(Cancellation own) {
-    long began = System.nanoTime();
+  private Future<Answer> oneTry(Cancellation own) {
+    long began = ticker.nanoTime();
     long timeoutMs = Math.min(config.retry().tryTimeoutMs(), remainingMs());
     return upstream.admit(timeoutMs)
-        .onFailure(e -> shortCircuited |= e instanceof CallFailure f && f.kind().equals(CallFailure.CIRCUIT_OPEN))
+        .onFailure(e -> shortCircuited |= e instanceof CallFailure f && f.kind() == FailureKind.CIRCUIT_OPEN)
         .compose(admission -> {
           tries++;
-          return upstream.exchange(method, uri, headersForThisTry(), timeoutMs - millisSince(began), own)
-              .compose(upstream::decode)
+          return upstream.exchange(method, uri, headersForThisTry(), timeoutMs - ticker.millisSince(began), own)
+              .compose(reply -> upstream.decode(reply, body))
               .onComplete(result -> admission.end(result.failed() ? result.cause() : null));
         })
-        .onComplete(result -> {
-          Throwable failure = result.failed() ? result.cause() : null;
-          upstream.record(failure, began);
-          if (failure == null && config.hedge().adaptive()) {
-            guard.latency.record(millisSince(began));
+        .onSuccess(answer -> {
+          if (config.hedge().adaptive()) {
+            guard.latency.record(ticker.millisSince(began));
           }
         });
   }
 
   /** The remaining budget header says what is left now, not what was left at the first try. */
   private MultiMap headersForThisTry() {
-    if (tries <= 1 || !headers.contains(Upstream.DEADLINE)) {
+    if (tries <= 1 || !headers.contains(HeaderNames.DEADLINE_MS)) {
       return headers;
     }
-    return MultiMap.caseInsensitiveMultiMap().addAll(headers).set(Upstream.DEADLINE, String.valueOf(remainingMs()));
+    return MultiMap.caseInsensitiveMultiMap().addAll(headers)
+        .set(HeaderNames.DEADLINE_MS, String.valueOf(remainingMs()));
   }
 
   private CallFailure failure(Throwable e) {
@@ -210,10 +212,6 @@ final class ResilientCall {
   }
 
   private long remainingMs() {
-    return (deadlineNanos - System.nanoTime()) / 1_000_000;
-  }
-
-  private static long millisSince(long began) {
-    return (System.nanoTime() - began) / 1_000_000;
+    return (deadlineNanos - ticker.nanoTime()) / 1_000_000;
   }
 }

@@ -1,6 +1,12 @@
 package dev.gather.upstream;
 
 import dev.gather.config.UpstreamConfig;
+import dev.gather.failure.Failure;
+import dev.gather.failure.FailureKind;
+import dev.gather.time.Ticker;
+import dev.gather.time.Timers;
+import dev.gather.wire.HeaderNames;
+import io.netty.util.AsciiString;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -18,7 +24,9 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import java.net.ConnectException;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /**
  * One upstream for one HTTP verticle instance: a keep-alive client with the upstream's own connection limit
@@ -26,19 +34,21 @@ import java.util.concurrent.TimeoutException;
  * Its timeout is a hard one: when it fires, the request is reset, whatever the upstream is still sending.
  */
 public final class Upstream {
-  public static final String REQUEST_ID = "X-Request-Id";
-  public static final String DEADLINE = "X-Gather-Deadline-Ms";
+  private static final CallStats JOINED = new CallStats(0, false, true, false);
 
   private final Vertx vertx;
   private final UpstreamConfig config;
   private final UpstreamGuard guard;
   private final HttpClientAgent client;
+  private final Ticker ticker = Ticker.SYSTEM;
+  private final Timers timers;
 
-  /** A decoded JSON answer (null for an empty body), the 2xx status it came with, and how it was got. */
-  public record JsonAnswer(Object data, int status, CallStats stats) {
-    JsonAnswer with(CallStats stats) {
-      return new JsonAnswer(data, status, stats);
-    }
+  /** What a caller does with a JSON body. */
+  public enum JsonBody {
+    /** Decoded: a template, a dependency or a forEach reads into it. */
+    DECODED,
+    /** Only checked as JSON and kept as its bytes ({@link RawJson}): nobody reads into it. */
+    CHECKED
   }
 
   record Reply(int status, String statusMessage, Buffer body) {}
@@ -47,6 +57,7 @@ public final class Upstream {
     this.vertx = vertx;
     this.config = config;
     this.guard = guard;
+    this.timers = Timers.of(vertx);
     this.client = vertx.createHttpClient(
         new HttpClientOptions()
             .setDefaultHost(config.url().getHost())
@@ -69,33 +80,37 @@ public final class Upstream {
    * {@code timeoutMs} counted from now, with the upstream's retries, hedging, coalescing and circuit breaker.
    * Fails with a {@link CallFailure}; stops at once, its requests reset, when {@code cancellation} fires.
    */
-  public Future<JsonAnswer> fetchJson(HttpMethod method, String pathAndQuery, MultiMap headers, long timeoutMs,
-      Cancellation cancellation) {
+  public Future<Answer> fetchJson(HttpMethod method, String pathAndQuery, MultiMap headers, long timeoutMs,
+      Cancellation cancellation, JsonBody body) {
     String uri = config.basePath() + pathAndQuery;
     if (!config.coalesce() || method != HttpMethod.GET) {
-      return new ResilientCall(this, guard, method, uri, headers, timeoutMs, cancellation).run();
+      return new ResilientCall(this, guard, method, uri, headers, timeoutMs, cancellation, body).run();
     }
     boolean[] joined = new boolean[1];
-    return guard.coalescer.share(coalescingKey(uri, headers), vertx.getOrCreateContext(), cancellation, timeoutMs,
-            shared -> new ResilientCall(this, guard, method, uri, headers, timeoutMs, shared).run(),
+    return guard.coalescer.share(coalescingKey(uri, headers, body), vertx.getOrCreateContext(), cancellation,
+            timeoutMs, shared -> new ResilientCall(this, guard, method, uri, headers, timeoutMs, shared, body).run(),
             () -> {
               joined[0] = true;
               guard.metrics.coalesced();
             })
-        .map(answer -> joined[0] ? answer.with(new CallStats(0, false, true, false)) : answer)
-        .recover(e -> Future.failedFuture(joined[0] && e instanceof CallFailure f
-            ? f.with(new CallStats(0, false, true, false)) : e));
+        .map(answer -> joined[0] ? answer.with(JOINED) : answer)
+        .recover(e -> {
+          // A caller that leaves a shared call is told why its own request ended (its deadline, or its client).
+          CallFailure f = cancellation.cancelled() ? CallFailure.of(cancellation.reason()) : CallFailure.of(e);
+          return Future.failedFuture(joined[0] ? f.with(JOINED) : f);
+        });
   }
 
   /**
    * Calls are identical when the URI and every header that goes upstream are, except the two that differ on
    * every request by design (request id, remaining budget); so two callers with different credentials never
-   * share an answer.
+   * share an answer. A body kept as bytes is not shared with a caller that needs it decoded, or the reverse.
    */
-  private static String coalescingKey(String uri, MultiMap headers) {
-    StringBuilder key = new StringBuilder(uri);
+  private static String coalescingKey(String uri, MultiMap headers, JsonBody body) {
+    StringBuilder key = new StringBuilder(uri).append('\n').append(body);
     headers.entries().stream()
-        .filter(h -> !h.getKey().equalsIgnoreCase(REQUEST_ID) && !h.getKey().equalsIgnoreCase(DEADLINE))
+        .filter(h -> !AsciiString.contentEqualsIgnoreCase(h.getKey(), HeaderNames.REQUEST_ID)
+            && !AsciiString.contentEqualsIgnoreCase(h.getKey(), HeaderNames.DEADLINE_MS))
         .map(h -> h.getKey().toLowerCase(java.util.Locale.ROOT) + ":" + h.getValue())
         .sorted()
         .forEach(h -> key.append('\n').append(h));
@@ -103,74 +118,63 @@ public final class Upstream {
   }
 
   /**
-   * Leave for one try: refused at once while the circuit breaker is open ({@code circuit_open}) or when
-   * maxQueued calls already wait ({@code shed}); otherwise a turn under maxConcurrent within {@code waitMs}.
+   * Leave for one try: refused at once while the circuit breaker is open ({@code circuit_open}, with when its
+   * next probe goes as the retry hint) or when maxQueued calls already wait ({@code shed}, with no hint: a
+   * queue does not know when a turn frees); otherwise a turn under maxConcurrent within {@code waitMs}. The
+   * {@link Admission} counts the try in the meters when it ends; a wait that ran out is counted here.
    */
   public Future<Admission> admit(long waitMs) {
+    long began = ticker.nanoTime();
     Optional<CircuitBreaker.Pass> pass = Optional.empty();
     if (guard.breaker.isPresent()) {
       pass = guard.breaker.get().pass();
       if (pass.isEmpty()) {
         guard.metrics.shortCircuited();
-        return Future.failedFuture(new CallFailure(CallFailure.CIRCUIT_OPEN, null, "the circuit breaker of "
-            + config.name() + " is open; the next probe goes in " + guard.breaker.get().msUntilProbe() + " ms"));
+        long probeInMs = guard.breaker.get().msUntilProbe();
+        return Future.failedFuture(new CallFailure(FailureKind.CIRCUIT_OPEN, null, "the circuit breaker of "
+            + config.name() + " is open; the next probe goes in " + probeInMs + " ms", OptionalLong.of(probeInMs),
+            CallStats.ONE_TRY));
       }
     }
     Optional<CircuitBreaker.Pass> admitted = pass;
     Context context = vertx.getOrCreateContext();
     return guard.limiter.acquire(context, waitMs)
-        .map(permit -> new Admission(permit, admitted))
+        .map(permit -> new Admission(permit, admitted, guard.metrics, ticker, began))
         .recover(e -> {
           admitted.ifPresent(CircuitBreaker.Pass::abandoned);
           if (e instanceof CallLimiter.Refused refused) {
             if (refused.shed) {
               guard.metrics.shed();
+              return Future.failedFuture(new CallFailure(FailureKind.SHED, null, e.getMessage()));
             }
-            return Future.failedFuture(new CallFailure(refused.shed ? CallFailure.SHED : CallFailure.TIMEOUT, null,
-                e.getMessage()));
+            guard.metrics.call(FailureKind.TIMEOUT, ticker.nanoTime() - began);
+            return Future.failedFuture(new CallFailure(FailureKind.TIMEOUT, null, e.getMessage()));
           }
           return Future.failedFuture(e);
         });
   }
 
-  /** Counts a finished try, by outcome, in the upstream's meters; a shed or refused one is counted as such only. */
-  public void record(Throwable failure, long beganNanos) {
-    if (failure instanceof CallFailure f && (f.kind().equals(CallFailure.SHED)
-        || f.kind().equals(CallFailure.CIRCUIT_OPEN))) {
-      return;
-    }
-    guard.metrics.call(failure == null ? "ok" : failure instanceof CallFailure f ? f.kind() : CallFailure.IO,
-        System.nanoTime() - beganNanos);
-  }
-
-  /** The client, for callers that stream (the proxy); they are {@link #admit admitted} first. */
-  public HttpClientAgent client() {
-    return client;
-  }
-
-  /** One HTTP exchange, its body read whole; ended (and its request reset) by the timeout or the cancellation. */
-  Future<Reply> exchange(HttpMethod method, String uri, MultiMap headers, long timeoutMs, Cancellation cancellation) {
+  /**
+   * Opens a request with {@code options} and runs {@code exchange} on it (send it, read what the caller needs),
+   * within {@code timeoutMs} and while {@code cancellation} holds: whichever ends first fails the exchange
+   * (a {@code timeout}, or the cancellation's reason) and resets the request, whatever the upstream is still
+   * sending. The same for an aggregate's call (whose exchange reads the whole body) and the proxy (whose
+   * exchange ends when the answer starts). A request with a deadline of its own cancels itself when it passes,
+   * so a call that would not end sooner than that takes no timer of its own.
+   */
+  public <T> Future<T> send(RequestOptions options, long timeoutMs, Cancellation cancellation,
+      Function<HttpClientRequest, Future<T>> exchange) {
     if (timeoutMs <= 0) {
       return Future.failedFuture(timeout(timeoutMs));
     }
-    Promise<Reply> result = Promise.promise();
+    Promise<T> result = Promise.promise();
     HttpClientRequest[] sent = new HttpClientRequest[1];
-    long timer = vertx.setTimer(timeoutMs, t -> {
-      if (result.tryFail(timeout(timeoutMs)) && sent[0] != null) {
-        sent[0].reset();
-      }
-    });
-    Runnable unregister = cancellation.onCancel(() -> {
-      if (result.tryFail(new CallFailure(CallFailure.CANCELLED, null, "the request was cancelled"))
-          && sent[0] != null) {
-        sent[0].reset();
-      }
-    });
-    client.request(new RequestOptions()
-            .setMethod(method)
-            .setURI(uri)
-            .setHeaders(headers)
-            .setConnectTimeout(Math.min(config.connectTimeoutMs(), timeoutMs)))
+    Timers.Scheduled timer = timeoutMs < cancellation.msLeft()
+        ? timers.schedule(timeoutMs, () -> cut(result, sent[0], timeout(timeoutMs)))
+        : Timers.Scheduled.NONE;
+    Runnable unregister = cancellation.onCancel(() -> cut(result, sent[0],
+        cancellation.reason().kind() == FailureKind.TIMEOUT ? timeout(timeoutMs) : CallFailure.of(cancellation.reason())));
+    client.request(options.setConnectTimeout(Math.min(config.connectTimeoutMs(), timeoutMs)))
         .onFailure(e -> result.tryFail(transportFailure(e)))
         .onSuccess(request -> {
           if (result.future().isComplete()) {
@@ -181,18 +185,35 @@ public final class Upstream {
           // A reset of our own (timeout, cancellation, a hedge that lost) surfaces here; without a handler
           // Vert.x would log it as an error.
           request.exceptionHandler(e -> result.tryFail(transportFailure(e)));
-          request.send()
-              .onFailure(e -> result.tryFail(transportFailure(e)))
-              .onSuccess(response -> readBody(request, response, result));
+          exchange.apply(request).onComplete(done -> {
+            if (done.succeeded()) {
+              result.tryComplete(done.result());
+            } else {
+              result.tryFail(transportFailure(done.cause()));
+            }
+          });
         });
     return result.future().onComplete(done -> {
-      vertx.cancelTimer(timer);
+      timer.cancel();
       unregister.run();
     });
   }
 
+  private static void cut(Promise<?> result, HttpClientRequest request, CallFailure why) {
+    if (result.tryFail(why) && request != null) {
+      request.reset();
+    }
+  }
+
+  /** One HTTP exchange, its body read whole; ended (and its request reset) by the timeout or the cancellation. */
+  Future<Reply> exchange(HttpMethod method, String uri, MultiMap headers, long timeoutMs, Cancellation cancellation) {
+    return send(new RequestOptions().setMethod(method).setURI(uri).setHeaders(headers), timeoutMs, cancellation,
+        request -> request.send().compose(response -> readBody(request, response)));
+  }
+
   /** Reads the body up to maxBodyBytes; past that the request is reset rather than read to the end. */
-  private void readBody(HttpClientRequest request, HttpClientResponse response, Promise<Reply> result) {
+  private Future<Reply> readBody(HttpClientRequest request, HttpClientResponse response) {
+    Promise<Reply> result = Promise.promise();
     // First, so that a reset of ours (the body is too large, the timeout) never reaches Vert.x's error log.
     response.exceptionHandler(e -> result.tryFail(transportFailure(e)));
     long limit = config.maxBodyBytes();
@@ -201,7 +222,7 @@ public final class Upstream {
         && Long.parseLong(declared) > limit) {
       result.tryFail(tooLarge(response.statusCode(), declared + " bytes"));
       request.reset();
-      return;
+      return result.future();
     }
     Buffer body = Buffer.buffer();
     response.handler(chunk -> {
@@ -214,21 +235,23 @@ public final class Upstream {
       }
     });
     response.endHandler(v -> result.tryComplete(new Reply(response.statusCode(), response.statusMessage(), body)));
+    return result.future();
   }
 
-  Future<JsonAnswer> decode(Reply reply) {
+  Future<Answer> decode(Reply reply, JsonBody use) {
     int status = reply.status();
     if (status < 200 || status > 299) {
-      return Future.failedFuture(new CallFailure(CallFailure.STATUS, status, config.name() + " answered " + status
+      return Future.failedFuture(new CallFailure(FailureKind.STATUS, status, config.name() + " answered " + status
           + (reply.statusMessage() == null ? "" : " " + reply.statusMessage())));
     }
     if (reply.body().length() == 0) {
-      return Future.succeededFuture(new JsonAnswer(null, status, CallStats.ONE_TRY));
+      return Future.succeededFuture(new Answer(null, status, CallStats.ONE_TRY));
     }
     try {
-      return Future.succeededFuture(new JsonAnswer(Json.decodeValue(reply.body()), status, CallStats.ONE_TRY));
+      Object data = use == JsonBody.DECODED ? Json.decodeValue(reply.body()) : RawJson.checked(reply.body());
+      return Future.succeededFuture(new Answer(data, status, CallStats.ONE_TRY));
     } catch (DecodeException e) {
-      return Future.failedFuture(new CallFailure(CallFailure.BAD_JSON, status,
+      return Future.failedFuture(new CallFailure(FailureKind.BAD_JSON, status,
           config.name() + " answered " + status + " with a body that is not JSON"));
     }
   }
@@ -237,39 +260,43 @@ public final class Upstream {
     return vertx;
   }
 
+  Timers timers() {
+    return timers;
+  }
+
+  Ticker ticker() {
+    return ticker;
+  }
+
   private CallFailure timeout(long timeoutMs) {
-    return new CallFailure(CallFailure.TIMEOUT, null,
+    return new CallFailure(FailureKind.TIMEOUT, null,
         config.name() + " did not answer within " + Math.max(0, timeoutMs) + " ms");
   }
 
   private CallFailure tooLarge(int status, String size) {
-    return new CallFailure(CallFailure.TOO_LARGE, status, config.name() + " sent " + size
+    return new CallFailure(FailureKind.TOO_LARGE, status, config.name() + " sent " + size
         + ", more than its maxBodyBytes (" + config.maxBodyBytes() + ")");
   }
 
   /** Classifies a failure of the connection or exchange itself (not an answer the upstream gave). */
   public CallFailure transportFailure(Throwable e) {
-    String message = String.valueOf(e.getMessage());
-    if (e instanceof CallFailure failure) {
-      return failure;
+    if (e instanceof Failure) {
+      return CallFailure.of(e);
     }
+    String message = String.valueOf(e.getMessage());
     if (e instanceof ConnectException) { // refused, unreachable, or not connected within connectTimeoutMs
-      return new CallFailure(CallFailure.CONNECT, null, "cannot connect to " + config.name() + ": " + message);
+      return new CallFailure(FailureKind.CONNECT, null, "cannot connect to " + config.name() + ": " + message);
     }
     if (e instanceof TimeoutException || e.getClass().getSimpleName().contains("Timeout")) {
-      return new CallFailure(CallFailure.TIMEOUT, null, config.name() + " did not answer in time: " + message);
+      return new CallFailure(FailureKind.TIMEOUT, null, config.name() + " did not answer in time: " + message);
     }
     if (message.contains("wait queue")) {
-      return new CallFailure(CallFailure.SHED, null, config.name() + " has too many calls waiting for a connection");
+      return new CallFailure(FailureKind.SHED, null, config.name() + " has too many calls waiting for a connection");
     }
-    return new CallFailure(CallFailure.IO, null, "call to " + config.name() + " failed: " + message);
+    return new CallFailure(FailureKind.IO, null, "call to " + config.name() + " failed: " + message);
   }
 
   void close() {
     client.close();
-  }
-
-  private static long millisSince(long began) {
-    return (System.nanoTime() - began) / 1_000_000;
   }
 }

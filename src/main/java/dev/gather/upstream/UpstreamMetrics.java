@@ -5,15 +5,18 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import dev.gather.failure.FailureKind;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * Per upstream: every call's duration by outcome ({@code gather_upstream_call_seconds}, a histogram whose
  * {@code _count} is the number of calls and whose {@code outcome} label is "ok" or the failure kind), calls shed
- * before they were made ({@code gather_upstream_shed_total}), and calls in flight and waiting right now.
+ * before they were made ({@code gather_upstream_shed_total}), retries and hedges apart, and calls in flight and
+ * waiting right now. Every meter is resolved once (a call's timer by its outcome's ordinal), so no call looks a
+ * meter up by its tags.
  */
 final class UpstreamMetrics {
   private static final Duration MIN_EXPECTED = Duration.ofMillis(1);
@@ -23,9 +26,14 @@ final class UpstreamMetrics {
   private final MeterRegistry registry;
   private final Counter shed;
   private final Counter retries;
+  private final Counter hedges;
   private final Counter coalesced;
   private final Counter shortCircuited;
-  private final Map<String, Timer> calls = new ConcurrentHashMap<>();
+  /**
+   * The call timer of "ok" (index 0) and of each kind (1 + ordinal), made on first use: made up front, every
+   * kind an upstream never fails with would still add its empty histogram to every scrape.
+   */
+  private final AtomicReferenceArray<Timer> calls = new AtomicReferenceArray<>(1 + FailureKind.values().length);
 
   UpstreamMetrics(String upstream, MeterRegistry registry, CallLimiter limiter, Optional<CircuitBreaker> breaker) {
     this.upstream = upstream;
@@ -39,7 +47,10 @@ final class UpstreamMetrics {
     Gauge.builder("gather.upstream.queued", limiter, CallLimiter::queued)
         .description("Calls waiting for a turn under maxConcurrent now").tag("upstream", upstream).register(registry);
     this.retries = Counter.builder("gather.upstream.retries")
-        .description("Tries sent after the first one of a call: retries and hedges")
+        .description("Tries sent again after a failed one")
+        .tag("upstream", upstream).register(registry);
+    this.hedges = Counter.builder("gather.upstream.hedges")
+        .description("Twin tries sent because the first was slower than the hedge delay")
         .tag("upstream", upstream).register(registry);
     this.coalesced = Counter.builder("gather.upstream.coalesced")
         .description("Calls answered by joining an identical call already in flight")
@@ -68,15 +79,26 @@ final class UpstreamMetrics {
     shortCircuited.increment();
   }
 
-  void call(String outcome, long nanos) {
-    calls.computeIfAbsent(outcome, o -> Timer.builder("gather.upstream.call")
-            .description("Calls to the upstream, by outcome (ok or the failure kind)")
-            .tags("upstream", upstream, "outcome", o)
-            .publishPercentileHistogram()
-            .minimumExpectedValue(MIN_EXPECTED)
-            .maximumExpectedValue(MAX_EXPECTED)
-            .register(registry))
-        .record(Duration.ofNanos(nanos));
+  void hedge() {
+    hedges.increment();
+  }
+
+  /** A finished try: {@code outcome} null for "ok", else the kind it failed with. */
+  void call(FailureKind outcome, long nanos) {
+    int index = outcome == null ? 0 : 1 + outcome.ordinal();
+    Timer timer = calls.get(index);
+    if (timer == null) {
+      // Registering twice from two event loops at once is harmless: the registry hands back the same timer.
+      timer = Timer.builder("gather.upstream.call")
+          .description("Calls to the upstream, by outcome (ok or the failure kind)")
+          .tags("upstream", upstream, "outcome", outcome == null ? "ok" : outcome.wireName())
+          .publishPercentileHistogram()
+          .minimumExpectedValue(MIN_EXPECTED)
+          .maximumExpectedValue(MAX_EXPECTED)
+          .register(registry);
+      calls.set(index, timer);
+    }
+    timer.record(nanos, TimeUnit.NANOSECONDS);
   }
 
   void shed() {

@@ -164,6 +164,7 @@ class ResilienceTest {
     int before = calls.get("/breaker").get();
     HttpResponse<Buffer> fast = get("/aggregate/breaker");
     assertEquals(503, fast.statusCode(), fast.bodyAsString());
+    assertEquals("1", fast.getHeader("Retry-After"), "the next probe goes within resetMs (400 ms): 1 s, rounded up");
     assertEquals("circuit_open", only(fast, "errors").getString("kind"));
     assertTrue(only(fast, "sources").getBoolean("shortCircuited"));
     assertTrue(only(fast, "sources").getLong("ms") < 5, "failed fast: " + only(fast, "sources").getLong("ms") + " ms");

@@ -1,0 +1,28 @@
+package dev.gather.wire;
+
+import io.vertx.core.http.HttpHeaders;
+
+/**
+ * The names of the headers gather itself reads or writes, in one place, so that the access log, the problem
+ * answers, the aggregate envelope, upstream calls and the proxy never spell one differently. Made with
+ * {@link HttpHeaders#createOptimized}: Vert.x writes them without encoding the name again on every response.
+ * A package of its own, depending on nothing of gather's, so that every layer may use it without a cycle.
+ */
+public final class HeaderNames {
+  /** The request's id: taken from the client when sane, sent back, and passed to every upstream. */
+  public static final CharSequence REQUEST_ID = HttpHeaders.createOptimized("X-Request-Id");
+  /** What is left of the aggregate's deadline (or the proxy's timeout), in ms, told to the upstream. */
+  public static final CharSequence DEADLINE_MS = HttpHeaders.createOptimized("X-Gather-Deadline-Ms");
+  /** Whether every source of an aggregate answered. */
+  public static final CharSequence COMPLETE = HttpHeaders.createOptimized("X-Gather-Complete");
+  /** Each source's duration, for browsers' and tools' timing views. */
+  public static final CharSequence SERVER_TIMING = HttpHeaders.createOptimized("Server-Timing");
+  /** When a retry is worth it, in whole seconds; sent only when the failing part knows. */
+  public static final CharSequence RETRY_AFTER = HttpHeaders.createOptimized("Retry-After");
+  public static final CharSequence CONTENT_TYPE = HttpHeaders.CONTENT_TYPE;
+  public static final CharSequence FORWARDED_FOR = HttpHeaders.createOptimized("X-Forwarded-For");
+  public static final CharSequence FORWARDED_PROTO = HttpHeaders.createOptimized("X-Forwarded-Proto");
+  public static final CharSequence FORWARDED_HOST = HttpHeaders.createOptimized("X-Forwarded-Host");
+
+  private HeaderNames() {}
+}
