@@ -1,6 +1,7 @@
 package dev.gather.http;
 
 import dev.gather.failure.Failure;
+import dev.gather.wire.HeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.DecodeException;
@@ -52,7 +53,8 @@ public final class Problems {
           ctx.request().method() + " is not allowed on " + ctx.request().path());
       case 413 -> new ApiError(413, "body-too-large", "the request body is larger than http.maxBodyBytes allows");
       case 415 -> new ApiError(415, "unsupported-media-type", "send the body as application/json (got "
-          + (ctx.request().getHeader("Content-Type") == null ? "no Content-Type" : ctx.request().getHeader("Content-Type"))
+          + (ctx.request().getHeader(HeaderNames.CONTENT_TYPE) == null ? "no Content-Type"
+              : ctx.request().getHeader(HeaderNames.CONTENT_TYPE))
           + ")");
       case 503 -> new ApiError(503, "unavailable", "the request could not be served in time; retry later");
       default -> {
@@ -108,10 +110,11 @@ public final class Problems {
         .put("instance", ctx.request().path())
         .put("requestId", RequestIds.of(ctx));
     body.mergeIn(error.extensions());
-    error.retryAfterSeconds().ifPresent(seconds -> ctx.response().putHeader("Retry-After", String.valueOf(seconds)));
+    error.retryAfterSeconds().ifPresent(seconds ->
+        ctx.response().putHeader(HeaderNames.RETRY_AFTER, String.valueOf(seconds)));
     ctx.response()
         .setStatusCode(error.status())
-        .putHeader("Content-Type", CONTENT_TYPE)
+        .putHeader(HeaderNames.CONTENT_TYPE, CONTENT_TYPE)
         .end(body.toBuffer());
   }
 }

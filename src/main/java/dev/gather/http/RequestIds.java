@@ -1,5 +1,6 @@
 package dev.gather.http;
 
+import dev.gather.wire.HeaderNames;
 import io.vertx.ext.web.RoutingContext;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
@@ -10,7 +11,6 @@ import java.util.regex.Pattern;
  * client's complaint to the server's log lines.
  */
 public final class RequestIds {
-  public static final String HEADER = "X-Request-Id";
   private static final String KEY = "requestId";
   // Bounded and log-safe: no spaces, quotes or control characters from a client reach the logs.
   private static final Pattern ACCEPTED = Pattern.compile("[A-Za-z0-9._:\\-]{1,128}");
@@ -18,10 +18,10 @@ public final class RequestIds {
   private RequestIds() {}
 
   public static void assign(RoutingContext ctx) {
-    String given = ctx.request().getHeader(HEADER);
+    String given = ctx.request().getHeader(HeaderNames.REQUEST_ID);
     String id = given != null && ACCEPTED.matcher(given).matches() ? given : fresh();
     ctx.put(KEY, id);
-    ctx.response().putHeader(HEADER, id);
+    ctx.response().putHeader(HeaderNames.REQUEST_ID, id);
     ctx.next();
   }
 
