@@ -1,5 +1,6 @@
 package dev.gather.http;
 
+import dev.gather.time.Ticker;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
@@ -12,12 +13,12 @@ public final class AccessLog {
   private AccessLog() {}
 
   public static void record(RoutingContext ctx) {
-    long started = System.nanoTime();
+    long started = Ticker.SYSTEM.nanoTime();
     ctx.addEndHandler(done -> {
       if (LOG.isInfoEnabled()) {
         HttpServerRequest request = ctx.request();
         LOG.info("{} {} {} {} {}B {}ms{}", RequestIds.of(ctx), request.method(), request.uri(),
-            ctx.response().getStatusCode(), ctx.response().bytesWritten(), (System.nanoTime() - started) / 1_000_000,
+            ctx.response().getStatusCode(), ctx.response().bytesWritten(), Ticker.SYSTEM.millisSince(started),
             done.succeeded() ? "" : " (connection closed before the response was complete)");
       }
     });

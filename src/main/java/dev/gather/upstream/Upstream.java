@@ -167,13 +167,15 @@ public final class Upstream {
     if (timeoutMs <= 0) {
       return Future.failedFuture(timeout(timeoutMs));
     }
+    if (cancellation.cancelled()) { // e.g. the client left while the try waited for its turn
+      return Future.failedFuture(stopped(cancellation, timeoutMs));
+    }
     Promise<T> result = Promise.promise();
     HttpClientRequest[] sent = new HttpClientRequest[1];
     Timers.Scheduled timer = timeoutMs < cancellation.msLeft()
         ? timers.schedule(timeoutMs, () -> cut(result, sent[0], timeout(timeoutMs)))
         : Timers.Scheduled.NONE;
-    Runnable unregister = cancellation.onCancel(() -> cut(result, sent[0],
-        cancellation.reason().kind() == FailureKind.TIMEOUT ? timeout(timeoutMs) : CallFailure.of(cancellation.reason())));
+    Runnable unregister = cancellation.onCancel(() -> cut(result, sent[0], stopped(cancellation, timeoutMs)));
     client.request(options.setConnectTimeout(Math.min(config.connectTimeoutMs(), timeoutMs)))
         .onFailure(e -> result.tryFail(transportFailure(e)))
         .onSuccess(request -> {
@@ -197,6 +199,12 @@ public final class Upstream {
       timer.cancel();
       unregister.run();
     });
+  }
+
+  /** Why a cancelled request's call ended: its deadline (told as this call's timeout), or its client. */
+  private CallFailure stopped(Cancellation cancellation, long timeoutMs) {
+    return cancellation.reason().kind() == FailureKind.TIMEOUT
+        ? timeout(timeoutMs) : CallFailure.of(cancellation.reason());
   }
 
   private static void cut(Promise<?> result, HttpClientRequest request, CallFailure why) {
