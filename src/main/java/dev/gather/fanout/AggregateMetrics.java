@@ -17,7 +17,7 @@ final class AggregateMetrics {
 
   private final MeterRegistry registry;
   private final String aggregate;
-  /** By mode (concurrent, sequential) × status × complete, made on first use so that unused ones stay out of scrapes. */
+  /** By mode (concurrent, sequential) × status × complete; made on first use, so unused ones stay out of scrapes. */
   private final AtomicReferenceArray<Timer> timers = new AtomicReferenceArray<>(2 * STATUSES.length * 2);
 
   AggregateMetrics(MeterRegistry registry, String aggregate) {

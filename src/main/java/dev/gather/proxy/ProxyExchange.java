@@ -136,7 +136,8 @@ final class ProxyExchange {
     answer.pipe().endOnFailure(false).to(out).onComplete(piped -> {
       unregister.run();
       Failure failure = piped.failed() ? upstream.transportFailure(piped.cause())
-          : answer.statusCode() >= 500 ? new Failure(FailureKind.STATUS, answer.statusCode(), "", OptionalLong.empty()) : null;
+          : answer.statusCode() >= 500 ? new Failure(FailureKind.STATUS, answer.statusCode(), "", OptionalLong.empty())
+          : null;
       admission.end(failure);
       if (piped.failed()) {
         outbound.reset();

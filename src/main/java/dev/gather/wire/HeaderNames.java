@@ -19,7 +19,7 @@ public final class HeaderNames {
   public static final CharSequence SERVER_TIMING = HttpHeaders.createOptimized("Server-Timing");
   /** When a retry is worth it, in whole seconds; sent only when the failing part knows. */
   public static final CharSequence RETRY_AFTER = HttpHeaders.createOptimized("Retry-After");
-  public static final CharSequence CONTENT_TYPE = HttpHeaders.CONTENT_TYPE;
+  public static final CharSequence CONTENT_TYPE = HttpHeaders.createOptimized("Content-Type");
   public static final CharSequence FORWARDED_FOR = HttpHeaders.createOptimized("X-Forwarded-For");
   public static final CharSequence FORWARDED_PROTO = HttpHeaders.createOptimized("X-Forwarded-Proto");
   public static final CharSequence FORWARDED_HOST = HttpHeaders.createOptimized("X-Forwarded-Host");
