@@ -93,7 +93,9 @@ class ProxyTest {
 
     app = RunningGather.start(new JsonObject().put("upstreams", new JsonObject()
         .put("api", new JsonObject().put("url", "http://127.0.0.1:" + upstream.actualPort() + "/api").put("timeoutMs", 500))
-        .put("dead", new JsonObject().put("url", "http://127.0.0.1:" + RunningGather.freePort()))));
+        .put("dead", new JsonObject().put("url", "http://127.0.0.1:" + RunningGather.freePort()))
+        .put("fragile", new JsonObject().put("url", "http://127.0.0.1:" + RunningGather.freePort())
+            .put("circuitBreaker", new JsonObject().put("failures", 1).put("resetMs", 60_000)))));
   }
 
   @AfterAll
@@ -263,6 +265,20 @@ class ProxyTest {
     HttpResponse<Buffer> response = app.client.get("/proxy/dead/x").send().await(10, TimeUnit.SECONDS);
     assertEquals(502, response.statusCode());
     assertEquals("application/problem+json", response.getHeader("Content-Type"));
+  }
+
+  @Test
+  void anOpenBreakerIs503CircuitOpenWithRetryAfterAtItsNextProbe() throws Exception {
+    HttpResponse<Buffer> refused = app.client.get("/proxy/fragile/x").send().await(10, TimeUnit.SECONDS);
+    assertEquals(502, refused.statusCode(), "one failure opens this breaker");
+    assertEquals("urn:gather:problem:connect", refused.bodyAsJsonObject().getString("type"));
+    assertNull(refused.getHeader("Retry-After"));
+
+    HttpResponse<Buffer> open = app.client.get("/proxy/fragile/x").send().await(10, TimeUnit.SECONDS);
+    assertEquals(503, open.statusCode(), open.bodyAsString());
+    assertEquals("urn:gather:problem:circuit-open", open.bodyAsJsonObject().getString("type"));
+    long seconds = Long.parseLong(open.getHeader("Retry-After"));
+    assertTrue(seconds > 55 && seconds <= 60, "the next probe goes within resetMs (60 s): " + seconds);
   }
 
   /** Exact bytes on a socket: an HTTP client library would clean up what these tests need to send. */
