@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gather.Await;
 import dev.gather.GatherProcess;
 import dev.gather.RunningGather;
 import dev.gather.TestDatabase;
@@ -77,16 +78,9 @@ class JobDurabilityTest {
           .await(10, TimeUnit.SECONDS);
       assertEquals(202, enqueued.statusCode(), enqueued.bodyAsString());
       location = enqueued.getHeader("Location");
-      JsonObject running = null;
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (System.nanoTime() < deadline) {
-        running = client.get(doomed.port, "127.0.0.1", location).send().await(5, TimeUnit.SECONDS).bodyAsJsonObject();
-        if (running.getString("status").equals("running")) {
-          break;
-        }
-        Thread.sleep(20);
-      }
-      assertEquals("running", running.getString("status"));
+      JsonObject running = Await.value("the job to be running", Duration.ofSeconds(10),
+          () -> client.get(doomed.port, "127.0.0.1", location).send().await(5, TimeUnit.SECONDS).bodyAsJsonObject(),
+          j -> j.getString("status").equals("running"));
       deadWorker = running.getString("worker");
       assertTrue(deadWorker.contains("/" + doomed.process.pid() + "/"), deadWorker);
       doomed.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // kill -9: no drain, no release
@@ -110,12 +104,8 @@ class JobDurabilityTest {
       String location = app.client.post("/jobs").sendJsonObject(job("cpu.sum", new JsonObject().put("n", 3)))
           .await(10, TimeUnit.SECONDS).getHeader("Location");
       awaitJob(app, location, j -> "succeeded".equals(j.getString("status")));
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      int status = 200;
-      while (status == 200 && System.nanoTime() < deadline) {
-        Thread.sleep(100);
-        status = app.client.get(location).send().await(5, TimeUnit.SECONDS).statusCode();
-      }
+      int status = Await.value("the finished job to be deleted", Duration.ofSeconds(10),
+          () -> app.client.get(location).send().await(5, TimeUnit.SECONDS).statusCode(), s -> s != 200);
       assertEquals(404, status, "the finished job was deleted");
     }
   }
@@ -154,38 +144,28 @@ class JobDurabilityTest {
       // A row written behind gather's back sends no NOTIFY: only the poll can find it.
       TestDatabase.execute(io.vertx.pgclient.PgConnectOptions.fromUri(app.databaseUrl),
           "INSERT INTO jobs (kind, input, max_attempts, timeout_ms) VALUES ('cpu.sum', '{\"n\": 3}', 1, 1000)");
-      JsonObject polled = null;
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (System.nanoTime() < deadline) {
-        JsonArray items = app.client.get("/jobs?kind=cpu.sum&status=succeeded").send().await(5, TimeUnit.SECONDS)
-            .bodyAsJsonObject().getJsonArray("items");
-        polled = items.stream().map(JsonObject.class::cast)
-            .filter(j -> j.getJsonObject("input").getInteger("n") == 3).findFirst().orElse(null);
-        if (polled != null) {
-          break;
-        }
-        Thread.sleep(100);
-      }
-      assertTrue(polled != null, "the poll found the job that no NOTIFY announced");
+      Await.until("the poll to find the job that no NOTIFY announced", Duration.ofSeconds(10),
+          () -> app.client.get("/jobs?kind=cpu.sum&status=succeeded").send().await(5, TimeUnit.SECONDS)
+              .bodyAsJsonObject().getJsonArray("items").stream().map(JsonObject.class::cast)
+              .anyMatch(j -> j.getJsonObject("input").getInteger("n") == 3));
     }
   }
 
   private static List<JsonObject> awaitAllSucceeded(RunningGather app, int expected) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline) {
-      List<JsonObject> jobs = new ArrayList<>();
-      String page = "/jobs?kind=test.count&status=succeeded&limit=500";
-      while (page != null) {
-        JsonObject body = app.client.get(page).send().await(10, TimeUnit.SECONDS).bodyAsJsonObject();
-        JsonArray items = body.getJsonArray("items");
-        items.forEach(item -> jobs.add((JsonObject) item));
-        page = body.getString("next");
-      }
-      if (jobs.size() >= expected) {
+    try {
+      return Await.value("all " + expected + " jobs to succeed", Duration.ofSeconds(60), () -> {
+        List<JsonObject> jobs = new ArrayList<>();
+        String page = "/jobs?kind=test.count&status=succeeded&limit=500";
+        while (page != null) {
+          JsonObject body = app.client.get(page).send().await(10, TimeUnit.SECONDS).bodyAsJsonObject();
+          JsonArray items = body.getJsonArray("items");
+          items.forEach(item -> jobs.add((JsonObject) item));
+          page = body.getString("next");
+        }
         return jobs;
-      }
-      Thread.sleep(200);
+      }, jobs -> jobs.size() >= expected);
+    } catch (AssertionError notAll) {
+      throw new AssertionError("not all " + expected + " jobs succeeded within 60 s"); // not every job listed
     }
-    throw new AssertionError("not all " + expected + " jobs succeeded within 60 s");
   }
 }
