@@ -3,6 +3,7 @@ package dev.gather.jobs;
 import static dev.gather.jobs.JobsTest.awaitJob;
 import static dev.gather.jobs.JobsTest.job;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -120,7 +121,9 @@ class JobDurabilityTest {
 
       String location = front.client.post("/jobs").sendJsonObject(job("cpu.sum", new JsonObject().put("n", 5)))
           .await(10, TimeUnit.SECONDS).getHeader("Location");
-      Thread.sleep(500);
+      // Rather than waiting to see nothing happen: this gather has no worker that could run it.
+      assertFalse(front.client.get("/metrics").send().await(5, TimeUnit.SECONDS).bodyAsString()
+          .contains("gather_job_workers_busy"), "a gather with jobs.enabled false has no job workers");
       assertEquals("queued", front.client.get(location).send().await(5, TimeUnit.SECONDS).bodyAsJsonObject()
           .getString("status"), "nobody here runs it");
       try (RunningGather worker = RunningGather.startOn(front.databaseUrl, new JsonObject())) {
