@@ -102,7 +102,7 @@ public final class Gather {
           return config.jobs().enabled() ? gather.deployJobs(handlers, registry) : Future.succeededFuture();
         })
         .compose(jobs -> {
-          UpstreamGuards guards = new UpstreamGuards(config.upstreams(), registry);
+          UpstreamGuards guards = new UpstreamGuards(vertx, config.upstreams(), registry);
           return vertx.deployVerticle(() -> new HttpVerticle(config, gather.state, registry, guards, handlers),
               new DeploymentOptions().setInstances(config.http().instances()));
         })

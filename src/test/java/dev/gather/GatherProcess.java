@@ -47,24 +47,23 @@ public final class GatherProcess implements AutoCloseable {
   public long awaitReady(Duration timeout) throws Exception {
     long began = System.nanoTime();
     HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(1)).build();
-    while (System.nanoTime() - began < timeout.toNanos()) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException("gather exited with " + process.exitValue() + ":\n" + output());
-      }
-      try {
-        HttpResponse<String> response = client.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready"))
-                .timeout(Duration.ofSeconds(2)).build(),
-            HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() == 200) {
-          return (System.nanoTime() - began) / 1_000_000;
+    try {
+      Await.until("gather to become ready", timeout, () -> {
+        if (!process.isAlive()) {
+          throw new IllegalStateException("gather exited with " + process.exitValue() + ":\n" + output());
         }
-      } catch (IOException notYet) {
-        // not listening yet
-      }
-      Thread.sleep(50);
+        try {
+          return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready"))
+                  .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString())
+              .statusCode() == 200;
+        } catch (IOException notYet) {
+          return false; // not listening yet
+        }
+      });
+    } catch (AssertionError notReady) {
+      throw new IllegalStateException(notReady.getMessage() + ":\n" + output());
     }
-    throw new IllegalStateException("gather was not ready within " + timeout + ":\n" + output());
+    return (System.nanoTime() - began) / 1_000_000;
   }
 
   public int awaitExit(Duration timeout) throws InterruptedException {

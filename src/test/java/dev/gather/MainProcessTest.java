@@ -1,7 +1,6 @@
 package dev.gather;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
@@ -9,6 +8,10 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class MainProcessTest {
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @Test
   void aBadEnvironmentValueStopsTheStartWithExitCode1NamingTheKey() throws Exception {
@@ -59,13 +63,19 @@ class MainProcessTest {
         out.write(("POST /users HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: "
             + body.length() + "\r\n\r\n" + body.substring(0, 10)).getBytes(StandardCharsets.UTF_8));
         out.flush();
-        Thread.sleep(300); // the request is now in flight: headers and part of its body have arrived
+        // More than the scrape that asks: the request is in flight, its headers and part of its body arrived.
+        Await.until("the request to be in flight", Duration.ofSeconds(10), () -> activeRequests(gather) >= 2);
 
         gather.process.destroy(); // SIGTERM
-        Thread.sleep(700);
+        Await.until("no new connections while draining", Duration.ofSeconds(10), () -> {
+          try {
+            new Socket("127.0.0.1", gather.port).close();
+            return false;
+          } catch (ConnectException refused) {
+            return true;
+          }
+        });
         assertTrue(gather.process.isAlive(), "still draining");
-        assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", gather.port).close(),
-            "no new connections while draining");
 
         out.write(body.substring(10).getBytes(StandardCharsets.UTF_8));
         out.flush();
@@ -75,5 +85,14 @@ class MainProcessTest {
       assertEquals(0, gather.awaitExit(Duration.ofSeconds(15)), gather.output());
       assertTrue(gather.output().contains("stopped cleanly"), gather.output());
     }
+  }
+
+  /** Requests the process has in flight now, this one asking included. */
+  private static double activeRequests(GatherProcess gather) throws Exception {
+    String metrics = HTTP.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + gather.port + "/metrics")).timeout(Duration.ofSeconds(5)).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+    return metrics.lines().filter(line -> line.startsWith("vertx_http_server_active_requests"))
+        .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
   }
 }

@@ -9,6 +9,7 @@ import io.vertx.ext.web.client.WebClientOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /** A gather started in this JVM on a free port against its own fresh database, and a client aimed at it. */
@@ -72,15 +73,12 @@ public final class RunningGather implements AutoCloseable {
 
   /** Migrations run in the background after start; tests begin once readiness says they are applied. */
   private void awaitReady() throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (System.nanoTime() < deadline) {
-      int status = client.get("/health/ready").send().await(5, TimeUnit.SECONDS).statusCode();
-      if (status == 200) {
-        return;
-      }
-      Thread.sleep(50);
+    try {
+      Await.until("gather to become ready", Duration.ofSeconds(30),
+          () -> client.get("/health/ready").send().await(5, TimeUnit.SECONDS).statusCode() == 200);
+    } catch (AssertionError notReady) {
+      throw new IllegalStateException(notReady.getMessage()); // so that the start closes what it opened
     }
-    throw new IllegalStateException("gather did not become ready within 30 s");
   }
 
   public static int freePort() {

@@ -1,10 +1,12 @@
 package dev.gather.upstream;
 
+import dev.gather.time.Timers;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -35,25 +37,33 @@ public final class CallLimiter {
     }
   }
 
-  private record Waiter(Context context, Promise<Permit> promise) {}
+  private record Waiter(Executor resumeOn, Promise<Permit> promise) {}
 
   private final String upstream;
   private final int maxConcurrent;
   private final int maxQueued;
+  private final Timers timers;
   private final Deque<Waiter> waiting = new ArrayDeque<>();
   private int inFlight;
 
-  CallLimiter(String upstream, int maxConcurrent, int maxQueued) {
+  CallLimiter(String upstream, int maxConcurrent, int maxQueued, Timers timers) {
     this.upstream = upstream;
     this.maxConcurrent = maxConcurrent;
     this.maxQueued = maxQueued;
+    this.timers = timers;
+  }
+
+  /** {@link #acquire(Executor, long)} for a caller on {@code context}, resumed there. */
+  Future<Permit> acquire(Context context, long waitMs) {
+    return acquire(task -> context.runOnContext(v -> task.run()), waitMs);
   }
 
   /**
-   * A turn now, a turn once an earlier call finishes, or a failure: {@link Refused#shed} when the queue is full,
-   * otherwise when no turn came within {@code waitMs}.
+   * A turn now, a turn once an earlier call finishes (handed over through {@code resumeOn}, the caller's own
+   * thread), or a failure: {@link Refused#shed} when the queue is full, otherwise when no turn came within
+   * {@code waitMs}. Called on the caller's thread, where the wait's timer then fires.
    */
-  Future<Permit> acquire(Context context, long waitMs) {
+  Future<Permit> acquire(Executor resumeOn, long waitMs) {
     Waiter waiter;
     synchronized (this) {
       if (inFlight < maxConcurrent) {
@@ -64,16 +74,15 @@ public final class CallLimiter {
         return Future.failedFuture(new Refused(true, upstream + " already has " + maxConcurrent
             + " calls in flight and " + maxQueued + " waiting (maxConcurrent, maxQueued)"));
       }
-      waiter = new Waiter(context, Promise.promise());
+      waiter = new Waiter(resumeOn, Promise.promise());
       waiting.addLast(waiter);
     }
-    long timer = context.owner().setTimer(Math.max(1, waitMs), t -> {
-      if (withdraw(waiter)) {
-        waiter.promise().tryFail(new Refused(false, upstream + " gave no call slot within " + waitMs
-            + " ms (" + maxConcurrent + " calls in flight)"));
-      }
+    Timers.Scheduled timer = timers.schedule(waitMs, () -> {
+      withdraw(waiter); // a turn already handed to it and still on its way is passed on when it arrives
+      waiter.promise().tryFail(new Refused(false, upstream + " gave no call slot within " + waitMs
+          + " ms (" + maxConcurrent + " calls in flight)"));
     });
-    return waiter.promise().future().onComplete(done -> context.owner().cancelTimer(timer));
+    return waiter.promise().future().onComplete(done -> timer.cancel());
   }
 
   synchronized int inFlight() {
@@ -84,8 +93,8 @@ public final class CallLimiter {
     return waiting.size();
   }
 
-  private synchronized boolean withdraw(Waiter waiter) {
-    return waiting.remove(waiter);
+  private synchronized void withdraw(Waiter waiter) {
+    waiting.remove(waiter);
   }
 
   /** Hands the turn straight to the oldest waiter, if any, so that it cannot be overtaken. */
@@ -99,7 +108,7 @@ public final class CallLimiter {
       }
     }
     Waiter handed = next;
-    handed.context().runOnContext(v -> {
+    handed.resumeOn().execute(() -> {
       if (!handed.promise().tryComplete(new Permit())) {
         giveBack(); // its wait ended just as the turn came: pass the turn on
       }

@@ -1,6 +1,7 @@
 package dev.gather.upstream;
 
 import dev.gather.config.BreakerConfig;
+import dev.gather.time.Ticker;
 import java.util.Optional;
 
 /**
@@ -41,6 +42,7 @@ final class CircuitBreaker {
   }
 
   private final BreakerConfig config;
+  private final Ticker ticker;
   private final SlidingCounts window;
   private State state = State.CLOSED;
   private int failuresInARow;
@@ -48,14 +50,15 @@ final class CircuitBreaker {
   private boolean probing;
   private long opened;
 
-  CircuitBreaker(BreakerConfig config) {
+  CircuitBreaker(BreakerConfig config, Ticker ticker) {
     this.config = config;
-    this.window = new SlidingCounts(config.windowMs());
+    this.ticker = ticker;
+    this.window = new SlidingCounts(config.windowMs(), ticker);
   }
 
   /** A pass for one call, or none while the breaker is open (or its one probe is under way). */
   synchronized Optional<Pass> pass() {
-    if (state == State.OPEN && System.nanoTime() - openedAt >= config.resetMs() * 1_000_000L) {
+    if (state == State.OPEN && probeDue()) {
       state = State.HALF_OPEN;
     }
     return switch (state) {
@@ -72,7 +75,7 @@ final class CircuitBreaker {
   }
 
   synchronized State state() {
-    if (state == State.OPEN && System.nanoTime() - openedAt >= config.resetMs() * 1_000_000L) {
+    if (state == State.OPEN && probeDue()) {
       return State.HALF_OPEN;
     }
     return state;
@@ -88,7 +91,11 @@ final class CircuitBreaker {
     if (state != State.OPEN) {
       return 0;
     }
-    return Math.max(0, config.resetMs() - (System.nanoTime() - openedAt) / 1_000_000L);
+    return Math.max(0, config.resetMs() - ticker.millisSince(openedAt));
+  }
+
+  private boolean probeDue() {
+    return ticker.nanoTime() - openedAt >= config.resetMs() * 1_000_000L;
   }
 
   private synchronized void report(Pass pass, boolean success) {
@@ -125,7 +132,7 @@ final class CircuitBreaker {
 
   private void open() {
     state = State.OPEN;
-    openedAt = System.nanoTime();
+    openedAt = ticker.nanoTime();
     opened++;
   }
 }

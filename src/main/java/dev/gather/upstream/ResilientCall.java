@@ -9,8 +9,6 @@ import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.http.HttpMethod;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -108,7 +106,8 @@ final class ResilientCall {
     if (hedgeAfterMs.isEmpty() || !config.retry().methods().contains(method.name())) {
       return oneTry(cancellation);
     }
-    return new Race().start(hedgeAfterMs.getAsLong());
+    return new HedgedRace<Answer>(guard.timers, guard.ticker, this::oneTry, this::mayHedge,
+        this::recordStoppedLoser, cancellation).run(hedgeAfterMs.getAsLong());
   }
 
   private OptionalLong hedgeDelayMs() {
@@ -118,65 +117,20 @@ final class ResilientCall {
     return config.hedge().adaptive() ? guard.latency.p95() : OptionalLong.empty();
   }
 
-  /** A try and, if it is slower than the hedge delay, its twin: the first answer wins, the other is reset. */
-  private final class Race {
-    private final Promise<Answer> winner = Promise.promise();
-    private final List<Entrant> running = new ArrayList<>();
-    private int outstanding;
-    private boolean hedgeSettled;
-
-    /** One try of the race: its own cancellation, and when it started. */
-    private final class Entrant {
-      final Cancellation own = new Cancellation();
-      final long began = ticker.nanoTime();
-      boolean finished;
+  /** A hedge goes while time is left and the retry budget pays for it. */
+  private boolean mayHedge() {
+    if (remainingMs() <= 0 || !guard.budget.tryRetry()) {
+      return false;
     }
+    hedged = true;
+    guard.metrics.hedge();
+    return true;
+  }
 
-    Future<Answer> start(long hedgeAfterMs) {
-      launch();
-      long timer = upstream.vertx().setTimer(Math.max(1, hedgeAfterMs), t -> hedge());
-      return winner.future().onComplete(done -> {
-        upstream.vertx().cancelTimer(timer);
-        for (Entrant loser : running) {
-          if (!loser.finished) {
-            // Its answer would have taken at least this long: without it, a p95 of winners only drifts down.
-            if (done.succeeded() && config.hedge().adaptive()) {
-              guard.latency.record(ticker.millisSince(loser.began));
-            }
-            loser.own.cancel(); // the request is reset
-          }
-        }
-      });
-    }
-
-    private void launch() {
-      Entrant entrant = new Entrant();
-      Runnable unregister = cancellation.onCancel(() -> entrant.own.cancel(cancellation.reason()));
-      running.add(entrant);
-      outstanding++;
-      oneTry(entrant.own).onComplete(result -> {
-        entrant.finished = true;
-        unregister.run();
-        outstanding--;
-        if (result.succeeded()) {
-          winner.tryComplete(result.result());
-        } else if (outstanding == 0) {
-          hedgeSettled = true; // failed before any hedge, or both failed: the attempt failed
-          winner.tryFail(result.cause());
-        }
-      });
-    }
-
-    private void hedge() {
-      if (winner.future().isComplete() || hedgeSettled) {
-        return;
-      }
-      hedgeSettled = true;
-      if (remainingMs() > 0 && !cancellation.cancelled() && guard.budget.tryRetry()) {
-        hedged = true;
-        guard.metrics.hedge();
-        launch();
-      }
+  /** A try stopped because its twin won would have taken at least this long; a p95 of winners only drifts down. */
+  private void recordStoppedLoser(long ms) {
+    if (config.hedge().adaptive()) {
+      guard.latency.record(ms);
     }
   }
 

@@ -1,26 +1,34 @@
 package dev.gather.upstream;
 
 import dev.gather.config.UpstreamConfig;
+import dev.gather.time.Ticker;
+import dev.gather.time.Timers;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Optional;
 
 /**
  * What the whole process shares about one upstream, whichever HTTP instance calls it: the limit on calls in
  * flight and waiting, the retry budget, the circuit breaker, recent latencies (for p95 hedging), the calls in
- * flight that identical ones may join, and the meters. One per upstream per process.
+ * flight that identical ones may join, and the meters. One per upstream per process. Its primitives read time
+ * from {@link #ticker} and wait with {@link #timers}, the system's and Vert.x's in production.
  */
 public final class UpstreamGuard {
+  final Ticker ticker;
+  final Timers timers;
   final CallLimiter limiter;
   final RetryBudget budget;
   final Optional<CircuitBreaker> breaker;
   final LatencyTracker latency = new LatencyTracker();
-  final Coalescer coalescer = new Coalescer();
+  final Coalescer coalescer;
   final UpstreamMetrics metrics;
 
-  UpstreamGuard(UpstreamConfig config, MeterRegistry registry) {
-    this.limiter = new CallLimiter(config.name(), config.maxConcurrent(), config.maxQueued());
-    this.budget = new RetryBudget(config.retry());
-    this.breaker = config.circuitBreaker().map(CircuitBreaker::new);
+  UpstreamGuard(UpstreamConfig config, MeterRegistry registry, Ticker ticker, Timers timers) {
+    this.ticker = ticker;
+    this.timers = timers;
+    this.limiter = new CallLimiter(config.name(), config.maxConcurrent(), config.maxQueued(), timers);
+    this.budget = new RetryBudget(config.retry().budgetRatio(), config.retry().budgetMinPerSecond(), ticker);
+    this.breaker = config.circuitBreaker().map(breakerConfig -> new CircuitBreaker(breakerConfig, ticker));
+    this.coalescer = new Coalescer(timers);
     this.metrics = new UpstreamMetrics(config.name(), registry, limiter, breaker);
   }
 

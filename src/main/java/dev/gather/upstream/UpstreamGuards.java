@@ -1,7 +1,10 @@
 package dev.gather.upstream;
 
 import dev.gather.config.UpstreamConfig;
+import dev.gather.time.Ticker;
+import dev.gather.time.Timers;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Vertx;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -9,9 +12,12 @@ import java.util.stream.Collectors;
 public final class UpstreamGuards {
   private final Map<String, UpstreamGuard> guards;
 
-  public UpstreamGuards(Map<String, UpstreamConfig> upstreams, MeterRegistry registry) {
+  /** Guards on the system's clock, their waits on {@code vertx}'s timers. */
+  public UpstreamGuards(Vertx vertx, Map<String, UpstreamConfig> upstreams, MeterRegistry registry) {
+    Timers timers = Timers.of(vertx);
     this.guards = upstreams.values().stream()
-        .collect(Collectors.toUnmodifiableMap(UpstreamConfig::name, config -> new UpstreamGuard(config, registry)));
+        .collect(Collectors.toUnmodifiableMap(UpstreamConfig::name,
+            config -> new UpstreamGuard(config, registry, Ticker.SYSTEM, timers)));
   }
 
   /** Each upstream that has a circuit breaker, with its state ("closed", "open", "half_open"), by name. */

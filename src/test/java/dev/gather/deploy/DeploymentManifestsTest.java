@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.gather.Await;
 import dev.gather.Gather;
 import dev.gather.RunningGather;
 import dev.gather.TestDatabase;
@@ -619,19 +620,13 @@ class DeploymentManifestsTest {
     }
 
     void awaitStatus(HttpClient http, String path, int status, String what) throws Exception {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      int last = -1;
-      while (System.nanoTime() < deadline) {
-        last = get(http, path).statusCode();
-        if (last == status) {
-          return;
-        }
-        if (last == 404 || last == 405) {
-          fail(what + ": GET " + path + " answered " + last + ": gather has no such GET route");
-        }
-        Thread.sleep(100);
-      }
-      fail(what + ": GET " + path + " answered " + last + ", not " + status + ", for 30 s");
+      Await.value(what + ": GET " + path + " to answer " + status, Duration.ofSeconds(30),
+          () -> get(http, path).statusCode(), last -> {
+            if (last == 404 || last == 405) {
+              fail(what + ": GET " + path + " answered " + last + ": gather has no such GET route");
+            }
+            return last == status;
+          });
     }
 
     @Override

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gather.Await;
 import dev.gather.RunningGather;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -15,6 +16,7 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -359,16 +361,11 @@ class FanoutTest {
 
   /** Calls another test left in flight or queued on "narrow" would take some of its two turns. */
   private static void awaitNarrowIdle() throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (System.nanoTime() < deadline) {
+    Await.until("no calls to narrow in flight or queued", Duration.ofSeconds(5), () -> {
       String metrics = get("/metrics").bodyAsString();
-      if (metrics.contains("gather_upstream_in_flight{upstream=\"narrow\"} 0.0")
-          && metrics.contains("gather_upstream_queued{upstream=\"narrow\"} 0.0")) {
-        return;
-      }
-      Thread.sleep(20);
-    }
-    throw new AssertionError("calls to narrow still in flight after 5 s");
+      return metrics.contains("gather_upstream_in_flight{upstream=\"narrow\"} 0.0")
+          && metrics.contains("gather_upstream_queued{upstream=\"narrow\"} 0.0");
+    });
   }
 
   private static int createUser(String email) throws Exception {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gather.Await;
 import dev.gather.RunningGather;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -17,6 +18,7 @@ import io.vertx.ext.web.client.WebClientOptions;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -175,7 +177,9 @@ class ResilienceTest {
         .getString("breaker"));
 
     breakerUpstreamDown.set(false);
-    Thread.sleep(450); // past resetMs: the next call is the probe
+    Await.until("the breaker to be ready for a probe (past resetMs)", Duration.ofSeconds(5),
+        () -> "half_open".equals(get("/health/ready").bodyAsJsonObject().getJsonObject("checks")
+            .getJsonObject("circuitBreakers").getString("breaker")));
     HttpResponse<Buffer> probe = get("/aggregate/breaker");
     assertEquals(200, probe.statusCode(), probe.bodyAsString());
     assertEquals("closed", get("/health/ready").bodyAsJsonObject().getJsonObject("checks")
@@ -217,11 +221,11 @@ class ResilienceTest {
           .putHeader("Authorization", "Bearer same").send());
     }
     // The upstream holds its answer until the other 99 requests have joined the first one's call (or 10 s).
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!get("/metrics").bodyAsString().contains("gather_upstream_coalesced_total{upstream=\"coalesced\"} 99.0")
-        && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
+    Await.value("the other 99 requests to join the first one's call", Duration.ofSeconds(10),
+        () -> get("/metrics").bodyAsString().lines()
+            .filter(line -> line.startsWith("gather_upstream_coalesced_total{upstream=\"coalesced\"}")).findFirst()
+            .orElse("no coalesced calls"),
+        line -> line.endsWith(" 99.0"));
     sharedRelease.tryComplete();
     int coalesced = 0;
     for (Future<HttpResponse<Buffer>> answer : answers) {
@@ -252,18 +256,17 @@ class ResilienceTest {
       OutputStream out = socket.getOutputStream();
       out.write(("GET " + "/aggregate/hanging" + " HTTP/1.1\r\nHost: gather\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       out.flush();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-      while (hangsOpen.get() == 0 && System.nanoTime() < deadline) {
-        Thread.sleep(10);
-      }
+      Await.until("the upstream call to be made", Duration.ofSeconds(5), () -> hangsOpen.get() > 0);
       assertEquals(1, hangsOpen.get(), "the upstream call was made");
     }
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (!hangClosed.get() && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
-    assertTrue(hangClosed.get(), "the upstream saw its connection closed when the client left");
-    Thread.sleep(200);
+    Await.until("the upstream to see its connection closed when the client left", Duration.ofSeconds(5),
+        hangClosed::get);
+    // A dependent source would start as the cancelled call ends, in the same turn of the event loop that
+    // counts that call: once it is counted, a started dependent source would be in flight.
+    String metrics = Await.value("the cancelled call to be counted", Duration.ofSeconds(5),
+        () -> get("/metrics").bodyAsString(),
+        m -> m.contains("gather_upstream_call_seconds_count{outcome=\"cancelled\",upstream=\"hanging\"} "));
+    assertTrue(metrics.contains("gather_upstream_in_flight{upstream=\"hanging\"} 0.0"), "a dependent source started");
     assertFalse(calls.keySet().stream().anyMatch(p -> p.startsWith("/after")), "a dependent source started");
   }
 }

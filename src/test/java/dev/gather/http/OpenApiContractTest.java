@@ -56,9 +56,9 @@ class OpenApiContractTest {
   void theSpecDescribesExactlyTheRoutesTheRouterHas(Vertx vertx) throws Exception {
     Set<String> routed = new TreeSet<>();
     DbClient db = new DbClient(vertx, 1000);
-    Upstreams upstreams = new Upstreams(vertx, Map.of(), new UpstreamGuards(Map.of(), new SimpleMeterRegistry()));
+    Upstreams upstreams = new Upstreams(vertx, Map.of(), new UpstreamGuards(vertx, Map.of(), new SimpleMeterRegistry()));
     Router router = ApiRouter.create(vertx, 1024, true, new RequestTimeout(1000), new Problems(1000),
-        new OpsApi(new ServiceState(1), db, Gather.newRegistry(), new UpstreamGuards(Map.of(), new SimpleMeterRegistry())), new ApiDocs(Buffer.buffer()), new UsersApi(db),
+        new OpsApi(new ServiceState(1), db, Gather.newRegistry(), new UpstreamGuards(vertx, Map.of(), new SimpleMeterRegistry())), new ApiDocs(Buffer.buffer()), new UsersApi(db),
         new AggregatesApi(upstreams, null, 1000, new SimpleMeterRegistry()), List.of(), new ProxyApi(upstreams),
         new JobsApi(db, JobHandlers.load(), GatherConfig.from(new JsonObject()).jobs()),
         new ComputeApi(vertx, JobHandlers.load(), 1000));

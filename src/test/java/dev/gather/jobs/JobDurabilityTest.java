@@ -3,9 +3,11 @@ package dev.gather.jobs;
 import static dev.gather.jobs.JobsTest.awaitJob;
 import static dev.gather.jobs.JobsTest.job;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gather.Await;
 import dev.gather.GatherProcess;
 import dev.gather.RunningGather;
 import dev.gather.TestDatabase;
@@ -77,16 +79,9 @@ class JobDurabilityTest {
           .await(10, TimeUnit.SECONDS);
       assertEquals(202, enqueued.statusCode(), enqueued.bodyAsString());
       location = enqueued.getHeader("Location");
-      JsonObject running = null;
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (System.nanoTime() < deadline) {
-        running = client.get(doomed.port, "127.0.0.1", location).send().await(5, TimeUnit.SECONDS).bodyAsJsonObject();
-        if (running.getString("status").equals("running")) {
-          break;
-        }
-        Thread.sleep(20);
-      }
-      assertEquals("running", running.getString("status"));
+      JsonObject running = Await.value("the job to be running", Duration.ofSeconds(10),
+          () -> client.get(doomed.port, "127.0.0.1", location).send().await(5, TimeUnit.SECONDS).bodyAsJsonObject(),
+          j -> j.getString("status").equals("running"));
       deadWorker = running.getString("worker");
       assertTrue(deadWorker.contains("/" + doomed.process.pid() + "/"), deadWorker);
       doomed.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // kill -9: no drain, no release
@@ -110,12 +105,8 @@ class JobDurabilityTest {
       String location = app.client.post("/jobs").sendJsonObject(job("cpu.sum", new JsonObject().put("n", 3)))
           .await(10, TimeUnit.SECONDS).getHeader("Location");
       awaitJob(app, location, j -> "succeeded".equals(j.getString("status")));
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      int status = 200;
-      while (status == 200 && System.nanoTime() < deadline) {
-        Thread.sleep(100);
-        status = app.client.get(location).send().await(5, TimeUnit.SECONDS).statusCode();
-      }
+      int status = Await.value("the finished job to be deleted", Duration.ofSeconds(10),
+          () -> app.client.get(location).send().await(5, TimeUnit.SECONDS).statusCode(), s -> s != 200);
       assertEquals(404, status, "the finished job was deleted");
     }
   }
@@ -130,7 +121,9 @@ class JobDurabilityTest {
 
       String location = front.client.post("/jobs").sendJsonObject(job("cpu.sum", new JsonObject().put("n", 5)))
           .await(10, TimeUnit.SECONDS).getHeader("Location");
-      Thread.sleep(500);
+      // Rather than waiting to see nothing happen: this gather has no worker that could run it.
+      assertFalse(front.client.get("/metrics").send().await(5, TimeUnit.SECONDS).bodyAsString()
+          .contains("gather_job_workers_busy"), "a gather with jobs.enabled false has no job workers");
       assertEquals("queued", front.client.get(location).send().await(5, TimeUnit.SECONDS).bodyAsJsonObject()
           .getString("status"), "nobody here runs it");
       try (RunningGather worker = RunningGather.startOn(front.databaseUrl, new JsonObject())) {
@@ -143,49 +136,39 @@ class JobDurabilityTest {
   @Test
   void notifyWakesIdleWorkersAtOnceAndThePollFindsJobsWithoutOne() throws Exception {
     try (RunningGather app = RunningGather.start(new JsonObject().put("jobs", new JsonObject().put("pollMs", 1500)))) {
-      Thread.sleep(1600); // the first polls are past; from now on only a NOTIFY or the next poll wakes the workers
+      // A row written behind gather's back sends no NOTIFY: only the poll can find it.
+      TestDatabase.execute(io.vertx.pgclient.PgConnectOptions.fromUri(app.databaseUrl),
+          "INSERT INTO jobs (kind, input, max_attempts, timeout_ms) VALUES ('cpu.sum', '{\"n\": 3}', 1, 1000)");
+      Await.until("the poll to find the job that no NOTIFY announced", Duration.ofSeconds(10),
+          () -> app.client.get("/jobs?kind=cpu.sum&status=succeeded").send().await(5, TimeUnit.SECONDS)
+              .bodyAsJsonObject().getJsonArray("items").stream().map(JsonObject.class::cast)
+              .anyMatch(j -> j.getJsonObject("input").getInteger("n") == 3));
+
+      // A poll has just run, so the next one is pollMs away: a job that runs sooner was woken by its NOTIFY.
       long began = System.nanoTime();
       String notified = app.client.post("/jobs").sendJsonObject(job("cpu.sum", new JsonObject().put("n", 2)))
           .await(10, TimeUnit.SECONDS).getHeader("Location");
       awaitJob(app, notified, j -> j.getString("status").equals("succeeded"));
       long notifiedMs = (System.nanoTime() - began) / 1_000_000;
       assertTrue(notifiedMs < 1000, "an inserted job ran " + notifiedMs + " ms later: woken by NOTIFY, not the poll");
-
-      // A row written behind gather's back sends no NOTIFY: only the poll can find it.
-      TestDatabase.execute(io.vertx.pgclient.PgConnectOptions.fromUri(app.databaseUrl),
-          "INSERT INTO jobs (kind, input, max_attempts, timeout_ms) VALUES ('cpu.sum', '{\"n\": 3}', 1, 1000)");
-      JsonObject polled = null;
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (System.nanoTime() < deadline) {
-        JsonArray items = app.client.get("/jobs?kind=cpu.sum&status=succeeded").send().await(5, TimeUnit.SECONDS)
-            .bodyAsJsonObject().getJsonArray("items");
-        polled = items.stream().map(JsonObject.class::cast)
-            .filter(j -> j.getJsonObject("input").getInteger("n") == 3).findFirst().orElse(null);
-        if (polled != null) {
-          break;
-        }
-        Thread.sleep(100);
-      }
-      assertTrue(polled != null, "the poll found the job that no NOTIFY announced");
     }
   }
 
   private static List<JsonObject> awaitAllSucceeded(RunningGather app, int expected) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline) {
-      List<JsonObject> jobs = new ArrayList<>();
-      String page = "/jobs?kind=test.count&status=succeeded&limit=500";
-      while (page != null) {
-        JsonObject body = app.client.get(page).send().await(10, TimeUnit.SECONDS).bodyAsJsonObject();
-        JsonArray items = body.getJsonArray("items");
-        items.forEach(item -> jobs.add((JsonObject) item));
-        page = body.getString("next");
-      }
-      if (jobs.size() >= expected) {
+    try {
+      return Await.value("all " + expected + " jobs to succeed", Duration.ofSeconds(60), () -> {
+        List<JsonObject> jobs = new ArrayList<>();
+        String page = "/jobs?kind=test.count&status=succeeded&limit=500";
+        while (page != null) {
+          JsonObject body = app.client.get(page).send().await(10, TimeUnit.SECONDS).bodyAsJsonObject();
+          JsonArray items = body.getJsonArray("items");
+          items.forEach(item -> jobs.add((JsonObject) item));
+          page = body.getString("next");
+        }
         return jobs;
-      }
-      Thread.sleep(200);
+      }, jobs -> jobs.size() >= expected);
+    } catch (AssertionError notAll) {
+      throw new AssertionError("not all " + expected + " jobs succeeded within 60 s"); // not every job listed
     }
-    throw new AssertionError("not all " + expected + " jobs succeeded within 60 s");
   }
 }

@@ -4,8 +4,10 @@ import static dev.gather.jobs.JobsTest.job;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gather.Await;
 import dev.gather.RunningGather;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -54,11 +56,7 @@ class JobIsolationTest {
   }
 
   private static void awaitBusy(RunningGather app, int workers) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (busy(app) < workers) {
-      assertTrue(System.nanoTime() < deadline, "the cpu jobs did not all start");
-      Thread.sleep(20);
-    }
+    Await.until("all " + workers + " cpu jobs to start", Duration.ofSeconds(10), () -> busy(app) >= workers);
   }
 
   private static int busy(RunningGather app) throws Exception {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gather.Await;
 import dev.gather.RunningGather;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -18,6 +19,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -159,7 +161,10 @@ class JobsTest {
     HttpResponse<Buffer> response = post("/jobs/batch", new JsonObject().put("jobs", jobs));
     assertEquals(400, response.statusCode());
     assertTrue(response.bodyAsJsonObject().getString("detail").startsWith("jobs[1]: "), response.bodyAsString());
-    Thread.sleep(500);
+    // A job queued after the batch runs once the workers have passed anything the batch could have queued.
+    String after = post("/jobs", job("test.count", new JsonObject().put("token", UUID.randomUUID().toString())))
+        .getHeader("Location");
+    awaitJob(after, j -> j.getString("status").equals("succeeded"));
     assertNull(TestHandlers.RUNS.get(token), "the good job was not queued either");
   }
 
@@ -245,12 +250,16 @@ class JobsTest {
   @Test
   void cancellingAQueuedJobEndsItAtOnceAndItNeverRuns() throws Exception {
     String token = UUID.randomUUID().toString();
+    Instant runAt = Instant.now().plusSeconds(2);
     String location = post("/jobs", job("test.count", new JsonObject().put("token", token))
-        .put("runAt", Instant.now().plusSeconds(2).toString())).getHeader("Location");
+        .put("runAt", runAt.toString())).getHeader("Location");
     HttpResponse<Buffer> cancelled = app.client.delete(location).send().await(5, TimeUnit.SECONDS);
     assertEquals(200, cancelled.statusCode(), cancelled.bodyAsString());
     assertEquals("cancelled", cancelled.bodyAsJsonObject().getString("status"));
-    Thread.sleep(3000); // past its runAt
+    // Jobs are taken in the order they fall due: one due just after it has run once the workers are past its runAt.
+    String after = post("/jobs", job("test.count", new JsonObject().put("token", UUID.randomUUID().toString()))
+        .put("runAt", runAt.plusMillis(100).toString())).getHeader("Location");
+    awaitJob(after, j -> j.getString("status").equals("succeeded"));
     assertNull(TestHandlers.RUNS.get(token), "a cancelled job never runs");
     assertEquals(409, app.client.delete(location).send().await(5, TimeUnit.SECONDS).statusCode(), "already cancelled");
   }
@@ -298,11 +307,8 @@ class JobsTest {
           + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
       out.flush();
     } // closed before reading a byte of the answer
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (TestHandlers.RUNS.get(token) == null && System.nanoTime() < deadline) {
-      Thread.sleep(50);
-    }
-    assertNotNull(TestHandlers.RUNS.get(token), "the job ran although its client left");
+    Await.until("the job to run although its client left", Duration.ofSeconds(10),
+        () -> TestHandlers.RUNS.get(token) != null);
     assertEquals(1, TestHandlers.RUNS.get(token).get());
   }
 
@@ -406,16 +412,8 @@ class JobsTest {
   }
 
   static JsonObject awaitJob(RunningGather on, String location, Predicate<JsonObject> condition) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    JsonObject job = null;
-    while (System.nanoTime() < deadline) {
-      job = on.client.get(location).send().await(10, TimeUnit.SECONDS).bodyAsJsonObject();
-      if (condition.test(job)) {
-        return job;
-      }
-      Thread.sleep(25);
-    }
-    throw new AssertionError("job did not reach the expected state in 20 s: " + job);
+    return Await.value("job " + location + " to reach the expected state", Duration.ofSeconds(20),
+        () -> on.client.get(location).send().await(10, TimeUnit.SECONDS).bodyAsJsonObject(), condition);
   }
 
   private static JsonObject awaitJob(String location, Predicate<JsonObject> condition) throws Exception {
@@ -423,15 +421,11 @@ class JobsTest {
   }
 
   private static String awaitMetric(String line) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    String metrics = "";
-    while (System.nanoTime() < deadline) {
-      metrics = app.client.get("/metrics").send().await(5, TimeUnit.SECONDS).bodyAsString();
-      if (metrics.contains(line)) {
-        return metrics;
-      }
-      Thread.sleep(50);
+    try {
+      return Await.value("the metric line " + line, Duration.ofSeconds(10),
+          () -> app.client.get("/metrics").send().await(5, TimeUnit.SECONDS).bodyAsString(), m -> m.contains(line));
+    } catch (AssertionError missing) {
+      throw new AssertionError("no metric line " + line); // not the whole scrape
     }
-    throw new AssertionError("no metric line " + line);
   }
 }

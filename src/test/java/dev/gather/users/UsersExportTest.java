@@ -3,6 +3,7 @@ package dev.gather.users;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gather.Await;
 import dev.gather.RunningGather;
 import dev.gather.TestDatabase;
 import io.micrometer.core.instrument.Counter;
@@ -14,6 +15,7 @@ import io.vertx.core.net.NetSocket;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import io.vertx.pgclient.PgConnectOptions;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -75,35 +77,18 @@ class UsersExportTest {
 
     // Wait for the read count to settle (buffers between cursor and socket full); how long that takes depends
     // on how busy the machine is, so it is polled for rather than assumed.
-    double settled = awaitSettled(before);
-    Thread.sleep(1000);
-    double aSecondLater = rowsRead() - before;
+    Await.until("the export to start", Duration.ofSeconds(15), () -> rowsRead() > before);
+    double settled = Await.steady("the rows read", Duration.ofMillis(500), Duration.ofSeconds(15),
+        () -> rowsRead() - before);
+    double aSecondLater = Await.steady("the rows read", Duration.ofSeconds(1), Duration.ofSeconds(15),
+        () -> rowsRead() - before);
     assertTrue(settled > 0, "the export started");
     assertTrue(aSecondLater < ROWS / 2.0, "a paused client holds the cursor back: read " + aSecondLater + " of " + ROWS);
     assertEquals(settled, aSecondLater, "nothing more is read while the client waits");
     assertEquals(1.0, openExports());
 
     socket.close().await(5, TimeUnit.SECONDS);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (openExports() > 0 && System.nanoTime() < deadline) {
-      Thread.sleep(50);
-    }
-    assertEquals(0.0, openExports(), "the cursor is closed when the client leaves");
+    Await.until("the cursor to be closed when the client leaves", Duration.ofSeconds(5), () -> openExports() == 0);
     test.completeNow();
-  }
-
-  /** Rows read since {@code before}, once that number has not changed for half a second (at most 15 s). */
-  private double awaitSettled(double before) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-    double last = -1;
-    while (System.nanoTime() < deadline) {
-      Thread.sleep(500);
-      double now = rowsRead() - before;
-      if (now > 0 && now == last) {
-        return now;
-      }
-      last = now;
-    }
-    return rowsRead() - before;
   }
 }

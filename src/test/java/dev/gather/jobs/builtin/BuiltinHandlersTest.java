@@ -7,12 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gather.Await;
 import dev.gather.jobs.JobCancelledException;
 import dev.gather.jobs.JobHandler;
 import dev.gather.jobs.JobPool;
 import dev.gather.jobs.TestJobContexts;
 import io.vertx.core.json.JsonObject;
 import java.math.BigInteger;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Map;
 import java.util.ServiceLoader;
@@ -23,6 +26,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;
 import org.junit.jupiter.api.AfterEach;
@@ -285,8 +289,14 @@ class BuiltinHandlersTest {
   /** Starts the run on another thread, cancels it once it is under way, and expects it to stop within a second. */
   private void assertCancelledPromptly(Callable<JsonObject> run, TestJobContexts.Cancellable cancellable)
       throws Exception {
-    Future<JsonObject> running = worker.submit(run);
-    Thread.sleep(200);
+    AtomicReference<Thread> runner = new AtomicReference<>();
+    Future<JsonObject> running = worker.submit(() -> {
+      runner.set(Thread.currentThread());
+      return run.call();
+    });
+    Await.until("the run to be under way in its handler", Duration.ofSeconds(5), () -> runner.get() != null
+        && Arrays.stream(runner.get().getStackTrace()).map(StackTraceElement::getClassName)
+            .anyMatch(frame -> frame.startsWith(CpuSum.class.getPackageName() + ".") && !frame.contains("Test")));
     assertFalse(running.isDone(), "the run finished before it could be cancelled");
     long raised = System.nanoTime();
     assertTrue(cancellable.cancel("cancelled by test"));
