@@ -32,7 +32,8 @@
 # 1), LABEL (the report's file name, default the short commit), UPSTREAM (nginx or demo, default nginx),
 # BENCH_DB_URL (the PostgreSQL server, without a database; default postgresql://postgres@127.0.0.1:5432; psql and
 # pgbench must reach it too), JAR (default target/gather.jar, built if missing), JAVA_OPTS (gather's JVM, given to
-# bin/gather as it is; unset leaves the launcher's defaults), FLOOR_JAVA_OPTS (the floor's JVM, default none),
+# bin/gather as it is; unset leaves the launcher's defaults), FLOOR_JAVA_OPTS (the floor's JVM options; default:
+# the very options gather's JVM runs with, read from /proc, so that heap and GC are alike on both sides),
 # FLOOR_POOL_SIZE (the floor's database connections per client kind, default GATHER_DB_POOL_SIZE or 8, gather's db.poolSize),
 # ROW_ID (the user the one-row scenarios read, default 42), GATHER_PORT / FLOOR_PORT / UPSTREAM_PORT (default: the
 # first free ports from 18080 / 18090 / 19090), KEEP_DB=1, NO_REPORT_FILE=1 (stdout only). Any GATHER_* variable
@@ -180,7 +181,7 @@ export GATHER_DEMO_ENABLED=false
 if [ -x bin/gather ]; then
   if [ -n "${JAVA_OPTS+set}" ]; then opts="JAVA_OPTS='$JAVA_OPTS'"; else opts="JAVA_OPTS unset: the launcher's defaults"; fi
   GATHER_HOW="bin/gather --conf bench/gather-bench.json ($opts)"
-  GATHER_DB_URL="$DB_BASE/$DB" GATHER_HTTP_PORT=$GATHER_PORT bin/gather --conf "$WORK/gather-bench.json" > "$WORK/gather.log" 2>&1 &
+  GATHER_JAR=$(realpath "$JAR") GATHER_DB_URL="$DB_BASE/$DB" GATHER_HTTP_PORT=$GATHER_PORT bin/gather --conf "$WORK/gather-bench.json" > "$WORK/gather.log" 2>&1 &
 else
   GATHER_HOW="java ${JAVA_OPTS:-}${JAVA_OPTS:+ }-jar $JAR --conf bench/gather-bench.json (no bin/gather)"
   # shellcheck disable=SC2086  # JAVA_OPTS is a list of options
@@ -196,10 +197,22 @@ ACCESS_LOG_STATE=$([ "${GATHER_HTTP_ACCESS_LOG:-true}" = false ] && echo off || 
 q -c "INSERT INTO users (email, name) SELECT 'user' || i || '@example.com', 'User ' || i FROM generate_series(1, 10000) i"
 q -c "ANALYZE users" # autovacuum may be off (it is on this machine's CI PostgreSQL): plans need statistics
 [ "$(q -c 'SELECT count(*) FROM users')" = 10000 ] || { echo "seeding users failed" >&2; exit 1; }
+GATHER_RSS_START=$(awk '/^VmRSS/{printf "%d", $2 / 1024}' "/proc/$GATHER_PID/status")
 ROW_USER_ID=$(q -c "SELECT id FROM users ORDER BY id OFFSET $((ROW_ID - 1)) LIMIT 1")
 
-# shellcheck disable=SC2086  # FLOOR_JAVA_OPTS is a list of options
-java ${FLOOR_JAVA_OPTS:-} -cp "$JAR" bench/Floor.java --port "$FLOOR_PORT" --upstream "http://127.0.0.1:$UPSTREAM_PORT" \
+# The floor's JVM gets gather's JVM options (those before -jar / -cp on its command line), unless FLOOR_JAVA_OPTS is
+# given: the GC and the heap size change the CPU per request, and the ratio should show the code, not the flags.
+FLOOR_OPTS=()
+if [ -n "${FLOOR_JAVA_OPTS+set}" ]; then
+  read -r -a FLOOR_OPTS <<< "$FLOOR_JAVA_OPTS"
+else
+  mapfile -d '' -t gather_argv < "/proc/$GATHER_PID/cmdline"
+  for arg in "${gather_argv[@]:1}"; do
+    case $arg in -jar|-cp|-classpath|--class-path) break ;; esac
+    FLOOR_OPTS+=("$arg")
+  done
+fi
+java "${FLOOR_OPTS[@]}" -cp "$JAR" bench/Floor.java --port "$FLOOR_PORT" --upstream "http://127.0.0.1:$UPSTREAM_PORT" \
   --db "$DB_BASE/$DB" --pool-size "$FLOOR_POOL_SIZE" > "$WORK/floor.log" 2>&1 &
 FLOOR_PID=$!; PIDS+=("$FLOOR_PID")
 wait_ready "$FLOOR/" 120 "$FLOOR_PID"
@@ -305,14 +318,15 @@ cell() { # key -> "req/s · p50 / p99 ms · µs/req"
 REPORT=$WORK/report.md
 {
   head_time=$(git log -1 --format=%ct)
+  src_time=$(git log -1 --format=%ct -- src pom.xml) # the jar is built from these; bench/ and docs do not date it
   echo "# gather vs the bare Vert.x floor, $(date -u '+%F %H:%M UTC')"
   echo
   echo "- machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(free -g | awk '/Mem:/{print $2}') GiB;" \
        "busy before the run (other processes): $IDLE_CHECK cores; java: $(java -version 2>&1 | head -1)"
   echo "- gather: HEAD $(git rev-parse --short HEAD) (committed $(date -u -d "@$head_time" '+%F %H:%M UTC'))$(git diff --quiet HEAD -- src pom.xml || echo ', src/ has uncommitted changes');" \
-       "jar built $(date -u -r "$JAR" '+%F %H:%M UTC')$([ "$(stat -c %Y "$JAR")" -lt "$head_time" ] && echo ' (older than HEAD: it may not contain it)');" \
+       "jar built $(date -u -r "$JAR" '+%F %H:%M UTC')$([ "$(stat -c %Y "$JAR")" -lt "$src_time" ] && echo ' (older than the last commit to src/: it may not contain it)');" \
        "started as $GATHER_HOW; access log $ACCESS_LOG_STATE; JVM: \`$GATHER_CMDLINE\`"
-  echo "- floor: bench/Floor.java (java ${FLOOR_JAVA_OPTS:-}${FLOOR_JAVA_OPTS:+ }-cp $JAR), one event loop per core, $FLOOR_POOL_SIZE database connections per client kind"
+  echo "- floor: bench/Floor.java (\`java ${FLOOR_OPTS[*]}${FLOOR_OPTS[*]:+ }-cp $JAR\`$([ -n "${FLOOR_JAVA_OPTS+set}" ] && echo ', FLOOR_JAVA_OPTS' || echo ": gather's JVM options")), one event loop per core, $FLOOR_POOL_SIZE database connections per client kind"
   echo "- upstream: $UPSTREAM_DESC; PostgreSQL: $(psql_admin -c 'SHOW server_version') at ${DB_BASE#*@}, database seeded with 10,000 users"
   echo "- wrk -t$THREADS, warm-up $WARMUP s, measured $DURATION s per run; wrk, the upstream, PostgreSQL and the servers share the machine"
   echo
@@ -350,7 +364,7 @@ REPORT=$WORK/report.md
     echo "| 10,000 rows, \`/users/export\` (NDJSON) | 8 | vs gather's SQL source: $(cell rows.gather) | $(cell rows.export) | $r of the SQL source ($(ratio "${US[rows.export]}" "${US[rows.floor]}") of the floor) | ≤ 1.0× the SQL source $(verdict "$r" 1.0) |"
   fi
   rss_ok=$(awk -v r="$GATHER_RSS" -v h="$GATHER_HWM" 'BEGIN{print (r * 1048576 <= 300e6 && h * 1048576 <= 300e6) ? "met" : "**missed**"}')
-  echo "| resident memory after the run | | $FLOOR_RSS MiB (peak $FLOOR_HWM MiB) | $GATHER_RSS MiB (peak VmHWM $GATHER_HWM MiB) | | ≤ 300 MB $rss_ok |"
+  echo "| resident memory after the run | | $FLOOR_RSS MiB (peak $FLOOR_HWM MiB) | $GATHER_RSS MiB (peak VmHWM $GATHER_HWM MiB; $GATHER_RSS_START MiB after start) | | ≤ 300 MB $rss_ok |"
   echo
   if has three50.gather; then
     echo "3 calls at 50 ms: the ideal with 256 connections is 256 / 50 ms = 5,120 req/s; floor" \
