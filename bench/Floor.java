@@ -13,7 +13,7 @@
 //   GET /three50       the same with /delay/0.05
 //   GET /row/{id}      one user by id through a pooled client (PgBuilder.client(): pipelined, its best form)
 //   GET /row-pool/{id} the same through a plain Pool (PgBuilder.pool(): one query per connection at a time)
-//   GET /rows          every user, in id order, as one JSON array
+//   GET /rows          every user, in id order, as one JSON array (through the Pool)
 //
 // --pool-size is the database connections of the whole process for each client kind (split over the event loops),
 // as gather's db.poolSize is.
@@ -119,7 +119,8 @@ public class Floor {
       } else if (path.startsWith("/row-pool/")) {
         row(response, pool, path.substring("/row-pool/".length()));
       } else if (path.equals("/rows")) {
-        pipelined.query(ALL_ROWS).execute().onComplete(done -> {
+        // One big result gains nothing from pipelining; the Pool is also how gather's SQL sources run it.
+        pool.preparedQuery(ALL_ROWS).execute().onComplete(done -> {
           if (done.failed()) {
             fail(response, done.cause());
             return;

@@ -127,6 +127,7 @@ load_module $NGINX_ECHO;
 daemon off;
 master_process off;
 worker_processes 1;
+worker_rlimit_nofile 16384;
 pid $WORK/nginx/nginx.pid;
 error_log $WORK/nginx/error.log warn;
 events { worker_connections 8192; }
