@@ -9,7 +9,7 @@
 # and raw wrk output stays in a temporary directory named at the end.
 #
 # What it starts: a fresh database on the local PostgreSQL (gather_bench_<time>_<pid>, dropped at the end) seeded
-# with 10,000 users; the upstream (nginx with the echo module, one worker: /delay/0 answers at once, /delay/0.05
+# with 10,000 users; the upstream (nginx with the echo module, one process: /delay/0 answers at once, /delay/0.05
 # after 50 ms; or UPSTREAM=demo for gather's own demo upstream in its own JVM), the same for gather and the floor;
 # gather as the README runs it (bin/gather when it exists, else java -jar target/gather.jar) with
 # bench/gather-bench.json; and the floor, `java -cp target/gather.jar bench/Floor.java`.
@@ -20,12 +20,13 @@
 #   three50  the same with /delay/0.05; the ideal is 256 / 50 ms = 5,120 req/s        256 connections
 #   row      one user by id: gather through a SQL source and through GET /users/{id}; the floor through a pooled
 #            pipelined client (PgBuilder.client()) and through a plain Pool; then pgbench on the same query with
-#            as many connections (PostgreSQL's own ceiling)                           64 connections
+#            as many connections, or those free (PostgreSQL's own ceiling)            64 connections
 #   rows     10,000 users as JSON: gather through a SQL source and GET /users/export (NDJSON from a cursor); the
-#            floor from one query                                                     8 connections
+#            floor from one prepared query through its Pool                           8 connections
 # For each measured run: requests/s, p50 and p99 (wrk's, from bench/percentiles.lua) and the CPU of the server
-# process per request (utime + stime from /proc/<pid>/stat over the run ÷ requests), and the ratio gather / floor
-# of that CPU. After the last scenario: gather's resident memory (VmRSS now, VmHWM the peak) with the same process.
+# process per request (utime + stime from /proc/<pid>/stat over the run ÷ requests) with the JIT compiler threads'
+# part of it, and the ratio gather / floor of that CPU (also without the JIT's part). After the last scenario:
+# gather's resident memory (VmRSS now, VmHWM the peak) with the same process.
 #
 # Knobs (environment): DURATION (measured seconds per run, default 20), WARMUP (seconds of the warm-up run before
 # each, default 15), SCENARIOS (default "hello three0 three50 row rows"), THREADS (wrk and pgbench threads, default
@@ -34,8 +35,8 @@
 # pgbench must reach it too), JAR (default target/gather.jar, built if missing), JAVA_OPTS (gather's JVM, given to
 # bin/gather as it is; unset leaves the launcher's defaults), FLOOR_JAVA_OPTS (the floor's JVM options; default:
 # the very options gather's JVM runs with, read from /proc, so that heap and GC are alike on both sides),
-# FLOOR_POOL_SIZE (the floor's database connections per client kind, default GATHER_DB_POOL_SIZE or 8, gather's db.poolSize),
-# ROW_ID (the user the one-row scenarios read, default 42), GATHER_PORT / FLOOR_PORT / UPSTREAM_PORT (default: the
+# FLOOR_POOL_SIZE (the floor's database connections per client kind, default GATHER_DB_POOL_SIZE or 8 as gather's
+# db.poolSize), ROW_ID (the user the one-row scenarios read, default 42), GATHER_PORT / FLOOR_PORT / UPSTREAM_PORT (default: the
 # first free ports from 18080 / 18090 / 19090), KEEP_DB=1, NO_REPORT_FILE=1 (stdout only). Any GATHER_* variable
 # reaches gather (e.g. GATHER_HTTP_ACCESS_LOG=false); GATHER_DB_URL, GATHER_HTTP_PORT and GATHER_DEMO_ENABLED are
 # set here. Missing tools (wrk, nginx and its echo module, pgbench) are installed with apt-get when run as root.
