@@ -116,6 +116,11 @@ HZ=$(getconf CLK_TCK)
 GATHER_PORT=${GATHER_PORT:-$(free_port 18080)}
 FLOOR_PORT=${FLOOR_PORT:-$(free_port 18090)}
 UPSTREAM_PORT=${UPSTREAM_PORT:-$(free_port 19090)}
+# Nothing listens yet, so two searches could land on one port when a range is crowded.
+[ "$FLOOR_PORT" != "$GATHER_PORT" ] || FLOOR_PORT=$(free_port $((GATHER_PORT + 1)))
+while [ "$UPSTREAM_PORT" = "$GATHER_PORT" ] || [ "$UPSTREAM_PORT" = "$FLOOR_PORT" ]; do
+  UPSTREAM_PORT=$(free_port $((UPSTREAM_PORT + 1)))
+done
 GATHER=http://127.0.0.1:$GATHER_PORT
 FLOOR=http://127.0.0.1:$FLOOR_PORT
 
@@ -215,7 +220,7 @@ else
   done
 fi
 java "${FLOOR_OPTS[@]}" -cp "$JAR" bench/Floor.java --port "$FLOOR_PORT" --upstream "http://127.0.0.1:$UPSTREAM_PORT" \
-  --db "$DB_BASE/$DB" --pool-size "$FLOOR_POOL_SIZE" > "$WORK/floor.log" 2>&1 &
+  --db "$DB_BASE/$DB" --pool-size "$FLOOR_POOL_SIZE" --instances "${GATHER_HTTP_INSTANCES:-0}" > "$WORK/floor.log" 2>&1 &
 FLOOR_PID=$!; PIDS+=("$FLOOR_PID")
 wait_ready "$FLOOR/" 120 "$FLOOR_PID"
 echo "database $DB; upstream :$UPSTREAM_PORT (pid $UPSTREAM_PID); gather :$GATHER_PORT (pid $GATHER_PID); floor :$FLOOR_PORT (pid $FLOOR_PID); logs in $WORK" >&2
@@ -332,6 +337,7 @@ GATHER_RSS=$(awk '/^VmRSS/{printf "%d", $2 / 1024}' "/proc/$GATHER_PID/status")
 GATHER_HWM=$(awk '/^VmHWM/{printf "%d", $2 / 1024}' "/proc/$GATHER_PID/status")
 FLOOR_RSS=$(awk '/^VmRSS/{printf "%d", $2 / 1024}' "/proc/$FLOOR_PID/status")
 FLOOR_HWM=$(awk '/^VmHWM/{printf "%d", $2 / 1024}' "/proc/$FLOOR_PID/status")
+GATHER_INSTANCES=$(curl -fs "$GATHER/" | jq -r '.instances // "?"' || echo "?")
 GATHER_CMDLINE=$(tr '\0' ' ' < "/proc/$GATHER_PID/cmdline" | cut -c1-300)
 
 # ---- the report ----
@@ -358,8 +364,8 @@ REPORT=$WORK/report.md
        "busy before the run (other processes): $IDLE_CHECK cores; java: $(java -version 2>&1 | head -1)"
   echo "- gather: HEAD $(git rev-parse --short HEAD) (committed $(date -u -d "@$head_time" '+%F %H:%M UTC'))$(git diff --quiet HEAD -- src pom.xml || echo ', src/ has uncommitted changes');" \
        "jar built $(date -u -r "$JAR" '+%F %H:%M UTC')$([ "$(stat -c %Y "$JAR")" -lt "$src_time" ] && echo ' (older than the last commit to src/: it may not contain it)');" \
-       "started as $GATHER_HOW; access log $ACCESS_LOG_STATE; JVM: \`$GATHER_CMDLINE\`"
-  echo "- floor: bench/Floor.java (\`java ${FLOOR_OPTS[*]}${FLOOR_OPTS[*]:+ }-cp $JAR\`$([ -n "${FLOOR_JAVA_OPTS+set}" ] && echo ', FLOOR_JAVA_OPTS' || echo ": gather's JVM options")), one event loop per core, $FLOOR_POOL_SIZE database connections per client kind"
+       "started as $GATHER_HOW; $GATHER_INSTANCES HTTP event loops; access log $ACCESS_LOG_STATE; JVM: \`$GATHER_CMDLINE\`"
+  echo "- floor: bench/Floor.java (\`java ${FLOOR_OPTS[*]}${FLOOR_OPTS[*]:+ }-cp $JAR\`$([ -n "${FLOOR_JAVA_OPTS+set}" ] && echo ', FLOOR_JAVA_OPTS' || echo ": gather's JVM options")), $(sed -n 's/^floor listening on [^ ]* with //p' "$WORK/floor.log")"
   echo "- upstream: $UPSTREAM_DESC; PostgreSQL: $(psql_admin -c 'SHOW server_version') at ${DB_BASE#*@}, database seeded with 10,000 users"
   echo "- wrk -t$THREADS, warm-up $WARMUP s, measured $DURATION s per run; wrk, the upstream, PostgreSQL and the servers share the machine"
   echo
