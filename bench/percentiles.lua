@@ -1,6 +1,6 @@
 -- wrk -s bench/percentiles.lua: wrk's --latency stops at the 99th percentile, and the tail scenario of
--- bench/run.sh needs the 99.9th. Only done() is defined, so wrk keeps its fast path (no Lua per request).
--- It adds three lines after wrk's own report, which run.sh reads; latencies are in ms.
+-- bench/fanout.sh needs the 99.9th. Only done() is defined, so wrk keeps its fast path (no Lua per request).
+-- It adds three lines after wrk's own report, which bench/run.sh and bench/fanout.sh read; latencies are in ms.
 --
 -- wrk 4.x "corrects" its latency histogram for coordinated omission before reporting it (stats_correct in
 -- wrk.c): for every answer slower than twice the mean interval between two requests of one connection

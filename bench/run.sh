@@ -1,280 +1,448 @@
 #!/usr/bin/env bash
-# Benchmark of gather's fan-out engine. From the repo root:
+# gather against its floor: the same work done by gather and by a bare Vert.x 5 server (bench/Floor.java), in one
+# run, against one upstream and one database, on this machine. From the repository root:
 #
-#   bench/run.sh [hello|three50|three0|tail|fanout ...] (default: all five, about 6 minutes)
-#   bench/run.sh | tee bench/results-$(date +%F).md     (the output is Markdown; progress goes to stderr)
+#   bench/run.sh                                        (every scenario: about 9 minutes)
+#   DURATION=5 WARMUP=3 SCENARIOS="hello three0" bench/run.sh                   (a quick look)
 #
-# Knobs (environment): JAR (default target/gather.jar), DURATION (measured wrk seconds, every scenario),
-# WARMUP (wrk seconds thrown away before each measurement), CONNECTIONS (wrk connections), THREADS (wrk),
-# GATHER_INSTANCES (http.instances; 0 = one per core), DEMO_INSTANCES (event loops of the demo upstream),
-# GATHER_PORT / DEMO_PORT (default: the first free port from 18080 / 19090), JAVA_OPTS (gather's JVM),
-# ACCESS_LOG=0 or GATHER_HTTP_ACCESS_LOG=false (gather's per-request access log off; gather reads the latter),
-# GATHER_DB_URL (else a throwaway embedded PostgreSQL), TAIL_CONNECTIONS (wrk connections of the tail scenario,
-# default 64), HEDGE_AFTER_MS (hedgeAfterMs of the demoHedged upstream: milliseconds or p95; default 20, as in
-# bench/gather-bench.json),
-# FULL=1 (also 1,000 sequential 1 s calls; deadlineMs is capped at 600,000, so expect a 504 after ~10 minutes).
+# The report is Markdown, on stdout and in bench/results-<date>-<LABEL>.md; progress goes to stderr, and every log
+# and raw wrk output stays in a temporary directory named at the end.
+#
+# What it starts: a fresh database on the local PostgreSQL (gather_bench_<time>_<pid>, dropped at the end) seeded
+# with 10,000 users; the upstream (nginx with the echo module, one process: /delay/0 answers at once, /delay/0.05
+# after 50 ms; or UPSTREAM=demo for gather's own demo upstream in its own JVM), the same for gather and the floor;
+# gather as the README runs it (bin/gather when it exists, else java -jar target/gather.jar) with
+# bench/gather-bench.json; and the floor, `java -cp target/gather.jar bench/Floor.java`.
+#
+# Scenarios (SCENARIOS, in this order by default; wrk -t$THREADS, a warm-up run thrown away before each measured one):
+#   hello    GET / on both                                                            64 connections
+#   three0   3 upstream calls of /delay/0 concurrently, bodies merged into one JSON   64 connections
+#   three50  the same with /delay/0.05; the ideal is 256 / 50 ms = 5,120 req/s        256 connections
+#   row      one user by id: gather through a SQL source and through GET /users/{id}; the floor through a pooled
+#            pipelined client (PgBuilder.client()) and through a plain Pool; then pgbench on the same query with
+#            as many connections, or those free (PostgreSQL's own ceiling)            64 connections
+#   rows     10,000 users as JSON: gather through a SQL source and GET /users/export (NDJSON from a cursor); the
+#            floor from one prepared query through its Pool                           8 connections
+# For each measured run: requests/s, p50 and p99 (wrk's, from bench/percentiles.lua) and the CPU of the server
+# process per request (utime + stime from /proc/<pid>/stat over the run ÷ requests) with the JIT compiler threads'
+# part of it, and the ratio gather / floor of that CPU (also without the JIT's part). After the last scenario:
+# gather's resident memory (VmRSS now, VmHWM the peak) with the same process.
+#
+# Knobs (environment): DURATION (measured seconds per run, default 20), WARMUP (seconds of the warm-up run before
+# each, default 15), SCENARIOS (default "hello three0 three50 row rows"), THREADS (wrk and pgbench threads, default
+# 1), LABEL (the report's file name, default the short commit), UPSTREAM (nginx or demo, default nginx),
+# BENCH_DB_URL (the PostgreSQL server, without a database; default postgresql://postgres@127.0.0.1:5432; psql and
+# pgbench must reach it too), JAR (default target/gather.jar, built if missing), JAVA_OPTS (gather's JVM, given to
+# bin/gather as it is; unset leaves the launcher's defaults), FLOOR_JAVA_OPTS (the floor's JVM options; default:
+# the very options gather's JVM runs with, read from /proc, so that heap and GC are alike on both sides),
+# FLOOR_POOL_SIZE (the floor's database connections per client kind, default GATHER_DB_POOL_SIZE or 8 as gather's
+# db.poolSize), ROW_ID (the user the one-row scenarios read, default 42), GATHER_PORT / FLOOR_PORT / UPSTREAM_PORT (default: the
+# first free ports from 18080 / 18090 / 19090), KEEP_DB=1, NO_REPORT_FILE=1 (stdout only). Any GATHER_* variable
+# reaches gather (e.g. GATHER_HTTP_ACCESS_LOG=false); GATHER_DB_URL, GATHER_HTTP_PORT and GATHER_DEMO_ENABLED are
+# set here. Missing tools (wrk, nginx and its echo module, pgbench) are installed with apt-get when run as root.
+#
+# Loopback only; every loop is bounded; only the processes this script started are stopped, by pid.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 JAR=${JAR:-target/gather.jar}
-THREADS=${THREADS:-2}
-CONNECTIONS=${CONNECTIONS:-256}
-GATHER_INSTANCES=${GATHER_INSTANCES:-0}
-DEMO_INSTANCES=${DEMO_INSTANCES:-2}
-SCENARIOS=("$@")
-TAIL_CONNECTIONS=${TAIL_CONNECTIONS:-64}
-HEDGE_AFTER_MS=${HEDGE_AFTER_MS:-20}
-[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(hello three50 three0 tail fanout)
-for scenario in "${SCENARIOS[@]}"; do # fail before starting anything, not after minutes of load
-  case $scenario in hello|three50|three0|tail|fanout) ;; *) echo "unknown scenario $scenario (use hello, three50, three0, tail, fanout)" >&2; exit 2 ;; esac
+DURATION=${DURATION:-20}
+WARMUP=${WARMUP:-15}
+THREADS=${THREADS:-1}
+UPSTREAM=${UPSTREAM:-nginx}
+ROW_ID=${ROW_ID:-42}
+FLOOR_POOL_SIZE=${FLOOR_POOL_SIZE:-${GATHER_DB_POOL_SIZE:-8}}
+DB_BASE=${BENCH_DB_URL:-postgresql://postgres@127.0.0.1:5432}
+DB_BASE=${DB_BASE%/}
+read -r -a SCENARIO_LIST <<< "${SCENARIOS:-hello three0 three50 row rows}"
+for n in "$DURATION" "$WARMUP" "$THREADS" "$ROW_ID" "$FLOOR_POOL_SIZE"; do
+  [[ $n =~ ^[0-9]+$ ]] || { echo "DURATION, WARMUP, THREADS, ROW_ID and FLOOR_POOL_SIZE must be numbers, not $n" >&2; exit 2; }
 done
-[[ $HEDGE_AFTER_MS =~ ^([1-9][0-9]*|p95)$ ]] || { echo "HEDGE_AFTER_MS must be milliseconds or p95, not $HEDGE_AFTER_MS" >&2; exit 2; }
-# ACCESS_LOG=0 is the older spelling; gather itself reads GATHER_HTTP_ACCESS_LOG (http.accessLog).
-if [ "${ACCESS_LOG:-1}" = 0 ]; then export GATHER_HTTP_ACCESS_LOG=false; fi
-ACCESS_LOG_STATE=$([ "${GATHER_HTTP_ACCESS_LOG:-true}" = false ] && echo off || echo on)
-for tool in java wrk curl jq ss; do command -v "$tool" > /dev/null || { echo "bench/run.sh needs $tool" >&2; exit 2; }; done
+[ "$DURATION" -ge 1 ] && [ "$THREADS" -ge 1 ] && [ "$ROW_ID" -ge 1 ] && [ "$ROW_ID" -le 10000 ] ||
+  { echo "DURATION and THREADS must be at least 1, ROW_ID 1 to 10000" >&2; exit 2; }
+for scenario in "${SCENARIO_LIST[@]}"; do # fail before starting anything, not after minutes of load
+  case $scenario in hello|three0|three50|row|rows) ;; *) echo "unknown scenario $scenario (use hello three0 three50 row rows)" >&2; exit 2 ;; esac
+done
+case $UPSTREAM in nginx|demo) ;; *) echo "UPSTREAM must be nginx or demo, not $UPSTREAM" >&2; exit 2 ;; esac
+LABEL=${LABEL:-$(git rev-parse --short HEAD 2>/dev/null || echo run)}
+[[ $LABEL =~ ^[A-Za-z0-9._-]+$ ]] || { echo "LABEL may hold letters, digits, '.', '_' and '-' only" >&2; exit 2; }
 
-# Everything the run leaves behind (logs, raw wrk output, answers) goes here and is kept for inspection.
+# ---- tools: install what is missing from Debian when we may, else say what is needed ----
+NGINX_ECHO=/usr/lib/nginx/modules/ngx_http_echo_module.so
+install_packages() { # packages...
+  if [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
+    echo "installing $* (apt-get) ..." >&2
+    apt-get install -y -q "$@" > /dev/null 2>&1 || { apt-get update -q > /dev/null 2>&1 && apt-get install -y -q "$@" > /dev/null; }
+  else
+    echo "bench/run.sh needs the Debian packages $* (apt-get install $*)" >&2; exit 2
+  fi
+}
+command -v wrk > /dev/null || install_packages wrk
+command -v pgbench > /dev/null || install_packages postgresql-client
+if [ "$UPSTREAM" = nginx ] && { ! command -v nginx > /dev/null || [ ! -f "$NGINX_ECHO" ]; }; then
+  install_packages nginx libnginx-mod-http-echo
+fi
+for tool in java wrk curl jq psql pgbench awk git; do
+  command -v "$tool" > /dev/null || { echo "bench/run.sh needs $tool" >&2; exit 2; }
+done
+
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/gather-bench.XXXXXX")
 PIDS=()
+DB="gather_bench_$(date +%s)_$$"
+DB_CREATED=0
+psql_admin() { psql "$DB_BASE/postgres" -X -q -v ON_ERROR_STOP=1 -At "$@"; }
 source bench/lib.sh # free_port, wait_ready, busy_ticks, stop_pids (the script runs from the repository root)
 cleanup() {
-  # Only the processes this script started, by pid: TERM first (gather drains and exits 0), KILL if stuck.
-  stop_pids 5 "${PIDS[@]}"
+  stop_pids 10 "${PIDS[@]}"
+  if [ "$DB_CREATED" = 1 ]; then
+    if [ "${KEEP_DB:-0}" = 1 ]; then echo "database kept: $DB" >&2
+    else psql_admin -c "DROP DATABASE IF EXISTS $DB" 2>/dev/null || echo "could not drop $DB" >&2; fi
+  fi
   echo "Logs and raw output kept in $WORK" >&2
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-
-
-# CPU accounting from /proc, in clock ticks: everything busy, and gather's and the demo's own share. On a
-# 2-core box shared with wrk this tells "gather is the bottleneck" from "someone else was compiling".
-proc_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-cpu_snapshot() { echo "$(busy_ticks) $(proc_ticks "$GATHER_PID") $(proc_ticks "$DEMO_PID") $(date +%s.%N)"; }
-cpu_split() { # snapshot before, snapshot after -> "gather / demo / rest" in cores
-  echo "$1 $2" | awk -v hz="$(getconf CLK_TCK)" '{s = ($8 - $4) * hz;
-    printf "%.2f / %.2f / %.2f", ($6 - $2) / s, ($7 - $3) / s, (($5 - $1) - ($6 - $2) - ($7 - $3)) / s}'
-}
-
 if [ ! -f "$JAR" ]; then
   echo "building $JAR ..." >&2
   ./mvnw -B -q package -DskipTests >&2
 fi
+
+# Load from other processes skews everything on a small machine: measure it before starting ours.
+before=$(busy_ticks); sleep 2
+IDLE_CHECK=$(awk -v b="$before" -v a="$(busy_ticks)" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", (a - b) / hz / 2}')
+HZ=$(getconf CLK_TCK)
+
 GATHER_PORT=${GATHER_PORT:-$(free_port 18080)}
-DEMO_PORT=${DEMO_PORT:-$(free_port 19090)}
-BASE=http://127.0.0.1:$GATHER_PORT
+FLOOR_PORT=${FLOOR_PORT:-$(free_port 18090)}
+UPSTREAM_PORT=${UPSTREAM_PORT:-$(free_port 19090)}
+# Nothing listens yet, so two searches could land on one port when a range is crowded.
+[ "$FLOOR_PORT" != "$GATHER_PORT" ] || FLOOR_PORT=$(free_port $((GATHER_PORT + 1)))
+while [ "$UPSTREAM_PORT" = "$GATHER_PORT" ] || [ "$UPSTREAM_PORT" = "$FLOOR_PORT" ]; do
+  UPSTREAM_PORT=$(free_port $((UPSTREAM_PORT + 1)))
+done
+GATHER=http://127.0.0.1:$GATHER_PORT
+FLOOR=http://127.0.0.1:$FLOOR_PORT
 
-# Load from other processes skews everything on 2 cores: measure it before starting ours.
-before=$(busy_ticks); sleep 2; IDLE_CHECK=$(awk -v b="$before" -v a="$(busy_ticks)" -v hz="$(getconf CLK_TCK)" \
-  'BEGIN{printf "%.2f", (a - b) / hz / 2}')
+# ---- the upstream, the same process for gather and for the floor ----
+if [ "$UPSTREAM" = nginx ]; then
+  mkdir -p "$WORK/nginx"
+  # One process (no master), so that its pid is the one doing the work; echo_sleep is a timer, not a blocking sleep.
+  cat > "$WORK/nginx.conf" <<NGINX
+load_module $NGINX_ECHO;
+daemon off;
+master_process off;
+worker_processes 1;
+worker_rlimit_nofile 16384;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log warn;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  keepalive_requests 10000000;
+  keepalive_timeout 300s;
+  client_body_temp_path $WORK/nginx/body;
+  proxy_temp_path $WORK/nginx/proxy;
+  fastcgi_temp_path $WORK/nginx/fastcgi;
+  uwsgi_temp_path $WORK/nginx/uwsgi;
+  scgi_temp_path $WORK/nginx/scgi;
+  server {
+    listen 127.0.0.1:$UPSTREAM_PORT backlog=4096;
+    default_type application/json;
+    location = /delay/0 { return 200 '{"delayedMs":0}'; }
+    location = /delay/0.05 { echo_sleep 0.05; echo -n '{"delayedMs":50}'; }
+    location / { return 404 '{"title":"no such path in the bench upstream"}'; }
+  }
+}
+NGINX
+  nginx -p "$WORK/nginx" -c "$WORK/nginx.conf" > "$WORK/upstream.log" 2>&1 &
+  UPSTREAM_DESC="nginx $(nginx -v 2>&1 | sed 's#.*/##'), one process, echo module for /delay/0.05"
+else
+  java -jar "$JAR" demo --host 127.0.0.1 --port "$UPSTREAM_PORT" --instances 1 > "$WORK/upstream.log" 2>&1 &
+  UPSTREAM_DESC="gather's demo upstream (java -jar $JAR demo --instances 1), its own JVM"
+fi
+UPSTREAM_PID=$!; PIDS+=("$UPSTREAM_PID")
+wait_ready "http://127.0.0.1:$UPSTREAM_PORT/delay/0" 60 "$UPSTREAM_PID"
 
-# The upstream URLs live only in the file (no env override), so the port is written into a copy; every upstream
-# is the same demo process (the tail scenario needs two: hedging is configured per upstream, not per source).
-jq --arg url "http://127.0.0.1:$DEMO_PORT" --arg hedge "$HEDGE_AFTER_MS" \
-  '.upstreams |= map_values(.url = $url)
-   | .upstreams.demoHedged.hedgeAfterMs = (if $hedge == "p95" then "p95" else ($hedge | tonumber) end)' \
-  bench/gather-bench.json > "$WORK/gather-bench.json"
-java -jar "$JAR" check "$WORK/gather-bench.json" >&2
+# ---- the database: fresh, migrated by gather, then seeded ----
+psql_admin -c "CREATE DATABASE $DB"
+DB_CREATED=1
+q() { psql "$DB_BASE/$DB" -X -q -v ON_ERROR_STOP=1 -At "$@"; }
 
-# The upstream runs in its own JVM so that gather's event loops do only gather's work.
-java -jar "$JAR" demo --host 127.0.0.1 --port "$DEMO_PORT" --instances "$DEMO_INSTANCES" > "$WORK/demo.log" 2>&1 &
-PIDS+=($!)
-DEMO_PID=$!
+# The upstream URLs live only in the config file, so the port is written into a copy.
+jq --arg url "http://127.0.0.1:$UPSTREAM_PORT" '.upstreams |= map_values(.url = $url)' bench/gather-bench.json \
+  > "$WORK/gather-bench.json"
 
-# The database only matters for readiness here: the machine's PostgreSQL if given, else an embedded one.
-if [ -n "${GATHER_DB_URL:-}" ]; then export GATHER_DB_URL; else export GATHER_DB_EMBEDDED_DATA_DIR="$WORK/pgdata"; fi
-# shellcheck disable=SC2086  # JAVA_OPTS is a list of options
-GATHER_HTTP_PORT=$GATHER_PORT GATHER_HTTP_INSTANCES=$GATHER_INSTANCES \
-  java ${JAVA_OPTS:-} -jar "$JAR" --conf "$WORK/gather-bench.json" > "$WORK/gather.log" 2>&1 &
-PIDS+=($!)
-GATHER_PID=$!
-wait_ready "http://127.0.0.1:$DEMO_PORT/delay/0" 30 "$DEMO_PID"
-wait_ready "$BASE/health/ready" 120 "$GATHER_PID"
-echo "gather (pid $GATHER_PID) log: $WORK/gather.log" >&2
+# The JVM behind a pid: the launcher may be a script that runs java as a child rather than exec-ing it.
+jvm_of() {
+  local pid=$1
+  for _ in 1 2 3 4; do
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = java ] && { echo "$pid"; return 0; }
+    pid=$(pgrep -P "$pid" | head -1 || true)
+    [ -n "$pid" ] || break
+  done
+  echo "$1"
+}
 
-rss_mib() { echo $(( $(ps -o rss= -p "$GATHER_PID") / 1024 )); }
+export GATHER_DEMO_ENABLED=false
+if [ -x bin/gather ]; then
+  if [ -n "${JAVA_OPTS+set}" ]; then opts="JAVA_OPTS='$JAVA_OPTS'"; else opts="JAVA_OPTS unset: the launcher's defaults"; fi
+  GATHER_HOW="bin/gather --conf bench/gather-bench.json ($opts)"
+  GATHER_JAR=$(realpath "$JAR") GATHER_DB_URL="$DB_BASE/$DB" GATHER_HTTP_PORT=$GATHER_PORT bin/gather --conf "$WORK/gather-bench.json" > "$WORK/gather.log" 2>&1 &
+else
+  GATHER_HOW="java ${JAVA_OPTS:-}${JAVA_OPTS:+ }-jar $JAR --conf bench/gather-bench.json (no bin/gather)"
+  # shellcheck disable=SC2086  # JAVA_OPTS is a list of options
+  GATHER_DB_URL="$DB_BASE/$DB" GATHER_HTTP_PORT=$GATHER_PORT java ${JAVA_OPTS:-} -jar "$JAR" --conf "$WORK/gather-bench.json" \
+    > "$WORK/gather.log" 2>&1 &
+fi
+GATHER_LAUNCHED=$!; PIDS+=("$GATHER_LAUNCHED")
+wait_ready "$GATHER/health/ready" 120 "$GATHER_LAUNCHED"
+GATHER_PID=$(jvm_of "$GATHER_LAUNCHED")
+[ "$GATHER_PID" = "$GATHER_LAUNCHED" ] || PIDS+=("$GATHER_PID") # a launcher that does not exec: stop its JVM too
+ACCESS_LOG_STATE=$([ "${GATHER_HTTP_ACCESS_LOG:-true}" = false ] && echo off || echo "on (gather's default)")
 
-# ---- the header: what ran where. The jar carries no commit, so say when it was built against HEAD. ----
-head_time=$(git log -1 --format=%ct)
-echo "# gather fan-out benchmark, $(date -u '+%F %H:%M UTC')"
-echo
-echo "- machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(free -g | awk '/Mem:/{print $2}') GiB;" \
-     "busy before the run (other processes): $IDLE_CHECK cores"
-echo "- java: $(java -version 2>&1 | head -1)"
-echo "- gather: HEAD $(git rev-parse --short HEAD) (committed $(date -u -d "@$head_time" '+%F %H:%M UTC'))$(git diff --quiet HEAD -- src pom.xml || echo ', src/ has uncommitted changes');" \
-     "jar $JAR built $(date -u -r "$JAR" '+%F %H:%M UTC'), sha256 $(sha256sum "$JAR" | cut -c1-12)$([ "$(stat -c %Y "$JAR")" -lt "$head_time" ] && echo ' (older than HEAD: it may not contain it)')"
-echo "- setup: wrk, gather and the demo upstream on the same machine; http.instances=$GATHER_INSTANCES" \
-     "(answered: $(curl -s "$BASE/" | jq .instances)), demo --instances $DEMO_INSTANCES, wrk -t$THREADS," \
-     "access log $ACCESS_LOG_STATE, JAVA_OPTS='${JAVA_OPTS:-}'," \
-     "db $([ -n "${GATHER_DB_URL:-}" ] && echo "$GATHER_DB_URL" || echo embedded), config bench/gather-bench.json" \
-     "(demoHedged.hedgeAfterMs=$HEDGE_AFTER_MS)"
-echo "- gather RSS after start: $(rss_mib) MiB"
-echo
+q -c "INSERT INTO users (email, name) SELECT 'user' || i || '@example.com', 'User ' || i FROM generate_series(1, 10000) i"
+q -c "ANALYZE users" # autovacuum may be off (it is on this machine's CI PostgreSQL): plans need statistics
+[ "$(q -c 'SELECT count(*) FROM users')" = 10000 ] || { echo "seeding users failed" >&2; exit 1; }
+GATHER_RSS_START=$(awk '/^VmRSS/{printf "%d", $2 / 1024}' "/proc/$GATHER_PID/status")
+ROW_USER_ID=$(q -c "SELECT id FROM users ORDER BY id OFFSET $((ROW_ID - 1)) LIMIT 1")
 
-# ---- wrk scenarios ----
-# Every wrk run also gets bench/percentiles.lua: p99.9, and percentiles without wrk's coordinated-omission
-# correction ("raw"; see the script), which needs to know the connections.
+# The floor's JVM gets gather's JVM options (those before -jar / -cp on its command line), unless FLOOR_JAVA_OPTS is
+# given: the GC and the heap size change the CPU per request, and the ratio should show the code, not the flags.
+FLOOR_OPTS=()
+if [ -n "${FLOOR_JAVA_OPTS+set}" ]; then
+  read -r -a FLOOR_OPTS <<< "$FLOOR_JAVA_OPTS"
+else
+  mapfile -d '' -t gather_argv < "/proc/$GATHER_PID/cmdline"
+  for arg in "${gather_argv[@]:1}"; do
+    case $arg in -jar|-cp|-classpath|--class-path) break ;; esac
+    FLOOR_OPTS+=("$arg")
+  done
+fi
+java "${FLOOR_OPTS[@]}" -cp "$JAR" bench/Floor.java --port "$FLOOR_PORT" --upstream "http://127.0.0.1:$UPSTREAM_PORT" \
+  --db "$DB_BASE/$DB" --pool-size "$FLOOR_POOL_SIZE" --instances "${GATHER_HTTP_INSTANCES:-0}" > "$WORK/floor.log" 2>&1 &
+FLOOR_PID=$!; PIDS+=("$FLOOR_PID")
+wait_ready "$FLOOR/" 120 "$FLOOR_PID"
+echo "database $DB; upstream :$UPSTREAM_PORT (pid $UPSTREAM_PID); gather :$GATHER_PORT (pid $GATHER_PID); floor :$FLOOR_PORT (pid $FLOOR_PID); logs in $WORK" >&2
+
+# ---- every route answers what it should, before any load ----
+check() { # description, command that must succeed
+  if ! eval "$2" > /dev/null 2>&1; then echo "check failed: $1 (see $WORK)" >&2; exit 1; fi
+}
+get() { curl -fsS --max-time 30 "$1"; }
+check "gather three0 complete" "get $GATHER/aggregate/three0 | jq -e '.complete and (.data | length == 3)'"
+check "floor three0" "get $FLOOR/three0 | jq -e '.a.delayedMs == 0 and .c.delayedMs == 0'"
+check "gather three50 complete" "get $GATHER/aggregate/three50 | jq -e '.complete and .data.a.delayedMs == 50'"
+check "floor three50" "get $FLOOR/three50 | jq -e '.b.delayedMs == 50'"
+check "gather row (SQL source)" "get $GATHER/aggregate/row/$ROW_USER_ID | jq -e '.data.user[0].id == $ROW_USER_ID'"
+check "gather GET /users/{id}" "get $GATHER/users/$ROW_USER_ID | jq -e '.id == $ROW_USER_ID'"
+check "floor row (pipelined)" "get $FLOOR/row/$ROW_USER_ID | jq -e '.id == $ROW_USER_ID'"
+check "floor row (Pool)" "get $FLOOR/row-pool/$ROW_USER_ID | jq -e '.id == $ROW_USER_ID'"
+check "gather rows (SQL source)" "get $GATHER/aggregate/rows | jq -e '.data.users | length == 10000'"
+check "gather /users/export" "[ \"\$(get $GATHER/users/export | wc -l)\" = 10000 ]"
+check "floor rows" "get $FLOOR/rows | jq -e 'length == 10000'"
+get "$GATHER/users/export" > "$WORK/export.ndjson"; get "$GATHER/aggregate/rows" > "$WORK/rows.json"; get "$FLOOR/rows" > "$WORK/floor-rows.json"
+
+# ---- measuring ----
+proc_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# The JIT compiler threads' ticks, "tid ticks" per line: compiling is warm-up, not the cost of a request, so the
+# report shows it apart; a large share means the warm-up was too short for this machine.
+jit_ticks() {
+  local task
+  for task in /proc/"$1"/task/*; do
+    case $(cat "$task/comm" 2>/dev/null) in
+      C1\ Compiler*|C2\ Compiler*) awk -v t="${task##*/}" '{print t, $14 + $15}' "$task/stat" 2>/dev/null || true ;;
+    esac
+  done
+}
+jit_delta() { # before, after -> ticks spent by compiler threads in between (threads that ended meanwhile are lost)
+  awk 'NR == FNR {before[$1] = $2; next} {d += $2 - before[$1]} END {print d + 0}' <(echo "$1") <(echo "$2")
+}
 lua_value() { # wrk output, line (wrk_ms, raw_ms or summary), key -> value
   awk -v line="$2" -v k="$3" '$1 == line {for (i = 2; i <= NF; i++) {split($i, kv, "="); if (kv[1] == k) print kv[2]}}' "$1"
 }
-WRK_ROWS=()
-run_wrk() { # name, path, default warm-up seconds, default measured seconds
-  local name=$1 url=$BASE$2 warmup=${WARMUP:-$3} seconds=${DURATION:-$4} out=$WORK/$1.wrk
-  echo "$name: warm-up $warmup s (the JIT needs it on 2 busy cores), then $seconds s with $CONNECTIONS connections" >&2
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${warmup}s" "$url" > "$WORK/$name.warmup.wrk"
-  local cpu0; cpu0=$(cpu_snapshot)
-  WRK_CONNECTIONS=$CONNECTIONS wrk -t"$THREADS" -c"$CONNECTIONS" -d"${seconds}s" --latency -s bench/percentiles.lua "$url" > "$out"
-  local cpu; cpu=$(cpu_split "$cpu0" "$(cpu_snapshot)")
-  # wrk prints "Socket errors: connect A, read B, write C, timeout D" and "Non-2xx or 3xx responses: N" only when non-zero.
-  local p50 p90 p99 rps socket non2xx
-  p50=$(awk '$1=="50%"{print $2}' "$out"); p90=$(awk '$1=="90%"{print $2}' "$out"); p99=$(awk '$1=="99%"{print $2}' "$out")
-  rps=$(awk '/^Requests\/sec/{printf "%.0f", $2}' "$out")
-  socket=$(awk -F'[ ,]+' '/Socket errors/{print $4+$6+$8+$10}' "$out"); non2xx=$(awk '/Non-2xx/{print $NF}' "$out")
-  WRK_ROWS+=("| $name | $2 | $CONNECTIONS | ${seconds} s | $rps | $p50 | $p90 | $p99"\
-" | $(lua_value "$out" raw_ms p99) / $(lua_value "$out" raw_ms p99.9) | ${socket:-0} / ${non2xx:-0} | $cpu | $(rss_mib) |")
+declare -A RPS P50 P99 US JIT CORES ERRS REQS PATHS CONNS
+run_wrk() { # key (scenario.server), server pid, base url, path, connections
+  local key=$1 pid=$2 url=$3$4 conns=$5 out=$WORK/$1.wrk
+  echo "$key: $url, warm-up $WARMUP s, then $DURATION s with $conns connections" >&2
+  # wrk's own 2 s timeout would count a slow 10,000-row answer on a busy machine as an error and drop its latency.
+  [ "$WARMUP" = 0 ] || wrk -t"$THREADS" -c"$conns" -d"${WARMUP}s" --timeout 30s "$url" > "$WORK/$key.warmup.wrk"
+  local t0 b0 s0 j0 t1 b1 s1 j1
+  t0=$(proc_ticks "$pid"); j0=$(jit_ticks "$pid"); b0=$(busy_ticks); s0=$(date +%s.%N)
+  WRK_CONNECTIONS=$conns wrk -t"$THREADS" -c"$conns" -d"${DURATION}s" --timeout 30s --latency -s bench/percentiles.lua "$url" > "$out"
+  j1=$(jit_ticks "$pid"); t1=$(proc_ticks "$pid"); b1=$(busy_ticks); s1=$(date +%s.%N)
+  local requests seconds; requests=$(lua_value "$out" summary requests); seconds=$(lua_value "$out" summary seconds)
+  REQS[$key]=$requests; PATHS[$key]=$4; CONNS[$key]=$conns
+  RPS[$key]=$(awk -v r="$requests" -v s="$seconds" 'BEGIN{printf "%.0f", (s > 0 ? r / s : 0)}')
+  P50[$key]=$(lua_value "$out" wrk_ms p50); P99[$key]=$(lua_value "$out" wrk_ms p99)
+  US[$key]=$(awk -v t=$((t1 - t0)) -v hz="$HZ" -v r="$requests" 'BEGIN{printf "%.1f", (r > 0 ? t / hz * 1e6 / r : 0)}')
+  JIT[$key]=$(awk -v t="$(jit_delta "$j0" "$j1")" -v hz="$HZ" -v r="$requests" 'BEGIN{printf "%.1f", (r > 0 ? t / hz * 1e6 / r : 0)}')
+  # Cores: the server's own, and the whole machine's, over the measured run.
+  CORES[$key]=$(awk -v t=$((t1 - t0)) -v b=$((b1 - b0)) -v hz="$HZ" -v s0="$s0" -v s1="$s1" \
+    'BEGIN{printf "%.2f of %.2f", t / hz / (s1 - s0), b / hz / (s1 - s0)}')
+  ERRS[$key]=$(( $(lua_value "$out" summary connect) + $(lua_value "$out" summary read) + $(lua_value "$out" summary write) \
+    + $(lua_value "$out" summary timeout) + $(lua_value "$out" summary status) ))
 }
 
-# ---- fan-out: one request making N upstream calls of /delay/1 each ----
-FAN_ROWS=()
-time_fan() { # aggregate, N, mode, run label
-  local agg=$1 n=$2 mode=$3 body=$WORK/$1-$2-$3-$4.json
-  local url="$BASE/aggregate/$agg?mode=$mode"
-  [ "$agg" = fan1s ] && url+="&ids=$(seq -s, 1 "$n")"
-  local timing; timing=$(curl -s -o "$body" -w '%{http_code} %{time_total}' "$url")
-  # Success is judged from the body, not the status: every call must have answered {"delayedMs":1000}.
-  FAN_ROWS+=("| $agg | $n | $mode | $4 | ${timing#* } s | ${timing%% *} | $(jq -r '.complete' "$body")"\
-" | $(jq '[.data | .. | objects | select(.delayedMs? == 1000)] | length' "$body") / $n | $(jq '[.sources[].ms] | max' "$body") |")
-}
-run_fanout() {
-  echo "fanout: timing single requests (sequential ones take N seconds each)" >&2
-  time_fan fan1s 1000 concurrent warm-up # opens the upstream connections once, as a running service would have them
-  for n in 10 100 1000; do for run in 1 2 3; do time_fan fan1s "$n" concurrent "$run"; done; done
-  local seq_ns=(10 100); [ "${FULL:-0}" = 1 ] && seq_ns+=(1000)
-  for n in "${seq_ns[@]}"; do time_fan fan1s "$n" sequential 1; done
-  # The same 10 calls as 10 separate sources rather than 10 forEach items, in both modes.
-  time_fan ten1s 10 concurrent 1
-  time_fan ten1s 10 sequential 1
-}
-
-# ---- tail: one upstream call of /tail (5 ms, but 250 ms for a random 5 %), without and with hedging ----
-# A moderate load (TAIL_CONNECTIONS, not CONNECTIONS) so that the tail comes from the upstream, not from
-# gather's CPU being saturated; even so hedging shortens the average call, so the hedged run sends more req/s.
-TAIL_ROWS=()
-AGGREGATES_WARM=0 # set once three50 or three0 ran: the fan-out path is then compiled already
-metric() { # Prometheus name, upstream -> its value now (0 if absent)
-  curl -s "$BASE/metrics" | awk -v m="$1" -v u="upstream=\"$2\"" \
-    'index($0, m "{") == 1 && index($0, u) {sum += $NF} END {printf "%d", sum}'
-}
-run_tail() {
-  # Warm-up: mostly for the hedge path and, with "p95", for the upstream's window of answers (hedging starts after
-  # 20); the JIT needs ~20 s under load (results-2026-11-22-knobs.md) unless earlier scenarios did that already.
-  local default_warmup=20 seconds=${DURATION:-30}
-  [ "$AGGREGATES_WARM" = 0 ] || default_warmup=5
-  local warmup=${WARMUP:-$default_warmup} agg upstream hedge
-  for agg in tail tailHedged; do
-    upstream=$(jq -r ".aggregates.$agg.sources.tail.upstream" "$WORK/gather-bench.json")
-    hedge=$(jq -r ".upstreams.$upstream.hedgeAfterMs // \"off\"" "$WORK/gather-bench.json")
-    local out=$WORK/$agg.wrk url=$BASE/aggregate/$agg
-    echo "tail $agg: warm-up $warmup s, then $seconds s with $TAIL_CONNECTIONS connections" >&2
-    wrk -t"$THREADS" -c"$TAIL_CONNECTIONS" -d"${warmup}s" "$url" > "$WORK/$agg.warmup.wrk"
-    local retries0 calls0 cpu0; retries0=$(metric gather_upstream_retries_total "$upstream")
-    calls0=$(metric gather_upstream_call_seconds_count "$upstream"); cpu0=$(cpu_snapshot)
-    WRK_CONNECTIONS=$TAIL_CONNECTIONS wrk -t"$THREADS" -c"$TAIL_CONNECTIONS" -d"${seconds}s" -s bench/percentiles.lua "$url" > "$out"
-    local cpu; cpu=$(cpu_split "$cpu0" "$(cpu_snapshot)")
-    local retries calls; retries=$(( $(metric gather_upstream_retries_total "$upstream") - retries0 ))
-    calls=$(( $(metric gather_upstream_call_seconds_count "$upstream") - calls0 ))
-    local requests socket; requests=$(lua_value "$out" summary requests)
-    socket=$(( $(lua_value "$out" summary connect) + $(lua_value "$out" summary read) \
-      + $(lua_value "$out" summary write) + $(lua_value "$out" summary timeout) ))
-    # The retries counter counts hedges and retries; the demo upstreams never fail, so here it is hedges only.
-    TAIL_ROWS+=("| $agg | $upstream | $hedge | $TAIL_CONNECTIONS | ${seconds} s"\
-" | $(awk -v r="$requests" -v s="$(lua_value "$out" summary seconds)" 'BEGIN{printf "%.0f", r / s}')"\
-" | $(lua_value "$out" raw_ms p50) | $(lua_value "$out" raw_ms p90) | $(lua_value "$out" raw_ms p99)"\
-" | $(lua_value "$out" raw_ms p99.9) | $(lua_value "$out" raw_ms max)"\
-" | $(lua_value "$out" wrk_ms p90) / $(lua_value "$out" wrk_ms p99) / $(lua_value "$out" wrk_ms p99.9)"\
-" | $socket / $(lua_value "$out" summary status)"\
-" | $retries ($(awk -v h="$retries" -v r="$requests" 'BEGIN{printf "%.2f %%", r ? 100 * h / r : 0}')) | $calls | $cpu | $(rss_mib) |")
-  done
+PGBENCH=
+run_pgbench() { # connections
+  # On a shared server the slots may not all be free (gather, the floor and other users hold some): take what is
+  # free, less a margin, and say so rather than fail with "too many clients".
+  local clients=$1 free note=""
+  free=$(psql_admin -c "SELECT current_setting('max_connections')::int - count(*) - 5 FROM pg_stat_activity
+    WHERE backend_type = 'client backend'")
+  if [ "$free" -lt "$clients" ]; then
+    clients=$((free > 1 ? free : 1)); note=", not $1: only $clients connections were free on the server"
+  fi
+  set -- "$clients"
+  # -T counts the connecting too (64 backends to start on a busy machine can take seconds), hence the warm-up added;
+  # pgbench's tps leaves the initial connection time out.
+  local seconds=$((WARMUP + DURATION))
+  echo "pgbench: the one-row query, $1 connections, $seconds s" >&2
+  printf 'SELECT id, email, name, created_at, updated_at FROM users WHERE id = %s;\n' "$ROW_USER_ID" > "$WORK/one-row.sql"
+  pgbench -n -M prepared -c "$1" -j "$((THREADS < $1 ? THREADS : $1))" -T "$seconds" -f "$WORK/one-row.sql" "$DB_BASE/$DB" > "$WORK/pgbench.out" 2>&1 ||
+    { echo "pgbench failed: $(tail -3 "$WORK/pgbench.out")" >&2; PGBENCH="failed (see $WORK/pgbench.out)"; return 0; }
+  local tps latency
+  tps=$(awk '/^tps = / {printf "%.0f", $3}' "$WORK/pgbench.out")
+  latency=$(awk '/^latency average/ {print $4}' "$WORK/pgbench.out")
+  [ -n "$tps" ] || { PGBENCH="no transaction in $seconds s (see $WORK/pgbench.out)"; return 0; }
+  PGBENCH="$tps transactions/s, latency average $latency ms ($1 connections$note; -M prepared, $seconds s)"
 }
 
-for scenario in "${SCENARIOS[@]}"; do
+for scenario in "${SCENARIO_LIST[@]}"; do
   case $scenario in
-    hello) run_wrk hello / 15 20 ;;
-    three50) run_wrk three50 /aggregate/three50 45 30; AGGREGATES_WARM=1 ;;
-    three0) run_wrk three0 /aggregate/three0 15 20; AGGREGATES_WARM=1 ;;
-    tail) run_tail ;;
-    fanout) run_fanout ;;
+    hello)
+      run_wrk hello.gather "$GATHER_PID" "$GATHER" / 64
+      run_wrk hello.floor "$FLOOR_PID" "$FLOOR" / 64 ;;
+    three0)
+      run_wrk three0.gather "$GATHER_PID" "$GATHER" /aggregate/three0 64
+      run_wrk three0.floor "$FLOOR_PID" "$FLOOR" /three0 64 ;;
+    three50)
+      run_wrk three50.gather "$GATHER_PID" "$GATHER" /aggregate/three50 256
+      run_wrk three50.floor "$FLOOR_PID" "$FLOOR" /three50 256 ;;
+    row)
+      run_wrk row.gather "$GATHER_PID" "$GATHER" "/aggregate/row/$ROW_USER_ID" 64
+      run_wrk row.users "$GATHER_PID" "$GATHER" "/users/$ROW_USER_ID" 64
+      run_wrk row.floor "$FLOOR_PID" "$FLOOR" "/row/$ROW_USER_ID" 64
+      run_wrk row.floorpool "$FLOOR_PID" "$FLOOR" "/row-pool/$ROW_USER_ID" 64
+      run_pgbench 64 ;;
+    rows)
+      run_wrk rows.gather "$GATHER_PID" "$GATHER" /aggregate/rows 8
+      run_wrk rows.export "$GATHER_PID" "$GATHER" /users/export 8
+      run_wrk rows.floor "$FLOOR_PID" "$FLOOR" /rows 8 ;;
   esac
 done
 
-if [ ${#WRK_ROWS[@]} -gt 0 ]; then
-  echo "## Throughput and latency (wrk --latency)"
-  echo
-  echo "CPU = cores busy during the measured window: gather / demo upstream / everything else (wrk, other processes)."
-  echo
-  echo "p50/p90/p99 as wrk --latency prints them, which includes wrk's coordinated-omission correction;" \
-       "raw p99 / p99.9 (ms) without it (bench/percentiles.lua)."
-  echo
-  echo "| scenario | path | connections | duration | req/s | p50 | p90 | p99 | raw p99 / p99.9 | socket errors / non-2xx | CPU | gather RSS after (MiB) |"
-  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"
-  printf '%s\n' "${WRK_ROWS[@]}"
-  echo
-fi
-if [ ${#TAIL_ROWS[@]} -gt 0 ]; then
-  echo "## Tail latency: one call of /tail?fastMs=5&slowMs=250&slowPercent=5, without and with hedging"
-  echo
-  echo "Percentiles in ms of the requests as they were (wrk's histogram without its coordinated-omission" \
-       "correction, bench/percentiles.lua); wrk's corrected figures beside them. Hedges = the upstream's" \
-       "gather_upstream_retries_total over the measured window (share of requests); upstream tries =" \
-       "gather_upstream_call_seconds_count over it (first tries + hedges, losers included)."
-  echo
-  echo "| aggregate | upstream | hedgeAfterMs | connections | duration | req/s | p50 | p90 | p99 | p99.9 | max | wrk-corrected p90 / p99 / p99.9 | socket errors / non-2xx | hedges | upstream tries | CPU | gather RSS after (MiB) |"
-  echo "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"
-  printf '%s\n' "${TAIL_ROWS[@]}"
-  echo
-fi
-if [ ${#FAN_ROWS[@]} -gt 0 ]; then
-  echo "## Fan-out: one request, N upstream calls of /delay/1 each (curl time_total)"
-  echo
-  echo "fan1s = one source with forEach over ?ids=1..N; ten1s = ten separate sources."
-  echo
-  echo "| aggregate | N | mode | run | time | HTTP | complete | calls answered | slowest source (ms) |"
-  echo "|---|---:|---|---|---:|---:|---|---:|---:|"
-  printf '%s\n' "${FAN_ROWS[@]}"
-  echo
-fi
-echo "## Raw wrk output"
-for scenario in hello three50 three0 tail tailHedged; do
-  if [ -f "$WORK/$scenario.wrk" ]; then echo; echo "### $scenario"; echo; echo '```'; cat "$WORK/$scenario.wrk"; echo '```'; fi
-done
+GATHER_RSS=$(awk '/^VmRSS/{printf "%d", $2 / 1024}' "/proc/$GATHER_PID/status")
+GATHER_HWM=$(awk '/^VmHWM/{printf "%d", $2 / 1024}' "/proc/$GATHER_PID/status")
+FLOOR_RSS=$(awk '/^VmRSS/{printf "%d", $2 / 1024}' "/proc/$FLOOR_PID/status")
+FLOOR_HWM=$(awk '/^VmHWM/{printf "%d", $2 / 1024}' "/proc/$FLOOR_PID/status")
+GATHER_INSTANCES=$(curl -fs "$GATHER/" | jq -r '.instances // "?"' || echo "?")
+GATHER_CMDLINE=$(tr '\0' ' ' < "/proc/$GATHER_PID/cmdline" | cut -c1-300)
 
-# The high-water mark of gather's RSS over the whole run, beside the figures after each scenario above.
-peak_rss=$(awk '/^VmHWM/{printf "%d", $2 / 1024}' "/proc/$GATHER_PID/status")
-# The demo's sockets: gather's pools keep connections open and each hedge resets one (the loser's). Once gather
-# has stopped none should be left; CLOSE-WAIT ones would be connections whose end the demo never closed.
-demo_sockets() {
-  ss -Htan "( sport = :$DEMO_PORT )" | awk '$1 != "LISTEN" {n[$1]++} END {for (s in n) printf "%s %d, ", s, n[s]}' |
-    sed 's/, $//'
+# ---- the report ----
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{if (a > 0 && b > 0) printf "%.2f×", a / b; else print "?"}'; } # ? = a run without answers
+verdict() { # value, limit -> met / MISSED
+  awk -v v="${1%×}" -v l="$2" 'BEGIN{if (v == "?") print "?"; else if (v + 0 <= l + 0) print "met"; else print "**missed**"}'
 }
-sockets_loaded=$(demo_sockets)
-echo "stopping gather (TERM; it drains for shutdown.drainMs and exits 0) ..." >&2
-kill "$GATHER_PID"
-for _ in $(seq 100); do kill -0 "$GATHER_PID" 2>/dev/null || break; sleep 0.1; done
-if kill -0 "$GATHER_PID" 2>/dev/null; then
-  gather_exit="still running 10 s after TERM (the exit trap kills it)"
-else
-  rc=0; wait "$GATHER_PID" || rc=$?; gather_exit="exit code $rc"
-  PIDS=("$DEMO_PID") # reaped: its pid is no longer ours to signal
-fi
-sleep 2
+has() { [ -n "${REQS[$1]:-}" ]; }
+without_jit() { # key, key -> " (ratio of the CPU per request less the JIT compiler's)", when the JIT took any
+  awk -v a="${US[$1]}" -v ja="${JIT[$1]}" -v b="${US[$2]}" -v jb="${JIT[$2]}" \
+    'BEGIN{if ((ja > 0 || jb > 0) && a - ja > 0 && b - jb > 0) printf " (%.2f× without JIT)", (a - ja) / (b - jb)}'
+}
+cell() { # key -> "req/s · p50 / p99 ms · µs/req"
+  local e=""; [ "${ERRS[$1]}" = 0 ] || e=" · **${ERRS[$1]} errors**"
+  echo "${RPS[$1]}/s · ${P50[$1]} / ${P99[$1]} ms · **${US[$1]} µs**$e"
+}
+REPORT=$WORK/report.md
+{
+  head_time=$(git log -1 --format=%ct)
+  src_time=$(git log -1 --format=%ct -- src pom.xml) # the jar is built from these; bench/ and docs do not date it
+  echo "# gather vs the bare Vert.x floor, $(date -u '+%F %H:%M UTC')"
+  echo
+  echo "- machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(free -g | awk '/Mem:/{print $2}') GiB;" \
+       "busy before the run (other processes): $IDLE_CHECK cores; java: $(java -version 2>&1 | head -1)"
+  echo "- gather: HEAD $(git rev-parse --short HEAD) (committed $(date -u -d "@$head_time" '+%F %H:%M UTC'))$(git diff --quiet HEAD -- src pom.xml || echo ', src/ has uncommitted changes');" \
+       "jar built $(date -u -r "$JAR" '+%F %H:%M UTC')$([ "$(stat -c %Y "$JAR")" -lt "$src_time" ] && echo ' (older than the last commit to src/: it may not contain it)');" \
+       "started as $GATHER_HOW; $GATHER_INSTANCES HTTP event loops; access log $ACCESS_LOG_STATE; JVM: \`$GATHER_CMDLINE\`"
+  echo "- floor: bench/Floor.java (\`java ${FLOOR_OPTS[*]}${FLOOR_OPTS[*]:+ }-cp $JAR\`$([ -n "${FLOOR_JAVA_OPTS+set}" ] && echo ', FLOOR_JAVA_OPTS' || echo ": gather's JVM options")), $(sed -n 's/^floor listening on [^ ]* with //p' "$WORK/floor.log")"
+  echo "- upstream: $UPSTREAM_DESC; PostgreSQL: $(psql_admin -c 'SHOW server_version') at ${DB_BASE#*@}, database seeded with 10,000 users"
+  echo "- wrk -t$THREADS, warm-up $WARMUP s, measured $DURATION s per run; wrk, the upstream, PostgreSQL and the servers share the machine"
+  echo
+  echo "CPU = utime + stime of the server process over the measured run ÷ its requests. Ratio = gather's CPU per" \
+       "request ÷ the floor's, from the same run (in brackets: both less their JIT compiler threads' CPU, which is" \
+       "warm-up still going on). Cell: requests/s · p50 / p99 · CPU per request."
+  echo
+  echo "| work | connections | floor | gather | gather / floor (CPU) | target |"
+  echo "|---|--:|---|---|--:|---|"
+  if has hello.gather; then
+    r=$(ratio "${US[hello.gather]}" "${US[hello.floor]}")
+    echo "| \`GET /\` hello | 64 | $(cell hello.floor) | $(cell hello.gather) | $r$(without_jit hello.gather hello.floor) | ≤ 1.2× $(verdict "$r" 1.2) |"
+  fi
+  if has three0.gather; then
+    r=$(ratio "${US[three0.gather]}" "${US[three0.floor]}")
+    echo "| 3 upstream calls, 0 ms | 64 | $(cell three0.floor) | $(cell three0.gather) | $r$(without_jit three0.gather three0.floor) | ≤ 1.1× $(verdict "$r" 1.1) |"
+  fi
+  if has three50.gather; then
+    r=$(ratio "${US[three50.gather]}" "${US[three50.floor]}")
+    dp99=$(awk -v g="${P99[three50.gather]}" -v f="${P99[three50.floor]}" 'BEGIN{printf "%+.1f", g - f}')
+    p99ok=$(awk -v d="$dp99" -v g="${REQS[three50.gather]}" -v f="${REQS[three50.floor]}" \
+      'BEGIN{print (g == 0 || f == 0) ? "?" : (d <= 5) ? "met" : "**missed**"}')
+    echo "| 3 upstream calls, 50 ms | 256 | $(cell three50.floor) | $(cell three50.gather) | $r$(without_jit three50.gather three50.floor) | ≤ 1.2× $(verdict "$r" 1.2); p99 $dp99 ms vs the floor's (≤ +5) $p99ok |"
+  fi
+  if has row.gather; then
+    r=$(ratio "${US[row.gather]}" "${US[row.floor]}")
+    echo "| one row by id, SQL source | 64 | $(cell row.floor) (pipelined client) | $(cell row.gather) | $r$(without_jit row.gather row.floor) | ≤ 1.0× $(verdict "$r" 1.0) |"
+    r=$(ratio "${US[row.users]}" "${US[row.floor]}")
+    echo "| one row by id, \`GET /users/{id}\` | 64 | (as above) | $(cell row.users) | $r$(without_jit row.users row.floor) | ≤ 1.0× $(verdict "$r" 1.0) |"
+    r=$(ratio "${US[row.gather]}" "${US[row.floorpool]}")
+    echo "| one row by id, floor through a plain \`Pool\` | 64 | $(cell row.floorpool) | (SQL source, above) | $r$(without_jit row.gather row.floorpool) | for comparison |"
+  fi
+  if has rows.gather; then
+    r=$(ratio "${US[rows.gather]}" "${US[rows.floor]}")
+    echo "| 10,000 rows as JSON, SQL source | 8 | $(cell rows.floor) | $(cell rows.gather) | $r$(without_jit rows.gather rows.floor) | for comparison |"
+    r=$(ratio "${US[rows.export]}" "${US[rows.gather]}")
+    echo "| 10,000 rows, \`/users/export\` (NDJSON) | 8 | vs gather's SQL source: $(cell rows.gather) | $(cell rows.export) | $r$(without_jit rows.export rows.gather) of the SQL source ($(ratio "${US[rows.export]}" "${US[rows.floor]}") of the floor) | ≤ 1.0× the SQL source $(verdict "$r" 1.0) |"
+  fi
+  rss_ok=$(awk -v r="$GATHER_RSS" -v h="$GATHER_HWM" 'BEGIN{print (r * 1048576 <= 300e6 && h * 1048576 <= 300e6) ? "met" : "**missed**"}')
+  echo "| resident memory after the run | | $FLOOR_RSS MiB (peak $FLOOR_HWM MiB) | $GATHER_RSS MiB (peak VmHWM $GATHER_HWM MiB; $GATHER_RSS_START MiB after start) | | ≤ 300 MB $rss_ok |"
+  echo
+  if has three50.gather; then
+    echo "3 calls at 50 ms: the ideal with 256 connections is 256 / 50 ms = 5,120 req/s; floor" \
+         "$(awk -v r="${RPS[three50.floor]}" 'BEGIN{printf "%.1f", 100 * r / 5120}') %, gather" \
+         "$(awk -v r="${RPS[three50.gather]}" 'BEGIN{printf "%.1f", 100 * r / 5120}') % of it."
+    echo
+  fi
+  [ -z "$PGBENCH" ] || { echo "pgbench on the same one-row query (the database's own ceiling): $PGBENCH."; echo; }
+  echo "## Raw figures"
+  echo
+  echo "| run | path | connections | requests | req/s | p50 ms | p99 ms | raw p99 ms | CPU µs / request | of which JIT | cores: server of machine | errors |"
+  echo "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|"
+  for key in hello.gather hello.floor three0.gather three0.floor three50.gather three50.floor row.gather row.users \
+             row.floor row.floorpool rows.gather rows.export rows.floor; do
+    has "$key" || continue
+    echo "| $key | \`${PATHS[$key]}\` | ${CONNS[$key]} | ${REQS[$key]} | ${RPS[$key]} | ${P50[$key]} | ${P99[$key]}" \
+         "| $(lua_value "$WORK/$key.wrk" raw_ms p99) | ${US[$key]} | ${JIT[$key]} | ${CORES[$key]} | ${ERRS[$key]} |"
+  done
+  echo
+  echo "p50 / p99 as wrk reports them (with its coordinated-omission correction); raw p99 without it" \
+       "(bench/percentiles.lua). Of which JIT: the part of the CPU per request spent by the JIT compiler threads" \
+       "during the measured run; more than a few µs means the warm-up (WARMUP) was too short for this machine." \
+       "Errors: socket errors plus answers of status 400 or more."
+  echo
+  echo "- gather log lines at WARN/ERROR: $(grep -cE ' (WARN|ERROR) ' "$WORK/gather.log" || true); floor log: $(wc -l < "$WORK/floor.log") lines"
+  echo "- answer sizes: /users/export $(wc -c < "$WORK/export.ndjson") bytes, /aggregate/rows $(wc -c < "$WORK/rows.json") bytes, floor /rows $(wc -c < "$WORK/floor-rows.json") bytes"
+  for key in hello.gather hello.floor three0.gather three0.floor three50.gather three50.floor row.gather row.users \
+             row.floor row.floorpool rows.gather rows.export rows.floor; do
+    has "$key" || continue
+    echo; echo "### $key"; echo; echo '```'; cat "$WORK/$key.wrk"; echo '```'
+  done
+  if [ -f "$WORK/pgbench.out" ]; then echo; echo "### pgbench"; echo; echo '```'; cat "$WORK/pgbench.out"; echo '```'; fi
+} > "$REPORT"
 
-echo
-echo "- gather peak RSS (VmHWM) over the run: $peak_rss MiB; after TERM: $gather_exit"
-sockets_after=$(demo_sockets)
-echo "- demo upstream's connections (port $DEMO_PORT) after the last scenario: ${sockets_loaded:-none};" \
-     "2 s after gather stopped: ${sockets_after:-none}"
-# The commonest of them, without its time and thread, so that a flood of one message is seen here.
-commonest=$(grep -E ' (WARN|ERROR) ' "$WORK/gather.log" | sed -E 's/^[0-9:.]+ +//; s/\[[^]]*\] //' | cut -c1-160 |
-  sort | uniq -c | sort -rn | head -1 | sed -E 's/^ *([0-9]+) (.*)/; commonest: `\2` × \1/' || true)
-echo "- gather log lines at WARN/ERROR: $(grep -cE ' (WARN|ERROR) ' "$WORK/gather.log" || true)$commonest (log: $WORK/gather.log)"
+cat "$REPORT"
+if [ "${NO_REPORT_FILE:-0}" != 1 ]; then
+  FILE=bench/results-$(date -u +%F)-$LABEL.md
+  cp "$REPORT" "$FILE"
+  echo "report written to $FILE" >&2
+fi
