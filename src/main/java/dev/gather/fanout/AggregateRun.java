@@ -3,9 +3,8 @@ package dev.gather.fanout;
 import dev.gather.config.AggregateConfig;
 import dev.gather.config.SourceConfig;
 import dev.gather.config.Template;
-import dev.gather.db.DbClient;
-import dev.gather.db.DbFailure;
-import dev.gather.db.NamedQuery;
+import dev.gather.db.NamedQueries;
+import dev.gather.failure.Failure;
 import dev.gather.upstream.CallFailure;
 import dev.gather.upstream.CallStats;
 import dev.gather.upstream.Cancellation;
@@ -13,8 +12,6 @@ import dev.gather.upstream.Upstream;
 import dev.gather.upstream.Upstreams;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
-import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -37,7 +34,7 @@ final class AggregateRun {
 
   private final AggregateConfig aggregate;
   private final Upstreams upstreams;
-  private final DbClient db;
+  private final NamedQueries queries;
   private final long queryTimeoutMs;
   private final Map<String, String> params;
   private final MultiMap incomingHeaders;
@@ -50,11 +47,11 @@ final class AggregateRun {
   /** What one call or query gave: its data, the status it came with (200 for SQL), and how it was got. */
   private record Answer(Object data, int status, CallStats stats) {}
 
-  AggregateRun(AggregateConfig aggregate, Upstreams upstreams, DbClient db, long queryTimeoutMs,
+  AggregateRun(AggregateConfig aggregate, Upstreams upstreams, NamedQueries queries, long queryTimeoutMs,
       Map<String, String> params, MultiMap incomingHeaders, String requestId) {
     this.aggregate = aggregate;
     this.upstreams = upstreams;
-    this.db = db;
+    this.queries = queries;
     this.queryTimeoutMs = queryTimeoutMs;
     this.params = params;
     this.incomingHeaders = incomingHeaders;
@@ -173,21 +170,23 @@ final class AggregateRun {
     List<Object> values = source.params().stream().map(param -> parameterValue(param, binding)).toList();
     long timeoutMs = Math.min(queryTimeoutMs, remainingMs);
     String name = source.query().get();
-    return db.<NamedQuery.Rows>request(NamedQuery.ADDRESS, new NamedQuery(name, values), timeoutMs)
-        .map(rows -> new Answer(rows.rows(), 200, CallStats.ONE_TRY))
+    return queries.run(name, values, timeoutMs)
+        .map(rows -> new Answer(rows, 200, CallStats.ONE_TRY))
         .recover(e -> Future.failedFuture(queryFailure(name, e, timeoutMs)));
   }
 
+  /** The database's own kinds are the source's; anything else it says about the query is query_failed. */
   private static CallFailure queryFailure(String query, Throwable e, long timeoutMs) {
-    if (e instanceof ReplyException reply) {
-      if (reply.failureType() == ReplyFailure.TIMEOUT || reply.failureCode() == DbFailure.TIMEOUT) {
-        return new CallFailure(CallFailure.TIMEOUT, null, "query " + query + " did not finish within " + timeoutMs + " ms");
-      }
-      if (reply.failureType() == ReplyFailure.NO_HANDLERS || reply.failureCode() == DbFailure.UNAVAILABLE) {
-        return new CallFailure(SourceResult.UNAVAILABLE, null, "query " + query + ": the database is unavailable");
-      }
-      if (reply.failureCode() == DbFailure.BAD_REQUEST) {
-        return new CallFailure(SourceResult.BAD_PARAMETER, null, reply.getMessage());
+    if (e instanceof Failure failure) {
+      switch (failure.kind()) {
+        case TIMEOUT:
+          return new CallFailure(CallFailure.TIMEOUT, null, "query " + query + " did not finish within " + timeoutMs + " ms");
+        case UNAVAILABLE:
+          return new CallFailure(SourceResult.UNAVAILABLE, null, "query " + query + ": the database is unavailable");
+        case BAD_PARAMETER:
+          return new CallFailure(SourceResult.BAD_PARAMETER, null, failure.detail());
+        default:
+          break;
       }
     }
     return new CallFailure(SourceResult.QUERY_FAILED, null, "query " + query + " failed: " + e.getMessage());

@@ -1,7 +1,7 @@
 package dev.gather.fanout;
 
 import dev.gather.config.AggregateConfig;
-import dev.gather.db.DbClient;
+import dev.gather.db.NamedQueries;
 import dev.gather.http.ApiError;
 import dev.gather.http.RequestIds;
 import dev.gather.upstream.Upstreams;
@@ -17,13 +17,13 @@ public final class AggregatesApi {
   private static final String SEQUENTIAL = "sequential";
 
   private final Upstreams upstreams;
-  private final DbClient db;
+  private final NamedQueries queries;
   private final long queryTimeoutMs;
   private final AggregateMetrics metrics;
 
-  public AggregatesApi(Upstreams upstreams, DbClient db, long queryTimeoutMs, MeterRegistry registry) {
+  public AggregatesApi(Upstreams upstreams, NamedQueries queries, long queryTimeoutMs, MeterRegistry registry) {
     this.upstreams = upstreams;
-    this.db = db;
+    this.queries = queries;
     this.queryTimeoutMs = queryTimeoutMs;
     this.metrics = new AggregateMetrics(registry);
   }
@@ -41,7 +41,7 @@ public final class AggregatesApi {
     Map<String, String> params = new HashMap<>();
     ctx.queryParams().forEach(params::putIfAbsent);
     params.putAll(ctx.pathParams());
-    AggregateRun run = new AggregateRun(aggregate, upstreams, db, queryTimeoutMs, params, ctx.request().headers(),
+    AggregateRun run = new AggregateRun(aggregate, upstreams, queries, queryTimeoutMs, params, ctx.request().headers(),
         RequestIds.of(ctx));
     // A client that leaves takes its upstream calls with it: they are reset, and no further source starts.
     ctx.response().closeHandler(closed -> run.cancel());
