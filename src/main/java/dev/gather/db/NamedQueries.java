@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.math.BigDecimal;
@@ -24,7 +25,7 @@ import java.util.concurrent.TimeUnit;
  * sources, while the driver binds by the parameter types PostgreSQL infers for the statement; so each query's
  * parameter types are asked of PostgreSQL once, and every value is converted to its type first (a value that
  * does not convert is the caller's mistake, {@link FailureKind#BAD_PARAMETER}, not a database error). Runs on the
- * caller's event loop, over the pool that verticle opened.
+ * caller's event loop, over the client that verticle opened.
  */
 public final class NamedQueries {
   private static final String TYPES_STATEMENT = "gather_param_types";
@@ -34,11 +35,16 @@ public final class NamedQueries {
   private static final String DEALLOCATE = "DEALLOCATE " + TYPES_STATEMENT;
 
   private final Pool pool;
+  private final SqlClient client;
   private final Map<String, String> sql;
   private final Map<String, List<String>> parameterTypes = new ConcurrentHashMap<>();
 
-  /** {@code sql}: the SQL of each named query that aggregates may run, as config declares it. */
-  public NamedQueries(Pool pool, Map<String, String> sql) {
+  /**
+   * {@code client} runs the queries; {@code pool} lends the connection a query's parameter types are asked on
+   * (once per query). {@code sql}: the SQL of each named query that aggregates may run, as config declares it.
+   */
+  public NamedQueries(SqlClient client, Pool pool, Map<String, String> sql) {
+    this.client = client;
     this.pool = pool;
     this.sql = Map.copyOf(sql);
   }
@@ -53,7 +59,7 @@ public final class NamedQueries {
       return Future.failedFuture(new Failure(FailureKind.NOT_FOUND, "no query named " + name));
     }
     return parameterTypes(name, text)
-        .compose(types -> pool.preparedQuery(text).execute(bind(name, params, types)))
+        .compose(types -> client.preparedQuery(text).execute(bind(name, params, types)))
         .timeout(Math.max(1, timeoutMs), TimeUnit.MILLISECONDS)
         .map(rows -> {
           JsonArray out = new JsonArray(new ArrayList<>(rows.size()));

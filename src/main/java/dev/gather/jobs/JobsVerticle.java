@@ -30,6 +30,7 @@ public final class JobsVerticle extends VerticleBase {
   private static final long CLEAN_EVERY_MS = 60_000;
   private static final int CLEAN_BATCH = 1000;
   private static final long STOP_SLACK_MS = 5000;
+  private static final long DB_SLACK_MS = 1000;
 
   private final JobsConfig config;
   private final JobHandlers handlers;
@@ -68,8 +69,8 @@ public final class JobsVerticle extends VerticleBase {
 
   private Future<?> serve(JobSettings settings) {
     this.settings = settings;
-    // A database call that takes longer than a lease is no use to the lease it was meant to keep.
-    store = new JobStore(vertx, database.workersPool(vertx), config.leaseMs());
+    // Waits a little past a lease: a claim given up on while it commits would strand its jobs until rescued.
+    store = new JobStore(vertx, database.workersPool(vertx), config.leaseMs() + DB_SLACK_MS);
     // Handlers that read the database (users.export) share the API's pool, not the workers' claims.
     Pool handlersPool = database.pool(vertx);
     metrics = new JobMetrics(registry);

@@ -25,12 +25,13 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlClient;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The HTTP API. One instance per event loop (http.instances); they share the port, and the kernel spreads
- * connections between them. Each opens its own reference to the database pool, so its queries answer on its
- * own event loop.
+ * connections between them. Each opens its own pooled database client (and a reference to the shared pool for
+ * export cursors), so its queries run and answer on its own event loop.
  */
 public final class HttpVerticle extends VerticleBase {
   /** How long an export cursor may wait for its client to read before it is closed. */
@@ -65,6 +66,7 @@ public final class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     long queryTimeoutMs = config.db().queryTimeoutMs();
+    SqlClient client = database.client(vertx, config.http().instances());
     Pool pool = database.pool(vertx);
     exports = new UserExports(vertx, pool, EXPORT_IDLE_TIMEOUT_MS, queryTimeoutMs, exportMeters);
     upstreams = new Upstreams(vertx, config.upstreams(), guards);
@@ -74,13 +76,13 @@ public final class HttpVerticle extends VerticleBase {
           config.http().accessLog(),
           new RequestTimeout(config.http().requestTimeoutMs()),
           new Problems(),
-          new OpsApi(state, () -> database.health(pool), registry, guards),
+          new OpsApi(state, () -> database.health(client), registry, guards),
           new ApiDocs(spec),
-          new UsersApi(new UserRepository(pool, queryTimeoutMs), exports),
-          new AggregatesApi(upstreams, new NamedQueries(pool, config.queries()), queryTimeoutMs, registry),
+          new UsersApi(new UserRepository(client, queryTimeoutMs), exports),
+          new AggregatesApi(upstreams, new NamedQueries(client, pool, config.queries()), queryTimeoutMs, registry),
           config.aggregates().values(),
           new ProxyApi(upstreams),
-          new JobsApi(new JobStore(vertx, pool, queryTimeoutMs), jobHandlers, config.jobs()),
+          new JobsApi(new JobStore(vertx, client, queryTimeoutMs), jobHandlers, config.jobs()),
           new ComputeApi(vertx, jobHandlers, config.jobs().computeTimeoutMs()));
       server = vertx.createHttpServer(new HttpServerOptions()
               .setHost(config.http().host())
