@@ -5,6 +5,7 @@ import dev.gather.config.SourceConfig;
 import dev.gather.config.Template;
 import dev.gather.db.NamedQueries;
 import dev.gather.failure.Failure;
+import dev.gather.failure.FailureKind;
 import dev.gather.upstream.CallFailure;
 import dev.gather.upstream.CallStats;
 import dev.gather.upstream.Cancellation;
@@ -177,19 +178,14 @@ final class AggregateRun {
 
   /** The database's own kinds are the source's; anything else it says about the query is query_failed. */
   private static CallFailure queryFailure(String query, Throwable e, long timeoutMs) {
-    if (e instanceof Failure failure) {
-      switch (failure.kind()) {
-        case TIMEOUT:
-          return new CallFailure(CallFailure.TIMEOUT, null, "query " + query + " did not finish within " + timeoutMs + " ms");
-        case UNAVAILABLE:
-          return new CallFailure(SourceResult.UNAVAILABLE, null, "query " + query + ": the database is unavailable");
-        case BAD_PARAMETER:
-          return new CallFailure(SourceResult.BAD_PARAMETER, null, failure.detail());
-        default:
-          break;
-      }
-    }
-    return new CallFailure(SourceResult.QUERY_FAILED, null, "query " + query + " failed: " + e.getMessage());
+    FailureKind kind = e instanceof Failure failure ? failure.kind() : FailureKind.QUERY_FAILED;
+    return switch (kind) {
+      case TIMEOUT -> new CallFailure(CallFailure.TIMEOUT, null,
+          "query " + query + " did not finish within " + timeoutMs + " ms");
+      case UNAVAILABLE -> new CallFailure(SourceResult.UNAVAILABLE, null, "query " + query + ": the database is unavailable");
+      case BAD_PARAMETER -> new CallFailure(SourceResult.BAD_PARAMETER, null, e.getMessage());
+      default -> new CallFailure(SourceResult.QUERY_FAILED, null, "query " + query + " failed: " + e.getMessage());
+    };
   }
 
   /** A template that is one placeholder keeps its JSON type (a number stays a number); anything else is text. */

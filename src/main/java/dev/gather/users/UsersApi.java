@@ -6,6 +6,7 @@ import static dev.gather.http.RequestParams.queryNumber;
 import dev.gather.http.ApiError;
 import dev.gather.http.Pages;
 import dev.gather.http.RequestParams;
+import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -85,7 +86,7 @@ public final class UsersApi {
       return;
     }
     export.next()
-        .compose(lines -> lines.length() == 0 ? io.vertx.core.Future.succeededFuture() : response.write(lines))
+        .compose(lines -> lines.length() == 0 ? Future.<Void>succeededFuture() : response.write(lines))
         .onSuccess(written -> {
           if (export.done()) {
             response.end();
