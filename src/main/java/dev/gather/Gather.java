@@ -1,15 +1,17 @@
 package dev.gather;
 
 import dev.gather.config.GatherConfig;
+import dev.gather.db.Database;
 import dev.gather.db.DatabaseVerticle;
 import dev.gather.db.LocalCodec;
 import dev.gather.demo.DemoUpstreamVerticle;
-import dev.gather.http.HttpVerticle;
 import dev.gather.jobs.JobHandlers;
 import dev.gather.jobs.JobPool;
 import dev.gather.jobs.JobRunnerVerticle;
 import dev.gather.jobs.JobsVerticle;
+import dev.gather.server.HttpVerticle;
 import dev.gather.upstream.UpstreamGuards;
+import dev.gather.users.UserExports;
 import dev.gather.http.ServiceState;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -34,8 +36,9 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One running gather: the demo upstream (when enabled), the database verticle, then the HTTP verticles. Stopping reverses the order
- * so that in-flight requests drain while the pool they need is still open.
+ * One running gather: the demo upstream (when enabled), the database verticle (which finds the database and
+ * migrates it), then the job and HTTP verticles, each opening the shared pools on its own event loop. Stopping
+ * reverses the order so that in-flight requests drain while the pool they need is still open.
  */
 public final class Gather {
   private static final long RUNNER_STOP_MS = 2000;
@@ -90,20 +93,23 @@ public final class Gather {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
+    Database database = new Database(config.db(), config.jobs().dbConnections());
     Future<String> demo = config.demo().enabled()
         ? vertx.deployVerticle(new DemoUpstreamVerticle(config.demo().host(), config.demo().port()))
         : Future.succeededFuture();
     return demo.compose(demoId -> {
           gather.demoDeployment = demoId;
-          return vertx.deployVerticle(new DatabaseVerticle(config.db(), config.queries(), config.jobs().dbConnections(), registry));
+          return vertx.deployVerticle(new DatabaseVerticle(database, config.db()));
         })
         .compose(id -> {
           gather.databaseDeployment = id;
-          return config.jobs().enabled() ? gather.deployJobs(handlers, registry) : Future.succeededFuture();
+          return config.jobs().enabled() ? gather.deployJobs(database, handlers, registry) : Future.succeededFuture();
         })
         .compose(jobs -> {
           UpstreamGuards guards = new UpstreamGuards(vertx, config.upstreams(), registry);
-          return vertx.deployVerticle(() -> new HttpVerticle(config, gather.state, registry, guards, handlers),
+          UserExports.Meters exportMeters = new UserExports.Meters(registry);
+          return vertx.deployVerticle(
+              () -> new HttpVerticle(config, gather.state, registry, database, guards, exportMeters, handlers),
               new DeploymentOptions().setInstances(config.http().instances()));
         })
         .map(id -> {
@@ -117,7 +123,7 @@ public final class Gather {
    * One worker verticle per thread of each pool, each pool on its own named worker pool (so CPU jobs never wait
    * behind blocking ones), then the verticle that schedules them.
    */
-  private Future<Void> deployJobs(JobHandlers handlers, PrometheusMeterRegistry registry) {
+  private Future<Void> deployJobs(Database database, JobHandlers handlers, PrometheusMeterRegistry registry) {
     List<Future<String>> runners = new ArrayList<>();
     for (JobPool pool : JobPool.values()) {
       int size = pool == JobPool.CPU ? config.jobs().cpuWorkers() : config.jobs().blockingWorkers();
@@ -132,7 +138,7 @@ public final class Gather {
     }
     return Future.all(runners)
         .compose(deployed -> vertx.deployVerticle(
-            new JobsVerticle(config.jobs(), handlers, registry, config.shutdown().drainMs())))
+            new JobsVerticle(config.jobs(), database, handlers, registry, config.shutdown().drainMs())))
         .map(id -> {
           jobsDeployment = id;
           return null;

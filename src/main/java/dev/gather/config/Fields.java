@@ -62,16 +62,14 @@ final class Fields {
       return fallback;
     }
     try {
-      long parsed = value instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
-          ? n.longValue() : Long.parseLong(value.toString().trim());
-      if (parsed >= min && parsed <= max) {
-        return parsed;
-      }
-      problems.add(key(field) + " = " + parsed + ": out of range; use an integer from " + min + " to " + max
-          + " (default " + fallback + ")");
-    } catch (NumberFormatException e) {
-      problems.add(key(field) + " = " + quoted(value) + ": not a whole number; use an integer from " + min + " to " + max
-          + " (default " + fallback + ")");
+      return value instanceof String text ? Integers.fromText(field, text, min, max)
+          : Integers.fromJson(field, value, min, max);
+    } catch (Integers.Invalid e) {
+      problems.add(e.wholeNumber()
+          ? key(field) + " = " + value.toString().trim() + ": out of range; use an integer from " + min + " to " + max
+              + " (default " + fallback + ")"
+          : key(field) + " = " + quoted(value) + ": not a whole number; use an integer from " + min + " to " + max
+              + " (default " + fallback + ")");
     }
     return fallback;
   }

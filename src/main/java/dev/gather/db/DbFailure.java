@@ -1,21 +1,20 @@
 package dev.gather.db;
 
-import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.eventbus.ReplyFailure;
+import dev.gather.failure.Failure;
+import dev.gather.failure.FailureKind;
+import io.vertx.core.Future;
 import io.vertx.pgclient.PgException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * How the database verticle reports a failed query over the event bus: the failure code is the HTTP status
- * the API should answer with, the message a detail safe to show a client (never SQL, never a stack trace).
+ * Tells a failed database call in gather's failure vocabulary, with a detail safe to show a client: never SQL,
+ * never a stack trace. Only the edge turns the kind into an HTTP status.
  */
 public final class DbFailure {
-  public static final int BAD_REQUEST = 400;
-  public static final int NOT_FOUND = 404;
-  public static final int CONFLICT = 409;
-  public static final int UNAVAILABLE = 503;
-  public static final int TIMEOUT = 504;
-  public static final int INTERNAL = 500;
-
+  private static final Logger LOG = LoggerFactory.getLogger(DbFailure.class);
   private static final String UNIQUE_VIOLATION = "23505";
   private static final String QUERY_CANCELED = "57014";
   private static final String CONNECTION_CLASS = "08";
@@ -23,41 +22,59 @@ public final class DbFailure {
 
   private DbFailure() {}
 
-  public static ReplyException badRequest(String detail) {
-    return new ReplyException(ReplyFailure.RECIPIENT_FAILURE, BAD_REQUEST, detail);
-  }
-
-  public static ReplyException notFound(String detail) {
-    return new ReplyException(ReplyFailure.RECIPIENT_FAILURE, NOT_FOUND, detail);
-  }
-
-  public static ReplyException conflict(String detail) {
-    return new ReplyException(ReplyFailure.RECIPIENT_FAILURE, CONFLICT, detail);
-  }
-
-  /** Maps a driver failure to a status and a client-safe detail. */
-  public static ReplyException classify(Throwable failure) {
-    if (failure instanceof ReplyException reply) {
-      return reply;
+  /** A driver failure as a {@link Failure}; a {@link Failure} already (a store's own verdict) stays as it is. */
+  public static Failure classify(Throwable failure) {
+    if (failure instanceof Failure known) {
+      return known;
     }
     if (failure instanceof PgException pg) {
       String state = pg.getSqlState() == null ? "" : pg.getSqlState();
       if (state.equals(UNIQUE_VIOLATION)) {
-        return conflict("a row with the same unique value already exists");
+        return new Failure(FailureKind.CONFLICT, "a row with the same unique value already exists");
       }
       if (state.equals(QUERY_CANCELED)) {
-        return failure(TIMEOUT, "the database query took longer than db.queryTimeoutMs");
+        return timeout();
       }
       if (state.startsWith(CONNECTION_CLASS) || state.startsWith(ADMIN_SHUTDOWN_CLASS)) {
-        return failure(UNAVAILABLE, "the database is unavailable");
+        return unavailable();
       }
-      return failure(INTERNAL, "the database rejected the query (SQLSTATE " + state + ")");
+      // The server's message may quote SQL or values: it goes to the log, the client gets the SQLSTATE.
+      LOG.warn("database rejected a query: SQLSTATE {}: {}", state, pg.getMessage());
+      return new Failure(FailureKind.QUERY_FAILED, "the database rejected the query (SQLSTATE " + state + ")");
     }
-    // Anything that is not a PostgreSQL error is the connection itself: refused, closed, pool queue full.
-    return failure(UNAVAILABLE, "the database is unavailable");
+    if (failure instanceof TimeoutException) {
+      return timeout();
+    }
+    // Anything else is the connection itself: refused, closed, the pool's wait queue full.
+    return unavailable();
   }
 
-  private static ReplyException failure(int code, String detail) {
-    return new ReplyException(ReplyFailure.RECIPIENT_FAILURE, code, detail);
+  /** {@link #classify} for {@code Future.recover}. */
+  public static <T> Future<T> failed(Throwable failure) {
+    return Future.failedFuture(classify(failure));
+  }
+
+  /**
+   * A query's answer, waited for no longer than {@code timeoutMs} (PostgreSQL's statement_timeout ends the query;
+   * this ends the wait when the network is what hangs), its failure classified.
+   */
+  public static <T> Future<T> bounded(Future<T> query, long timeoutMs) {
+    return query.timeout(timeoutMs, TimeUnit.MILLISECONDS).recover(DbFailure::failed);
+  }
+
+  private static Failure timeout() {
+    return new Failure(FailureKind.TIMEOUT, "the database query took longer than db.queryTimeoutMs");
+  }
+
+  private static Failure unavailable() {
+    return new Failure(FailureKind.UNAVAILABLE, "the database is unavailable");
+  }
+
+  static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
   }
 }

@@ -4,8 +4,9 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageCodec;
 
 /**
- * Passes records between verticles of one JVM by reference. Records are immutable, so sharing them across
- * event loops is safe, and the database hot path never re-encodes rows as JSON only to decode them again.
+ * Passes records between verticles of one JVM by reference (compute calls and run orders to the job lanes and
+ * runners). Records are immutable, so sharing them across event loops is safe, and nothing is encoded as JSON
+ * only to be decoded again.
  */
 public final class LocalCodec implements MessageCodec<Object, Object> {
   public static final String NAME = "gather-local";

@@ -1,10 +1,13 @@
 package dev.gather.db;
 
+import dev.gather.failure.Failure;
+import dev.gather.failure.FailureKind;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.math.BigDecimal;
@@ -15,14 +18,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the SQL queries that config declares by name. Values arrive as text from URLs or as JSON from other
  * sources, while the driver binds by the parameter types PostgreSQL infers for the statement; so each query's
  * parameter types are asked of PostgreSQL once, and every value is converted to its type first (a value that
- * does not convert is the caller's mistake, answered 400, not a database error).
+ * does not convert is the caller's mistake, {@link FailureKind#BAD_PARAMETER}, not a database error). Runs on the
+ * caller's event loop, over the client that verticle opened.
  */
-final class NamedQueries {
+public final class NamedQueries {
   private static final String TYPES_STATEMENT = "gather_param_types";
   private static final String PREPARE = "PREPARE " + TYPES_STATEMENT + " AS ";
   private static final String PARAMETER_TYPES =
@@ -30,28 +35,40 @@ final class NamedQueries {
   private static final String DEALLOCATE = "DEALLOCATE " + TYPES_STATEMENT;
 
   private final Pool pool;
+  private final SqlClient client;
   private final Map<String, String> sql;
   private final Map<String, List<String>> parameterTypes = new ConcurrentHashMap<>();
 
-  NamedQueries(Pool pool, Map<String, String> sql) {
+  /**
+   * {@code client} runs the queries; {@code pool} lends the connection a query's parameter types are asked on
+   * (once per query). {@code sql}: the SQL of each named query that aggregates may run, as config declares it.
+   */
+  public NamedQueries(SqlClient client, Pool pool, Map<String, String> sql) {
+    this.client = client;
     this.pool = pool;
-    this.sql = sql;
+    this.sql = Map.copyOf(sql);
   }
 
-  Future<NamedQuery.Rows> run(NamedQuery query) {
-    String text = sql.get(query.name());
+  /**
+   * Runs query {@code name} with these values for $1, $2...; one JSON object per row, keyed by column name.
+   * Fails with a {@link Failure}; {@link FailureKind#TIMEOUT} when no answer came within {@code timeoutMs}.
+   */
+  public Future<JsonArray> run(String name, List<Object> params, long timeoutMs) {
+    String text = sql.get(name);
     if (text == null) {
-      return Future.failedFuture(DbFailure.notFound("no query named " + query.name()));
+      return Future.failedFuture(new Failure(FailureKind.NOT_FOUND, "no query named " + name));
     }
-    return parameterTypes(query.name(), text)
-        .compose(types -> pool.preparedQuery(text).execute(bind(query, types)))
+    return parameterTypes(name, text)
+        .compose(types -> client.preparedQuery(text).execute(bind(name, params, types)))
+        .timeout(Math.max(1, timeoutMs), TimeUnit.MILLISECONDS)
         .map(rows -> {
-          JsonArray out = new JsonArray();
+          JsonArray out = new JsonArray(new ArrayList<>(rows.size()));
           for (Row row : rows) {
             out.add(row.toJson());
           }
-          return new NamedQuery.Rows(out);
-        });
+          return out;
+        })
+        .recover(DbFailure::failed);
   }
 
   private Future<List<String>> parameterTypes(String name, String text) {
@@ -73,14 +90,14 @@ final class NamedQueries {
         });
   }
 
-  private static Tuple bind(NamedQuery query, List<String> types) {
-    if (query.params().size() != types.size()) {
-      throw DbFailure.badRequest("query " + query.name() + " takes " + types.size() + " parameters, got "
-          + query.params().size());
+  private static Tuple bind(String name, List<Object> params, List<String> types) {
+    if (params.size() != types.size()) {
+      throw new Failure(FailureKind.BAD_PARAMETER, "query " + name + " takes " + types.size() + " parameters, got "
+          + params.size());
     }
     List<Object> values = new ArrayList<>(types.size());
     for (int i = 0; i < types.size(); i++) {
-      values.add(convert(query.name(), i + 1, types.get(i), query.params().get(i)));
+      values.add(convert(name, i + 1, types.get(i), params.get(i)));
     }
     return Tuple.wrap(values);
   }
@@ -106,7 +123,7 @@ final class NamedQueries {
         default -> text;
       };
     } catch (IllegalArgumentException | java.time.format.DateTimeParseException e) {
-      throw DbFailure.badRequest("parameter $" + position + " of query " + query + " must be " + type + ", got \""
+      throw new Failure(FailureKind.BAD_PARAMETER, "parameter $" + position + " of query " + query + " must be " + type + ", got \""
           + abbreviate(text) + "\"");
     }
   }

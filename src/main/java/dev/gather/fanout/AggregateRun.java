@@ -3,9 +3,7 @@ package dev.gather.fanout;
 import dev.gather.config.AggregateConfig;
 import dev.gather.config.SourceConfig;
 import dev.gather.config.Template;
-import dev.gather.db.DbClient;
-import dev.gather.db.DbFailure;
-import dev.gather.db.NamedQuery;
+import dev.gather.db.NamedQueries;
 import dev.gather.failure.Failure;
 import dev.gather.failure.FailureKind;
 import dev.gather.time.Ticker;
@@ -18,8 +16,6 @@ import dev.gather.upstream.Upstreams;
 import dev.gather.wire.HeaderNames;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
-import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -45,7 +41,7 @@ final class AggregateRun {
   private final AggregateConfig aggregate;
   private final Set<String> read;
   private final Upstreams upstreams;
-  private final DbClient db;
+  private final NamedQueries queries;
   private final long queryTimeoutMs;
   private final Map<String, String> params;
   private final MultiMap incomingHeaders;
@@ -59,12 +55,12 @@ final class AggregateRun {
    * {@code read} names the sources whose data another source reads (a template, a forEach); only theirs is
    * decoded, the others' bodies are checked and go into the envelope as they came.
    */
-  AggregateRun(AggregateConfig aggregate, Set<String> read, Upstreams upstreams, DbClient db, long queryTimeoutMs,
+  AggregateRun(AggregateConfig aggregate, Set<String> read, Upstreams upstreams, NamedQueries queries, long queryTimeoutMs,
       Map<String, String> params, MultiMap incomingHeaders, String requestId, Ticker ticker, Timers timers) {
     this.aggregate = aggregate;
     this.read = read;
     this.upstreams = upstreams;
-    this.db = db;
+    this.queries = queries;
     this.queryTimeoutMs = queryTimeoutMs;
     this.params = params;
     this.incomingHeaders = incomingHeaders;
@@ -207,24 +203,20 @@ final class AggregateRun {
     List<Object> values = source.params().stream().map(param -> parameterValue(param, binding, needs)).toList();
     long timeoutMs = Math.min(queryTimeoutMs, remainingMs);
     String name = source.query().get();
-    return db.<NamedQuery.Rows>request(NamedQuery.ADDRESS, new NamedQuery(name, values), timeoutMs)
-        .map(rows -> new Answer(rows.rows(), 200, CallStats.ONE_TRY))
+    return queries.run(name, values, timeoutMs)
+        .map(rows -> new Answer(rows, 200, CallStats.ONE_TRY))
         .recover(e -> Future.failedFuture(queryFailure(name, e, timeoutMs)));
   }
 
+  /** The database's own kinds are the source's; anything else it says about the query is query_failed. */
   private static Failure queryFailure(String query, Throwable e, long timeoutMs) {
-    if (e instanceof ReplyException reply) {
-      if (reply.failureType() == ReplyFailure.TIMEOUT || reply.failureCode() == DbFailure.TIMEOUT) {
-        return new Failure(FailureKind.TIMEOUT, "query " + query + " did not finish within " + timeoutMs + " ms");
-      }
-      if (reply.failureType() == ReplyFailure.NO_HANDLERS || reply.failureCode() == DbFailure.UNAVAILABLE) {
-        return new Failure(FailureKind.UNAVAILABLE, "query " + query + ": the database is unavailable");
-      }
-      if (reply.failureCode() == DbFailure.BAD_REQUEST) {
-        return new Failure(FailureKind.BAD_PARAMETER, reply.getMessage());
-      }
-    }
-    return new Failure(FailureKind.QUERY_FAILED, "query " + query + " failed: " + e.getMessage());
+    FailureKind kind = e instanceof Failure failure ? failure.kind() : FailureKind.QUERY_FAILED;
+    return switch (kind) {
+      case TIMEOUT -> new Failure(FailureKind.TIMEOUT, "query " + query + " did not finish within " + timeoutMs + " ms");
+      case UNAVAILABLE -> new Failure(FailureKind.UNAVAILABLE, "query " + query + ": the database is unavailable");
+      case BAD_PARAMETER -> new Failure(FailureKind.BAD_PARAMETER, e.getMessage());
+      default -> new Failure(FailureKind.QUERY_FAILED, "query " + query + " failed: " + e.getMessage());
+    };
   }
 
   /** A template that is one placeholder keeps its JSON type (a number stays a number); anything else is text. */

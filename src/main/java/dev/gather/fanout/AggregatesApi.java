@@ -1,7 +1,7 @@
 package dev.gather.fanout;
 
 import dev.gather.config.AggregateConfig;
-import dev.gather.db.DbClient;
+import dev.gather.db.NamedQueries;
 import dev.gather.http.ApiError;
 import dev.gather.http.RequestIds;
 import dev.gather.time.Ticker;
@@ -22,14 +22,14 @@ public final class AggregatesApi {
   private static final String SEQUENTIAL = "sequential";
 
   private final Upstreams upstreams;
-  private final DbClient db;
+  private final NamedQueries queries;
   private final long queryTimeoutMs;
   private final MeterRegistry registry;
   private final Ticker ticker = Ticker.SYSTEM;
 
-  public AggregatesApi(Upstreams upstreams, DbClient db, long queryTimeoutMs, MeterRegistry registry) {
+  public AggregatesApi(Upstreams upstreams, NamedQueries queries, long queryTimeoutMs, MeterRegistry registry) {
     this.upstreams = upstreams;
-    this.db = db;
+    this.queries = queries;
     this.queryTimeoutMs = queryTimeoutMs;
     this.registry = registry;
   }
@@ -54,7 +54,7 @@ public final class AggregatesApi {
     Map<String, String> params = new HashMap<>();
     ctx.queryParams().forEach(params::putIfAbsent);
     params.putAll(ctx.pathParams());
-    AggregateRun run = new AggregateRun(plan.aggregate(), plan.read(), upstreams, db, queryTimeoutMs, params,
+    AggregateRun run = new AggregateRun(plan.aggregate(), plan.read(), upstreams, queries, queryTimeoutMs, params,
         ctx.request().headers(), RequestIds.of(ctx), ticker, Timers.of(ctx.vertx()));
     // A client that leaves takes its upstream calls with it: they are reset, and no further source starts.
     ctx.response().closeHandler(closed -> run.cancel());

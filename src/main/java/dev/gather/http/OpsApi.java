@@ -1,24 +1,27 @@
 package dev.gather.http;
 
-import dev.gather.db.DbClient;
 import dev.gather.db.DbHealth;
 import dev.gather.upstream.UpstreamGuards;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.micrometer.PrometheusScrapingHandler;
+import java.util.function.Supplier;
 
 /** The endpoints operators and orchestrators call: service info, liveness, readiness, metrics. */
 public final class OpsApi {
   private final ServiceState state;
-  private final DbClient db;
+  private final Supplier<Future<DbHealth>> database;
   private final UpstreamGuards upstreams;
   private final Handler<RoutingContext> scrape;
 
-  public OpsApi(ServiceState state, DbClient db, PrometheusMeterRegistry registry, UpstreamGuards upstreams) {
+  /** {@code database}: checks the database from this verticle's event loop; never fails, the health says what is wrong. */
+  public OpsApi(ServiceState state, Supplier<Future<DbHealth>> database, PrometheusMeterRegistry registry,
+      UpstreamGuards upstreams) {
     this.state = state;
-    this.db = db;
+    this.database = database;
     this.upstreams = upstreams;
     this.scrape = PrometheusScrapingHandler.create(registry);
   }
@@ -45,26 +48,23 @@ public final class OpsApi {
       ctx.fail(notReady("starting", new JsonObject().put("verticles", "STARTING")));
       return;
     }
-    db.<DbHealth>request(DbHealth.ADDRESS, null)
-        .recover(e -> io.vertx.core.Future.succeededFuture(
-            new DbHealth(false, false, "database verticle did not answer: " + e.getMessage())))
-        .onSuccess(health -> {
-          JsonObject checks = new JsonObject()
-              .put("verticles", "UP")
-              .put("database", health.reachable() ? "UP" : "DOWN")
-              .put("migrations", health.migrated() ? "APPLIED" : "PENDING");
-          // Reported, never decisive: an upstream's open breaker is its problem, and a restart would not fix it.
-          JsonObject breakers = new JsonObject();
-          upstreams.breakerStates().forEach(breakers::put);
-          if (!breakers.isEmpty()) {
-            checks.put("circuitBreakers", breakers);
-          }
-          if (health.ready()) {
-            ctx.json(new JsonObject().put("status", "UP").put("checks", checks));
-          } else {
-            ctx.fail(notReady(health.detail(), checks));
-          }
-        });
+    database.get().onSuccess(health -> {
+      JsonObject checks = new JsonObject()
+          .put("verticles", "UP")
+          .put("database", health.reachable() ? "UP" : "DOWN")
+          .put("migrations", health.migrated() ? "APPLIED" : "PENDING");
+      // Reported, never decisive: an upstream's open breaker is its problem, and a restart would not fix it.
+      JsonObject breakers = new JsonObject();
+      upstreams.breakerStates().forEach(breakers::put);
+      if (!breakers.isEmpty()) {
+        checks.put("circuitBreakers", breakers);
+      }
+      if (health.ready()) {
+        ctx.json(new JsonObject().put("status", "UP").put("checks", checks));
+      } else {
+        ctx.fail(notReady(health.detail(), checks));
+      }
+    });
   }
 
   public void metrics(RoutingContext ctx) {

@@ -3,7 +3,6 @@ package dev.gather.http;
 import dev.gather.failure.Failure;
 import dev.gather.wire.HeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -20,12 +19,6 @@ public final class Problems {
   private static final String TYPE_PREFIX = "urn:gather:problem:";
   private static final Logger LOG = LoggerFactory.getLogger(Problems.class);
 
-  private final long dbTimeoutMs;
-
-  public Problems(long dbTimeoutMs) {
-    this.dbTimeoutMs = dbTimeoutMs;
-  }
-
   /** Failure handler of every route, and of the router's own errors (no route, wrong method or media type). */
   public void handle(RoutingContext ctx) {
     send(ctx, toApiError(ctx));
@@ -38,9 +31,6 @@ public final class Problems {
     }
     if (failure instanceof Failure known) {
       return fromFailure(known);
-    }
-    if (failure instanceof ReplyException reply) {
-      return fromDatabase(reply);
     }
     if (failure instanceof DecodeException) {
       return ApiError.badRequest("request body is not valid JSON");
@@ -66,22 +56,6 @@ public final class Problems {
         yield new ApiError(500, "internal", "unexpected error; quote request id " + RequestIds.of(ctx)
             + " when reporting it");
       }
-    };
-  }
-
-  private ApiError fromDatabase(ReplyException reply) {
-    return switch (reply.failureType()) {
-      case TIMEOUT -> new ApiError(504, "database-timeout",
-          "the database did not answer within " + dbTimeoutMs + " ms");
-      case NO_HANDLERS -> new ApiError(503, "database-unavailable", "the database verticle is not running");
-      default -> switch (reply.failureCode()) {
-        case 400 -> ApiError.badRequest(reply.getMessage());
-        case 404 -> new ApiError(404, "not-found", reply.getMessage());
-        case 409 -> new ApiError(409, "conflict", reply.getMessage());
-        case 503 -> new ApiError(503, "database-unavailable", reply.getMessage());
-        case 504 -> new ApiError(504, "database-timeout", reply.getMessage());
-        default -> new ApiError(500, "internal", reply.getMessage());
-      };
     };
   }
 

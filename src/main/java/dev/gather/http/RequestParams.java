@@ -1,5 +1,6 @@
 package dev.gather.http;
 
+import dev.gather.config.Integers;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -29,14 +30,10 @@ public final class RequestParams {
       return fallback;
     }
     try {
-      long value = Long.parseLong(raw);
-      if (value >= min && value <= max) {
-        return value;
-      }
-    } catch (NumberFormatException e) {
-      // reported below, with the value the client sent
+      return Integers.fromText(name, raw, min, max);
+    } catch (Integers.Invalid e) {
+      throw ApiError.badRequest(e.getMessage());
     }
-    throw ApiError.badRequest(name + " must be an integer from " + min + " to " + max + ", got \"" + raw + "\"");
   }
 
   /**

@@ -1,17 +1,13 @@
 package dev.gather.jobs;
 
-import dev.gather.db.DbClient;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes run outcomes back in batches: one statement at a time, carrying every outcome that arrived while the
- * previous one was in flight. Under load that makes one UPDATE for many jobs; when idle, each outcome is written
+ * Writes run outcomes back with a {@link GroupCommit}: under load one UPDATE for many jobs; when idle, each outcome
  * at once. If the database is down the outcomes wait and are retried; should this process die meanwhile, the
  * rescuer requeues the jobs (at-least-once).
  */
@@ -24,25 +20,19 @@ final class Completer {
   private static final int STOP_TRIES = 3;
 
   private final Vertx vertx;
-  private final DbClient db;
+  private final JobStore store;
   private final String owner;
-  private final List<Outcome> pending = new ArrayList<>();
-  private final List<Promise<Void>> idleWaiters = new ArrayList<>();
-  private List<Outcome> inFlight = List.of();
-  private boolean writing;
+  private final GroupCommit<Outcome> outcomes = new GroupCommit<>(MAX_BATCH, this::write);
   private int triesWhileStopping;
 
-  Completer(Vertx vertx, DbClient db, String owner) {
+  Completer(Vertx vertx, JobStore store, String owner) {
     this.vertx = vertx;
-    this.db = db;
+    this.store = store;
     this.owner = owner;
   }
 
   void add(Outcome outcome) {
-    pending.add(outcome);
-    if (!writing) {
-      write();
-    }
+    outcomes.add(outcome);
   }
 
   /**
@@ -50,56 +40,37 @@ final class Completer {
    * being renewed until it is; otherwise a slow database would get them rescued and run a second time.
    */
   List<JobRequests.Lease> unwritten() {
-    List<JobRequests.Lease> leases = new ArrayList<>(pending.size() + inFlight.size());
-    pending.forEach(o -> leases.add(new JobRequests.Lease(o.id(), o.attempt())));
-    inFlight.forEach(o -> leases.add(new JobRequests.Lease(o.id(), o.attempt())));
-    return leases;
+    return outcomes.unwritten().stream().map(o -> new JobRequests.Lease(o.id(), o.attempt())).toList();
   }
 
-  /** Completes once every outcome handed in so far is written (or could not be, after one more try). */
+  /** Completes once every outcome handed in so far is written (or could not be, after a few more tries). */
   Future<Void> idle() {
-    if (!writing && pending.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    Promise<Void> promise = Promise.promise();
-    idleWaiters.add(promise);
-    return promise.future();
+    return outcomes.idle();
   }
 
-  private void write() {
-    if (pending.isEmpty()) {
-      writing = false;
-      idleWaiters.forEach(Promise::tryComplete);
-      idleWaiters.clear();
-      return;
-    }
-    writing = true;
-    List<Outcome> batch = new ArrayList<>(pending.subList(0, Math.min(MAX_BATCH, pending.size())));
-    pending.subList(0, batch.size()).clear();
-    inFlight = batch;
-    db.<JobRequests.Applied>request(JobRequests.FINISH, new JobRequests.Finish(owner, batch))
+  private Future<?> write(List<Outcome> batch) {
+    return store.finish(owner, batch)
         .onSuccess(applied -> {
-          inFlight = List.of();
-          if (applied.ids().size() < batch.size()) {
+          if (applied.size() < batch.size()) {
             LOG.info("{} of {} job outcomes not applied: their lease had expired and they were rescued",
-                batch.size() - applied.ids().size(), batch.size());
+                batch.size() - applied.size(), batch.size());
           }
-          write();
         })
-        .onFailure(e -> {
-          LOG.warn("could not store {} job outcomes ({}); retrying in {} ms", batch.size(), e.getMessage(), RETRY_MS);
-          inFlight = List.of();
-          pending.addAll(0, batch);
-          if (!idleWaiters.isEmpty() && ++triesWhileStopping > STOP_TRIES) {
+        .recover(e -> {
+          if (outcomes.awaitedIdle() && ++triesWhileStopping > STOP_TRIES) {
             // Stopping, and the database still refuses: give up rather than hold the shutdown. Nothing is lost
             // for good: these jobs are still 'running', and their leases run out and get them rescued.
-            LOG.warn("giving up on the outcomes of jobs {}; they will be rescued when their leases expire",
-                pending.stream().map(Outcome::id).toList());
-            pending.clear();
-            write();
-            return;
+            List<Long> abandoned = new java.util.ArrayList<>(batch.stream().map(Outcome::id).toList());
+            outcomes.dropPending().forEach(o -> abandoned.add(o.id()));
+            LOG.warn("giving up on the outcomes of jobs {}; they will be rescued when their leases expire", abandoned);
+            return Future.succeededFuture();
           }
-          vertx.setTimer(idleWaiters.isEmpty() ? RETRY_MS : STOP_RETRY_MS, t -> write());
+          LOG.warn("could not store {} job outcomes ({}); retrying in {} ms", batch.size(), e.getMessage(), RETRY_MS);
+          long delayMs = outcomes.awaitedIdle() ? STOP_RETRY_MS : RETRY_MS;
+          return vertx.timer(delayMs).map(t -> {
+            outcomes.retryFirst(batch);
+            return null;
+          });
         });
   }
 }

@@ -34,13 +34,16 @@ public final class ComputeApi {
     long timeoutMs = RequestParams.queryNumber(ctx, "timeoutMs", maxTimeoutMs, 1, maxTimeoutMs);
     String id = UUID.randomUUID().toString();
     ctx.response().closeHandler(closed -> vertx.eventBus().send(ComputeRequests.CANCEL, new ComputeRequests.Cancel(id)));
-    vertx.eventBus().<ComputeRequests.Computed>request(ComputeRequests.CALL,
+    vertx.eventBus().<Object>request(ComputeRequests.CALL,
             new ComputeRequests.Call(id, kind, input, timeoutMs),
             new DeliveryOptions().setSendTimeout(timeoutMs + REPLY_SLACK_MS))
-        .onSuccess(reply -> ctx.json(new JsonObject()
-            .put("kind", kind)
-            .put("result", reply.body().result())
-            .put("ms", reply.body().ms())))
+        .onSuccess(reply -> {
+          if (reply.body() instanceof ComputeRequests.Computed computed) {
+            ctx.json(new JsonObject().put("kind", kind).put("result", computed.result()).put("ms", computed.ms()));
+          } else if (reply.body() instanceof ComputeRequests.Busy busy) {
+            ctx.fail(new ApiError(503, "busy", busy.detail()).retryAfterMs(busy.retryAfterMs()));
+          }
+        })
         .onFailure(e -> {
           if (!ctx.response().closed()) {
             ctx.fail(problem(kind, timeoutMs, e));

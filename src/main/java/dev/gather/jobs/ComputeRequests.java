@@ -14,5 +14,8 @@ final class ComputeRequests {
 
   record Computed(JsonObject result, long ms) {}
 
+  /** Turned away: every runner busy and the queue full; a runner is expected free in {@code retryAfterMs}. */
+  record Busy(String detail, long retryAfterMs) {}
+
   record Cancel(String id) {}
 }

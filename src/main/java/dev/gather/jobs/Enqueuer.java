@@ -3,44 +3,39 @@ package dev.gather.jobs;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.pgclient.PgException;
-import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * Group commit for enqueues. Every INSERT that commits on its own waits for its own WAL flush, which caps a
- * durable queue at the disk's flush rate. So one batch is in flight at a time, and the enqueues that arrive
- * meanwhile go together in the next one: one round trip and one commit (a pipelined batch is one implicit
- * transaction) for all of them. An idle queue still inserts a lone job at once.
+ * durable queue at the disk's flush rate. So the enqueues that arrive while one batch is in flight go together in
+ * the next ({@link GroupCommit}): one round trip and one commit (a pipelined batch is one implicit transaction)
+ * for all of them. An idle queue still inserts a lone job at once.
  */
 final class Enqueuer {
   /** As large as POST /jobs/batch, so that a batch request normally commits in one go. */
   private static final int MAX_BATCH = JobsApi.MAX_BATCH;
 
-  private final Pool pool;
+  private final SqlClient db;
   private final String insert;
-  private final List<Pending> pending = new ArrayList<>();
-  private boolean inserting;
+  private final GroupCommit<Pending> inserts = new GroupCommit<>(MAX_BATCH, this::insertAll);
 
   private record Pending(Tuple values, Promise<Optional<Row>> inserted) {}
 
   /** {@code insert}: one row's INSERT ... RETURNING, which returns no row when the row was not inserted. */
-  Enqueuer(Pool pool, String insert) {
-    this.pool = pool;
+  Enqueuer(SqlClient db, String insert) {
+    this.db = db;
     this.insert = insert;
   }
 
   /** The inserted row, or empty when ON CONFLICT skipped it. */
   Future<Optional<Row>> insert(Tuple values) {
     Promise<Optional<Row>> inserted = Promise.promise();
-    pending.add(new Pending(values, inserted));
-    if (!inserting) {
-      flush();
-    }
+    inserts.add(new Pending(values, inserted));
     return inserted.future();
   }
 
@@ -52,15 +47,8 @@ final class Enqueuer {
     return !pg.getSqlState().startsWith("08") && !pg.getSqlState().startsWith("57P");
   }
 
-  private void flush() {
-    if (pending.isEmpty()) {
-      inserting = false;
-      return;
-    }
-    inserting = true;
-    List<Pending> batch = new ArrayList<>(pending.subList(0, Math.min(MAX_BATCH, pending.size())));
-    pending.subList(0, batch.size()).clear();
-    pool.preparedQuery(insert).executeBatch(batch.stream().map(Pending::values).toList()).onComplete(done -> {
+  private Future<?> insertAll(List<Pending> batch) {
+    return db.preparedQuery(insert).executeBatch(batch.stream().map(Pending::values).toList()).andThen(done -> {
       if (done.succeeded()) {
         RowSet<Row> rows = done.result();
         for (Pending one : batch) {
@@ -72,11 +60,10 @@ final class Enqueuer {
         batch.forEach(one -> one.inserted().fail(done.cause()));
       } else {
         // The whole batch rolled back; one bad row must not fail the others, so each goes again on its own.
-        batch.forEach(one -> pool.preparedQuery(insert).execute(one.values())
+        batch.forEach(one -> db.preparedQuery(insert).execute(one.values())
             .map(rows -> rows.size() > 0 ? Optional.of(rows.iterator().next()) : Optional.<Row>empty())
             .onComplete(one.inserted()));
       }
-      flush();
     });
   }
 }

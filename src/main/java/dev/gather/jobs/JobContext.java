@@ -4,6 +4,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
 import java.nio.file.Path;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
@@ -20,15 +21,18 @@ public final class JobContext {
   private final CancelSignal signal;
   private final Vertx vertx;
   private final Context eventLoop;
+  private final Pool database;
   private final Path filesDir;
 
-  JobContext(JsonObject input, OptionalLong jobId, int attempt, CancelSignal signal, Context eventLoop, Path filesDir) {
+  JobContext(JsonObject input, OptionalLong jobId, int attempt, CancelSignal signal, Context eventLoop, Pool database,
+      Path filesDir) {
     this.input = input;
     this.jobId = jobId;
     this.attempt = attempt;
     this.signal = signal;
     this.vertx = eventLoop == null ? null : eventLoop.owner();
     this.eventLoop = eventLoop;
+    this.database = database;
     this.filesDir = filesDir;
   }
 
@@ -72,7 +76,7 @@ public final class JobContext {
   }
 
   /**
-   * Starts an asynchronous call (e.g. a database request over the event bus) on an event loop and waits for its
+   * Starts an asynchronous call (e.g. a query on {@link #database()}) on an event loop and waits for its
    * result on this worker thread. The call must not start here: its reply would be delivered to this worker's
    * context, which is busy waiting for it. Blocking is fine on a worker thread, and the wait is bounded.
    */
@@ -98,6 +102,11 @@ public final class JobContext {
     } catch (TimeoutException e) {
       throw new TimeoutException("no answer within " + timeoutMs + " ms");
     }
+  }
+
+  /** The database, for handlers that read or write it; query it inside {@link #await}, on the event loop. */
+  public Pool database() {
+    return database;
   }
 
   public Vertx vertx() {

@@ -1,10 +1,13 @@
 package dev.gather.jobs;
 
 import dev.gather.db.DbFailure;
+import dev.gather.db.Page;
+import dev.gather.failure.Failure;
+import dev.gather.failure.FailureKind;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
@@ -14,7 +17,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The jobs table. Runs inside the database verticle. Changes that make jobs runnable NOTIFY {@value #WAKE_CHANNEL}
+ * The jobs table, queried on the caller's event loop: the HTTP verticles enqueue, read and cancel; the jobs
+ * verticle claims, finishes, renews, rescues and cleans up over its own pool. Failures are {@link Failure}s. Changes that make jobs runnable NOTIFY {@value #WAKE_CHANNEL}
  * (inserts through the {@link Waker}, one at a time; retries and rescues in their statement), so idle workers in
  * every process wake at once.
  */
@@ -107,26 +111,26 @@ public final class JobStore {
 
   static final String ANALYZE = "ANALYZE jobs";
 
-  private final Pool pool;
-  private final Pool workers;
+  private final SqlClient db;
+  private final long timeoutMs;
   private final Waker waker;
   private final Enqueuer enqueuer;
 
   /**
-   * Runs on the database verticle's event loop (the waker relies on it). {@code pool} serves the API;
-   * {@code workers}, the job workers' own connections, serves claims, outcomes, heartbeats and upkeep.
+   * {@code db}: the pool of the verticle that uses this store (the API's, or the job workers' own);
+   * {@code timeoutMs}: the longest any of its calls waits for the database.
    */
-  public JobStore(Vertx vertx, Pool pool, Pool workers) {
-    this.pool = pool;
-    this.workers = workers;
-    this.waker = new Waker(vertx, workers);
-    this.enqueuer = new Enqueuer(pool, INSERT);
+  public JobStore(Vertx vertx, SqlClient db, long timeoutMs) {
+    this.db = db;
+    this.timeoutMs = timeoutMs;
+    this.waker = new Waker(vertx, db);
+    this.enqueuer = new Enqueuer(db, INSERT);
   }
 
   public Future<JobRequests.Enqueued> enqueue(JobRequests.Enqueue request) {
     Tuple values = Tuple.of(request.kind(), request.input(), (short) request.priority(), request.runAt().orElse(null),
         request.maxAttempts(), (int) request.timeoutMs(), request.idempotencyKey().orElse(null));
-    return enqueuer.insert(values).compose(inserted -> {
+    return bounded(enqueuer.insert(values)).compose(inserted -> {
       if (inserted.isEmpty()) {
         return replay(request);
       }
@@ -144,43 +148,31 @@ public final class JobStore {
    * a few hundred NOTIFYs a second however many jobs arrive, and an idle queue still wakes within a round trip.
    */
   private static final class Waker {
+    private static final Object WAKE = new Object();
     private final Vertx vertx;
-    private final Pool pool;
-    private boolean notifying;
-    private boolean pending;
+    private final GroupCommit<Object> notifies;
 
-    Waker(Vertx vertx, Pool pool) {
+    Waker(Vertx vertx, SqlClient db) {
       this.vertx = vertx;
-      this.pool = pool;
+      this.notifies = new GroupCommit<>(Integer.MAX_VALUE, wakes -> db.query(NOTIFY).execute());
     }
 
     void wake() {
       vertx.eventBus().publish(JobRequests.WAKE, "");
-      if (notifying) {
-        pending = true;
-        return;
-      }
-      notifying = true;
-      pending = false;
-      pool.query(NOTIFY).execute().onComplete(done -> {
-        notifying = false;
-        if (pending) {
-          wake();
-        }
-      });
+      notifies.add(WAKE);
     }
   }
 
-  /** Every job of the batch reaches the enqueuer at once, so they share one commit. */
-  public Future<JobRequests.EnqueuedMany> enqueueMany(JobRequests.EnqueueMany request) {
-    List<Future<JobRequests.Enqueued>> each = request.jobs().stream().map(this::enqueue).toList();
-    return Future.all(each).map(all -> new JobRequests.EnqueuedMany(each.stream().map(Future::result).toList()));
+  /** Every job of the batch reaches the enqueuer at once, so they share one commit. In the order given. */
+  public Future<List<JobRequests.Enqueued>> enqueueMany(List<JobRequests.Enqueue> requests) {
+    List<Future<JobRequests.Enqueued>> each = requests.stream().map(this::enqueue).toList();
+    return Future.all(each).map(all -> each.stream().map(Future::result).toList());
   }
 
   /** The key was used before: the same request gets the same job; a different one is a conflict. */
   private Future<JobRequests.Enqueued> replay(JobRequests.Enqueue request) {
     String key = request.idempotencyKey().orElseThrow();
-    return pool.preparedQuery(SELECT_BY_KEY).execute(Tuple.of(key, request.kind(), request.input()))
+    return bounded(db.preparedQuery(SELECT_BY_KEY).execute(Tuple.of(key, request.kind(), request.input())))
         .compose(rows -> {
           if (rows.size() == 0) {
             // Deleted by retention between the insert and this read: the key is free again.
@@ -188,67 +180,61 @@ public final class JobStore {
           }
           Row row = rows.iterator().next();
           if (!row.getBoolean("same_request")) {
-            return Future.failedFuture(DbFailure.conflict("Idempotency-Key \"" + key + "\" was already used for job "
-                + row.getLong("id") + " with a different kind or input; use a new key for a different job"));
+            return Future.failedFuture(new Failure(FailureKind.CONFLICT, "Idempotency-Key \"" + key
+                + "\" was already used for job " + row.getLong("id")
+                + " with a different kind or input; use a new key for a different job"));
           }
           return Future.succeededFuture(new JobRequests.Enqueued(Job.from(row), true));
         });
   }
 
-  public Future<Job> get(JobRequests.Get request) {
-    return pool.preparedQuery(SELECT_BY_ID).execute(Tuple.of(request.id()))
+  public Future<Job> get(long id) {
+    return bounded(db.preparedQuery(SELECT_BY_ID).execute(Tuple.of(id)))
         .compose(rows -> rows.size() == 0
-            ? Future.failedFuture(DbFailure.notFound("no job with id " + request.id()))
+            ? Future.failedFuture(new Failure(FailureKind.NOT_FOUND, "no job with id " + id))
             : Future.succeededFuture(Job.from(rows.iterator().next())));
   }
 
-  public Future<JobRequests.Page> list(JobRequests.ListJobs request) {
-    Tuple values = Tuple.of(request.before(), request.limit() + 1);
-    request.status().ifPresent(values::addValue);
-    request.kind().ifPresent(values::addValue);
-    String sql = request.status().isPresent()
-        ? (request.kind().isPresent() ? SELECT_PAGE_BY_STATUS_AND_KIND : SELECT_PAGE_BY_STATUS)
-        : (request.kind().isPresent() ? SELECT_PAGE_BY_KIND : SELECT_PAGE);
-    return pool.preparedQuery(sql).execute(values).map(rows -> {
-      List<Job> jobs = new ArrayList<>(request.limit());
-      for (Row row : rows) {
-        if (jobs.size() == request.limit()) {
-          break;
-        }
-        jobs.add(Job.from(row));
-      }
-      Optional<Long> next = rows.size() > request.limit() ? Optional.of(jobs.get(jobs.size() - 1).id()) : Optional.empty();
-      return new JobRequests.Page(jobs, next);
-    });
+  /** Newest first: jobs with an id below {@code before}, of this status and kind when given. */
+  public Future<Page<Job>> list(Optional<String> status, Optional<String> kind, long before, int limit) {
+    Tuple values = Tuple.of(before, Page.limitFor(limit));
+    status.ifPresent(values::addValue);
+    kind.ifPresent(values::addValue);
+    String sql = status.isPresent()
+        ? (kind.isPresent() ? SELECT_PAGE_BY_STATUS_AND_KIND : SELECT_PAGE_BY_STATUS)
+        : (kind.isPresent() ? SELECT_PAGE_BY_KIND : SELECT_PAGE);
+    return bounded(db.preparedQuery(sql).execute(values))
+        .map(rows -> Page.of(rows, limit, Job::from, Job::id));
   }
 
-  public Future<Job> cancel(JobRequests.Cancel request) {
-    return pool.preparedQuery(CANCEL).execute(Tuple.of(request.id())).compose(rows -> {
+  public Future<Job> cancel(long id) {
+    return bounded(db.preparedQuery(CANCEL).execute(Tuple.of(id))).compose(rows -> {
       if (rows.size() > 0) {
         return Future.succeededFuture(Job.from(rows.iterator().next()));
       }
-      return get(new JobRequests.Get(request.id())).compose(job -> Future.failedFuture(DbFailure.conflict(
+      return get(id).compose(job -> Future.failedFuture(new Failure(FailureKind.CONFLICT,
           "job " + job.id() + " has already " + job.status() + "; only queued and running jobs can be cancelled")));
     });
   }
 
-  public Future<JobRequests.ClaimedJobs> claim(JobRequests.Claim request) {
-    Tuple values = Tuple.of(request.kinds().toArray(String[]::new), request.limit(), request.owner(), request.leaseMs());
-    return workers.preparedQuery(CLAIM).execute(values).map(rows -> {
+  /** Up to {@code limit} due jobs of these kinds, leased to {@code owner} for {@code leaseMs}, in run order. */
+  public Future<List<JobRequests.Claimed>> claim(String owner, List<String> kinds, int limit, long leaseMs) {
+    Tuple values = Tuple.of(kinds.toArray(String[]::new), limit, owner, leaseMs);
+    return bounded(db.preparedQuery(CLAIM).execute(values)).map(rows -> {
       // UPDATE ... RETURNING comes in no particular order; run the jobs in the order the claim chose them.
       List<Row> ordered = new ArrayList<>(rows.size());
       rows.forEach(ordered::add);
       ordered.sort(Comparator.<Row>comparingInt(row -> -row.getInteger("priority"))
           .thenComparing(row -> row.getOffsetDateTime("run_at"))
           .thenComparingLong(row -> row.getLong("id")));
-      return new JobRequests.ClaimedJobs(ordered.stream().map(row -> new JobRequests.Claimed(row.getLong("id"),
+      return ordered.stream().map(row -> new JobRequests.Claimed(row.getLong("id"),
           row.getString("kind"), (JsonObject) row.getJson("input"), row.getInteger("attempts"),
-          row.getInteger("max_attempts"), row.getInteger("timeout_ms"))).toList());
+          row.getInteger("max_attempts"), row.getInteger("timeout_ms"))).toList();
     });
   }
 
-  public Future<JobRequests.Applied> finish(JobRequests.Finish request) {
-    List<Outcome> outcomes = request.outcomes();
+  /** Stores run outcomes in one statement; only those still leased by {@code owner} apply. Their ids. */
+  public Future<List<Long>> finish(String owner, List<Outcome> outcomes) {
     int n = outcomes.size();
     Long[] ids = new Long[n];
     Integer[] attempts = new Integer[n];
@@ -267,16 +253,17 @@ public final class JobStore {
       delays[i] = o.delayMs();
       released[i] = o.released();
     }
-    Tuple values = Tuple.of(ids, attempts, statuses, results, errors, delays, released, request.owner());
-    return workers.preparedQuery(FINISH).execute(values).map(rows -> new JobRequests.Applied(ids(rows)));
+    Tuple values = Tuple.of(ids, attempts, statuses, results, errors, delays, released, owner);
+    return bounded(db.preparedQuery(FINISH).execute(values)).map(JobStore::ids);
   }
 
-  public Future<JobRequests.Renewed> heartbeat(JobRequests.Heartbeat request) {
-    Tuple values = Tuple.of(request.owner(),
-        request.leases().stream().map(JobRequests.Lease::id).toArray(Long[]::new),
-        request.leases().stream().map(JobRequests.Lease::attempt).toArray(Integer[]::new),
-        request.leaseMs());
-    return workers.preparedQuery(HEARTBEAT).execute(values).map(rows -> {
+  /** Renews the leases {@code owner} still holds; says which, and which of them someone asked to cancel. */
+  public Future<JobRequests.Renewed> heartbeat(String owner, List<JobRequests.Lease> leases, long leaseMs) {
+    Tuple values = Tuple.of(owner,
+        leases.stream().map(JobRequests.Lease::id).toArray(Long[]::new),
+        leases.stream().map(JobRequests.Lease::attempt).toArray(Integer[]::new),
+        leaseMs);
+    return bounded(db.preparedQuery(HEARTBEAT).execute(values)).map(rows -> {
       List<JobRequests.Lease> renewed = new ArrayList<>(rows.size());
       List<Long> cancel = new ArrayList<>();
       for (Row row : rows) {
@@ -289,8 +276,8 @@ public final class JobStore {
     });
   }
 
-  public Future<JobRequests.Rescued> rescue(JobRequests.Rescue request) {
-    return workers.preparedQuery(RESCUE).execute().map(rows -> {
+  public Future<JobRequests.Rescued> rescue() {
+    return bounded(db.preparedQuery(RESCUE).execute()).map(rows -> {
       List<Long> requeued = new ArrayList<>();
       List<Long> failed = new ArrayList<>();
       for (Row row : rows) {
@@ -300,22 +287,28 @@ public final class JobStore {
     });
   }
 
-  public Future<JobRequests.Cleaned> clean(JobRequests.Clean request) {
+  /** Deletes up to {@code batch} jobs finished longer than {@code retentionMs} ago; how many. */
+  public Future<Integer> clean(long retentionMs, int batch) {
     // Fresh statistics keep the claim on its index even where autovacuum is off; ANALYZE samples, so it is cheap.
-    return workers.preparedQuery(CLEAN).execute(Tuple.of(request.retentionMs(), request.batch()))
-        .compose(rows -> rows.rowCount() == request.batch()
-            ? Future.succeededFuture(new JobRequests.Cleaned(rows.rowCount())) // more batches follow; analyze after
-            : workers.query(ANALYZE).execute().map(new JobRequests.Cleaned(rows.rowCount())));
+    return bounded(db.preparedQuery(CLEAN).execute(Tuple.of(retentionMs, batch)))
+        .compose(rows -> rows.rowCount() == batch
+            ? Future.succeededFuture(rows.rowCount()) // more batches follow; analyze after
+            : bounded(db.query(ANALYZE).execute()).map(rows.rowCount()));
   }
 
-  public Future<JobRequests.Depths> depth(JobRequests.Depth request) {
-    return workers.query(DEPTH).execute().map(rows -> {
+  /** Queued and running jobs by status and kind. */
+  public Future<List<JobRequests.DepthRow>> depth() {
+    return bounded(db.query(DEPTH).execute()).map(rows -> {
       List<JobRequests.DepthRow> depths = new ArrayList<>(rows.size());
       for (Row row : rows) {
         depths.add(new JobRequests.DepthRow(row.getString("status"), row.getString("kind"), row.getLong("jobs")));
       }
-      return new JobRequests.Depths(depths);
+      return depths;
     });
+  }
+
+  private <T> Future<T> bounded(Future<T> query) {
+    return DbFailure.bounded(query, timeoutMs);
   }
 
   private static List<Long> ids(RowSet<Row> rows) {

@@ -1,8 +1,9 @@
 package dev.gather.jobs;
 
 import dev.gather.config.JobsConfig;
-import dev.gather.db.DbClient;
+import dev.gather.config.Integers;
 import dev.gather.http.ApiError;
+import dev.gather.http.Pages;
 import dev.gather.http.RequestParams;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -26,19 +27,19 @@ public final class JobsApi {
   static final int MAX_BATCH = 1000;
   private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7e]{1,255}");
 
-  private final DbClient db;
+  private final JobStore store;
   private final JobHandlers handlers;
   private final JobsConfig defaults;
 
-  public JobsApi(DbClient db, JobHandlers handlers, JobsConfig defaults) {
-    this.db = db;
+  public JobsApi(JobStore store, JobHandlers handlers, JobsConfig defaults) {
+    this.store = store;
     this.handlers = handlers;
     this.defaults = defaults;
   }
 
   public void enqueue(RoutingContext ctx) {
     JobRequests.Enqueue request = enqueueRequest(ctx);
-    db.<JobRequests.Enqueued>request(JobRequests.ENQUEUE, request)
+    store.enqueue(request)
         .onSuccess(enqueued -> {
           if (enqueued.replayed()) {
             ctx.response().putHeader("Idempotent-Replayed", "true");
@@ -53,7 +54,7 @@ public final class JobsApi {
   }
 
   public void get(RoutingContext ctx) {
-    db.<Job>request(JobRequests.GET, new JobRequests.Get(RequestParams.pathId(ctx)))
+    store.get(RequestParams.pathId(ctx))
         .onSuccess(job -> ctx.json(job.toJson()))
         .onFailure(ctx::fail);
   }
@@ -67,23 +68,17 @@ public final class JobsApi {
     Optional<String> kind = Optional.ofNullable(ctx.queryParams().get("kind"));
     int limit = (int) RequestParams.queryNumber(ctx, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
     long before = RequestParams.queryNumber(ctx, "before", Long.MAX_VALUE, 1, Long.MAX_VALUE);
-    db.<JobRequests.Page>request(JobRequests.LIST, new JobRequests.ListJobs(status, kind, before, limit))
-        .onSuccess(page -> {
-          JsonObject body = new JsonObject().put("items", new JsonArray(page.jobs().stream().map(Job::toJson).toList()));
-          page.next().ifPresentOrElse(next -> {
-            String link = "/jobs?limit=" + limit + status.map(s -> "&status=" + s).orElse("")
-                + kind.map(k -> "&kind=" + URLEncoder.encode(k, StandardCharsets.UTF_8)).orElse("") + "&before=" + next;
-            body.put("next", link);
-            ctx.response().putHeader("Link", "<" + link + ">; rel=\"next\"");
-          }, () -> body.putNull("next"));
-          ctx.json(body);
-        })
+    String filters = status.map(s -> "&status=" + s).orElse("")
+        + kind.map(k -> "&kind=" + URLEncoder.encode(k, StandardCharsets.UTF_8)).orElse("");
+    store.list(status, kind, before, limit)
+        .onSuccess(page -> Pages.send(ctx, page, Job::toJson,
+            next -> "/jobs?limit=" + limit + filters + "&before=" + next))
         .onFailure(ctx::fail);
   }
 
   /** A queued job is cancelled at once (200); a running one is asked to stop (202) and ends as cancelled. */
   public void cancel(RoutingContext ctx) {
-    db.<Job>request(JobRequests.CANCEL, new JobRequests.Cancel(RequestParams.pathId(ctx)))
+    store.cancel(RequestParams.pathId(ctx))
         .onSuccess(job -> ctx.response()
             .setStatusCode(job.finished() ? 200 : 202)
             .putHeader("Content-Type", "application/json")
@@ -117,11 +112,11 @@ public final class JobsApi {
         throw ApiError.badRequest("jobs[" + i + "]: " + e.getMessage() + "; no job of the batch was queued");
       }
     }
-    db.<JobRequests.EnqueuedMany>request(JobRequests.ENQUEUE_MANY, new JobRequests.EnqueueMany(requests))
+    store.enqueueMany(requests)
         .onSuccess(enqueued -> ctx.response()
             .setStatusCode(202)
             .putHeader("Content-Type", "application/json")
-            .end(new JsonObject().put("items", new JsonArray(enqueued.jobs().stream()
+            .end(new JsonObject().put("items", new JsonArray(enqueued.stream()
                 .map(e -> e.job().toJson().put("replayed", e.replayed())).toList())).toBuffer()))
         .onFailure(ctx::fail);
   }
@@ -162,11 +157,11 @@ public final class JobsApi {
     if (value == null) {
       return fallback;
     }
-    if (value instanceof Number number && number.doubleValue() == Math.rint(number.doubleValue())
-        && number.doubleValue() >= min && number.doubleValue() <= max) {
-      return number.longValue();
+    try {
+      return Integers.fromJson(field, value, min, max);
+    } catch (Integers.Invalid e) {
+      throw ApiError.badRequest(e.getMessage());
     }
-    throw ApiError.badRequest(field + " must be an integer from " + min + " to " + max + ", got " + value);
   }
 
   private static Optional<OffsetDateTime> runAt(JsonObject body) {

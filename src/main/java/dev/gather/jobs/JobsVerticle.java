@@ -1,11 +1,12 @@
 package dev.gather.jobs;
 
 import dev.gather.config.JobsConfig;
-import dev.gather.db.DbClient;
+import dev.gather.db.Database;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.sqlclient.Pool;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -29,6 +30,7 @@ public final class JobsVerticle extends VerticleBase {
   private static final long CLEAN_EVERY_MS = 60_000;
   private static final int CLEAN_BATCH = 1000;
   private static final long STOP_SLACK_MS = 5000;
+  private static final long DB_SLACK_MS = 1000;
 
   private final JobsConfig config;
   private final JobHandlers handlers;
@@ -40,11 +42,15 @@ public final class JobsVerticle extends VerticleBase {
   private long heartbeatTimer = -1;
   private JobSettings settings;
   private Completer completer;
-  private DbClient db;
+  private final Database database;
+  private JobStore store;
+  private JobNotifications notifications;
   private JobMetrics metrics;
 
-  public JobsVerticle(JobsConfig config, JobHandlers handlers, MeterRegistry registry, long drainMs) {
+  /** {@code database}: where claims, outcomes and upkeep go, over the workers' own pool. */
+  public JobsVerticle(JobsConfig config, Database database, JobHandlers handlers, MeterRegistry registry, long drainMs) {
     this.config = config;
+    this.database = database;
     this.handlers = handlers;
     this.registry = registry;
     this.drainMs = drainMs;
@@ -63,11 +69,14 @@ public final class JobsVerticle extends VerticleBase {
 
   private Future<?> serve(JobSettings settings) {
     this.settings = settings;
-    db = new DbClient(vertx, config.leaseMs());
+    // Waits a little past a lease: a claim given up on while it commits would strand its jobs until rescued.
+    store = new JobStore(vertx, database.workersPool(vertx), config.leaseMs() + DB_SLACK_MS);
+    // Handlers that read the database (users.export) share the API's pool, not the workers' claims.
+    Pool handlersPool = database.pool(vertx);
     metrics = new JobMetrics(registry);
-    completer = new Completer(vertx, db, settings.owner());
+    completer = new Completer(vertx, store, settings.owner());
     for (JobPool pool : JobPool.values()) {
-      lanes.put(pool, new Lane(pool, vertx, db, handlers, settings, completer, metrics));
+      lanes.put(pool, new Lane(pool, vertx, store, handlersPool, handlers, settings, completer, metrics));
     }
     consumers.add(vertx.eventBus().<ComputeRequests.Call>consumer(ComputeRequests.CALL,
         message -> lane(message.body().kind()).compute(message)));
@@ -81,6 +90,8 @@ public final class JobsVerticle extends VerticleBase {
     timers.add(vertx.setPeriodic(1, config.rescueIntervalMs(), t -> rescue()));
     timers.add(vertx.setPeriodic(1, Math.max(1000, Math.min(CLEAN_EVERY_MS, config.retentionMs())), t -> clean()));
     timers.add(vertx.setPeriodic(1, DEPTH_EVERY_MS, t -> depth()));
+    notifications = new JobNotifications(vertx, database.target());
+    notifications.start();
     LOG.info("job workers {} ready: {} cpu, {} blocking; kinds {}", settings.owner(), config.cpuWorkers(),
         config.blockingWorkers(), handlers.names());
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
@@ -105,7 +116,7 @@ public final class JobsVerticle extends VerticleBase {
     if (held.isEmpty()) {
       return;
     }
-    db.<JobRequests.Renewed>request(JobRequests.HEARTBEAT, new JobRequests.Heartbeat(settings.owner(), held, config.leaseMs()))
+    store.heartbeat(settings.owner(), held, config.leaseMs())
         .onSuccess(renewed -> {
           renewed.cancelRequested().forEach(id -> lanes.values().forEach(lane -> lane.cancelJob(id)));
           Set<JobRequests.Lease> lost = new HashSet<>(held);
@@ -123,7 +134,7 @@ public final class JobsVerticle extends VerticleBase {
   }
 
   private void rescue() {
-    db.<JobRequests.Rescued>request(JobRequests.RESCUE, new JobRequests.Rescue())
+    store.rescue()
         .onSuccess(rescued -> {
           if (!rescued.requeued().isEmpty() || !rescued.failed().isEmpty()) {
             LOG.warn("rescued jobs whose lease expired: requeued {}, failed (no attempts left) {}",
@@ -135,9 +146,9 @@ public final class JobsVerticle extends VerticleBase {
   }
 
   private void clean() {
-    db.<JobRequests.Cleaned>request(JobRequests.CLEAN, new JobRequests.Clean(config.retentionMs(), CLEAN_BATCH))
-        .onSuccess(cleaned -> {
-          if (cleaned.deleted() == CLEAN_BATCH) {
+    store.clean(config.retentionMs(), CLEAN_BATCH)
+        .onSuccess(deleted -> {
+          if (deleted == CLEAN_BATCH) {
             clean(); // more to delete; batches keep each statement short
           }
         })
@@ -145,14 +156,14 @@ public final class JobsVerticle extends VerticleBase {
   }
 
   private void depth() {
-    db.<JobRequests.Depths>request(JobRequests.DEPTH, new JobRequests.Depth())
-        .onSuccess(depths -> metrics.depth(depths.rows()))
+    store.depth()
+        .onSuccess(metrics::depth)
         .onFailure(e -> LOG.debug("queue depth not refreshed: {}", e.getMessage()));
   }
 
   /**
    * Running jobs get shutdown.drainMs to finish (their leases still renewed meanwhile); their outcomes are written
-   * before the database verticle stops.
+   * before the pools close.
    */
   @Override
   public Future<?> stop() {
@@ -162,6 +173,7 @@ public final class JobsVerticle extends VerticleBase {
         .transform(ignored -> completer.idle())
         // Never past the drain and a little more: what is not written by then is rescued from its lease.
         .timeout(drainMs + STOP_SLACK_MS, TimeUnit.MILLISECONDS)
-        .onComplete(done -> vertx.cancelTimer(heartbeatTimer));
+        .onComplete(done -> vertx.cancelTimer(heartbeatTimer))
+        .transform(done -> notifications == null ? Future.succeededFuture() : notifications.close());
   }
 }

@@ -1,6 +1,5 @@
 package dev.gather.jobs;
 
-import dev.gather.db.DbClient;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -10,6 +9,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.sqlclient.Pool;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +40,9 @@ final class Lane {
   private final Vertx vertx;
   /** The jobs verticle's event loop: where jobs start their asynchronous calls (see JobContext.await). */
   private final Context eventLoop;
-  private final DbClient db;
+  private final JobStore store;
+  /** Given to the handlers' runs, for those that read the database. */
+  private final Pool handlersPool;
   private final JobHandlers handlers;
   private final List<String> kinds;
   private final JobSettings settings;
@@ -54,6 +57,8 @@ final class Lane {
   /** Weight of the newest run in the moving average of run times. */
   private static final double RUN_TIME_WEIGHT = 0.05;
   private double averageRunNanos;
+  /** The same for compute calls: a client waits on each, so they are usually short; kept apart from the jobs'. */
+  private double averageComputeNanos;
   private boolean fetching;
   private final Set<Long> cancelledDuringClaim = new HashSet<>();
   private boolean moreDue = true;
@@ -71,11 +76,14 @@ final class Lane {
     final JobRequests.Claimed claimed;
     final Message<ComputeRequests.Call> message;
     final long started = System.nanoTime();
+    final long deadline;
     long timer = -1;
     /** Its outcome was written without it (it would not stop); whatever it returns later is ignored. */
     boolean abandoned;
 
-    Run(String kind, CancelSignal signal, JobRequests.Claimed claimed, Message<ComputeRequests.Call> message) {
+    Run(String kind, CancelSignal signal, JobRequests.Claimed claimed, Message<ComputeRequests.Call> message,
+        long timeoutNanos) {
+      this.deadline = started + timeoutNanos;
       this.kind = kind;
       this.signal = signal;
       this.claimed = claimed;
@@ -83,12 +91,13 @@ final class Lane {
     }
   }
 
-  Lane(JobPool pool, Vertx vertx, DbClient db, JobHandlers handlers, JobSettings settings, Completer completer,
-      JobMetrics metrics) {
+  Lane(JobPool pool, Vertx vertx, JobStore store, Pool handlersPool, JobHandlers handlers, JobSettings settings,
+      Completer completer, JobMetrics metrics) {
     this.pool = pool;
     this.vertx = vertx;
     this.eventLoop = vertx.getOrCreateContext();
-    this.db = db;
+    this.store = store;
+    this.handlersPool = handlersPool;
     this.handlers = handlers;
     this.kinds = handlers.names(pool);
     this.settings = settings;
@@ -121,9 +130,18 @@ final class Lane {
       });
     } else {
       metrics.computeRejected(pool);
-      message.fail(503, "all " + settings.runners(pool) + " " + pool.label() + " workers are busy and "
-          + waiting.size() + " calls are waiting (jobs.computeQueue); retry later");
+      message.reply(new ComputeRequests.Busy("all " + settings.runners(pool) + " " + pool.label()
+          + " workers are busy and " + waiting.size() + " calls are waiting (jobs.computeQueue); retry later",
+          untilRunnerFreeMs()));
     }
+  }
+
+  /** See {@link RunnerWait}: runs of jobs and of compute calls, each judged by the recent runs of its sort. */
+  private long untilRunnerFreeMs() {
+    List<RunnerWait.InFlight> running = new ArrayList<>(jobs.size() + computes.size());
+    jobs.values().forEach(run -> running.add(new RunnerWait.InFlight(run.started, run.deadline, averageRunNanos)));
+    computes.values().forEach(run -> running.add(new RunnerWait.InFlight(run.started, run.deadline, averageComputeNanos)));
+    return RunnerWait.untilFirstFreeMs(running, System.nanoTime());
   }
 
   void cancelCompute(String id) {
@@ -139,7 +157,7 @@ final class Lane {
     JobHandler handler = handlers.find(call.kind()).orElseThrow();
     CancelSignal signal = new CancelSignal();
     long remainingMs = Math.max(1, call.timeoutMs() - (System.nanoTime() - work.arrived()) / 1_000_000);
-    Run run = new Run(call.kind(), signal, null, work.message());
+    Run run = new Run(call.kind(), signal, null, work.message(), TimeUnit.MILLISECONDS.toNanos(remainingMs));
     computes.put(call.id(), run);
     run.timer = vertx.setTimer(remainingMs, t -> {
       if (signal.raise(CancelSignal.Why.TIMEOUT, "timed out after " + call.timeoutMs() + " ms")) {
@@ -147,7 +165,8 @@ final class Lane {
         work.message().fail(504, "the " + call.kind() + " call did not finish within " + call.timeoutMs() + " ms");
       }
     });
-    JobContext context = new JobContext(call.input(), OptionalLong.empty(), 1, signal, eventLoop, settings.filesDir());
+    JobContext context = new JobContext(call.input(), OptionalLong.empty(), 1, signal, eventLoop, handlersPool,
+        settings.filesDir());
     send(run, new RunOrder(handler, context), result -> computeDone(call.id(), run, result));
   }
 
@@ -169,6 +188,8 @@ final class Lane {
       run.message.fail(503, "gather is stopping; send the call to another instance");
       return;
     }
+    averageComputeNanos = averageComputeNanos <= 0 ? nanos
+        : averageComputeNanos + RUN_TIME_WEIGHT * (nanos - averageComputeNanos);
     if (result.succeeded()) {
       metrics.run("compute", run.kind, "succeeded", nanos);
       run.message.reply(new ComputeRequests.Computed(result.result(), nanos / 1_000_000));
@@ -212,12 +233,11 @@ final class Lane {
     }
     fetching = true;
     wokeWhileFetching = false;
-    db.<JobRequests.ClaimedJobs>request(JobRequests.CLAIM,
-            new JobRequests.Claim(settings.owner(), kinds, want, settings.leaseMs()))
+    store.claim(settings.owner(), kinds, want, settings.leaseMs())
         .onComplete(claimed -> {
           fetching = false;
           if (claimed.succeeded()) {
-            List<JobRequests.Claimed> got = claimed.result().jobs();
+            List<JobRequests.Claimed> got = claimed.result();
             got.forEach(job -> metrics.attempt(job.kind()));
             if (stopping) {
               got.forEach(job -> completer.add(Outcome.released(job.id(), job.attempt())));
@@ -261,7 +281,7 @@ final class Lane {
   private void startJob(JobRequests.Claimed job) {
     JobHandler handler = handlers.find(job.kind()).orElseThrow();
     CancelSignal signal = new CancelSignal();
-    Run run = new Run(job.kind(), signal, job, null);
+    Run run = new Run(job.kind(), signal, job, null, TimeUnit.MILLISECONDS.toNanos(job.timeoutMs()));
     Run earlier = jobs.put(job.id(), run);
     if (earlier != null) {
       // This process's own earlier run of the job lost its lease (rescued) and is still going: it is stale now.
@@ -272,7 +292,7 @@ final class Lane {
       run.timer = vertx.setTimer(ABANDON_AFTER_MS, later -> abandon(run));
     });
     JobContext context = new JobContext(job.input(), OptionalLong.of(job.id()), job.attempt(), signal, eventLoop,
-        settings.filesDir());
+        handlersPool, settings.filesDir());
     send(run, new RunOrder(handler, context), result -> jobDone(run, result));
   }
 

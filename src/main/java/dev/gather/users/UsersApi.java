@@ -3,8 +3,8 @@ package dev.gather.users;
 import static dev.gather.http.RequestParams.pathId;
 import static dev.gather.http.RequestParams.queryNumber;
 
-import dev.gather.db.DbClient;
 import dev.gather.http.ApiError;
+import dev.gather.http.Pages;
 import dev.gather.http.RequestParams;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerResponse;
@@ -13,43 +13,36 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Map;
 
-/** The {@code /users} endpoints. Every query goes to the database verticle through {@link DbClient}. */
+/** The {@code /users} endpoints, querying the users table on this verticle's event loop. */
 public final class UsersApi {
   static final int DEFAULT_LIMIT = 50;
   static final int MAX_LIMIT = 500;
   private static final String NDJSON = "application/x-ndjson";
 
-  private final DbClient db;
+  private final UserRepository users;
+  private final UserExports exports;
 
-  public UsersApi(DbClient db) {
-    this.db = db;
+  public UsersApi(UserRepository users, UserExports exports) {
+    this.users = users;
+    this.exports = exports;
   }
 
   public void list(RoutingContext ctx) {
     int limit = (int) queryNumber(ctx, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
     long after = queryNumber(ctx, "after", 0, 0, Long.MAX_VALUE);
-    db.<UserRequests.Page>request(UserRequests.LIST, new UserRequests.ListPage(after, limit))
-        .onSuccess(page -> {
-          JsonObject body = new JsonObject().put("items", new JsonArray(page.users().stream().map(User::toJson).toList()));
-          page.next().ifPresentOrElse(next -> {
-            String link = "/users?limit=" + limit + "&after=" + next;
-            body.put("next", link);
-            ctx.response().putHeader("Link", "<" + link + ">; rel=\"next\"");
-          }, () -> body.putNull("next"));
-          ctx.json(body);
-        })
+    users.list(after, limit)
+        .onSuccess(page -> Pages.send(ctx, page, User::toJson, next -> "/users?limit=" + limit + "&after=" + next))
         .onFailure(ctx::fail);
   }
 
   public void get(RoutingContext ctx) {
-    db.<User>request(UserRequests.GET, new UserRequests.Get(pathId(ctx)))
+    users.get(pathId(ctx))
         .onSuccess(user -> ctx.json(user.toJson()))
         .onFailure(ctx::fail);
   }
 
   public void create(RoutingContext ctx) {
-    UserInput input = input(ctx);
-    db.<User>request(UserRequests.CREATE, new UserRequests.Create(input))
+    users.create(input(ctx))
         .onSuccess(user -> ctx.response()
             .setStatusCode(201)
             .putHeader("Location", "/users/" + user.id())
@@ -60,61 +53,55 @@ public final class UsersApi {
 
   public void update(RoutingContext ctx) {
     long id = pathId(ctx);
-    UserInput input = input(ctx);
-    db.<User>request(UserRequests.UPDATE, new UserRequests.Update(id, input))
+    users.update(id, input(ctx))
         .onSuccess(user -> ctx.json(user.toJson()))
         .onFailure(ctx::fail);
   }
 
   public void delete(RoutingContext ctx) {
-    db.request(UserRequests.DELETE, new UserRequests.Delete(pathId(ctx)))
+    users.delete(pathId(ctx))
         .onSuccess(done -> ctx.response().setStatusCode(204).end())
         .onFailure(ctx::fail);
   }
 
   /**
-   * Streams every user as NDJSON. The next batch is asked of the database cursor only once the previous one
-   * has left the socket's write queue, so memory stays flat and a slow reader slows the cursor.
+   * Streams every user as NDJSON. The next batch is asked of the cursor only once the previous one has left the
+   * socket's write queue, so memory stays flat and a slow reader slows the cursor.
    */
   public void export(RoutingContext ctx) {
-    db.<UserRequests.ExportId>request(UserRequests.EXPORT_OPEN, null)
-        .onSuccess(id -> {
+    exports.open()
+        .onSuccess(export -> {
           HttpServerResponse response = ctx.response()
               .setChunked(true)
               .putHeader("Content-Type", NDJSON);
-          ctx.request().connection().closeHandler(closed -> closeExport(id));
-          pump(ctx, response, id);
+          ctx.request().connection().closeHandler(closed -> export.close());
+          pump(ctx, response, export);
         })
         .onFailure(ctx::fail);
   }
 
-  private void pump(RoutingContext ctx, HttpServerResponse response, UserRequests.ExportId id) {
+  private void pump(RoutingContext ctx, HttpServerResponse response, UserExports.Export export) {
     if (response.closed()) {
-      closeExport(id);
+      export.close();
       return;
     }
-    db.<UserRequests.ExportBatch>request(UserRequests.EXPORT_NEXT, id)
-        .compose(batch -> batch.rows() == 0 ? Future.succeededFuture(batch)
-            : response.write(batch.ndjson()).map(batch))
-        .onSuccess(batch -> {
-          if (batch.last()) {
+    export.next()
+        .compose(lines -> lines.length() == 0 ? Future.<Void>succeededFuture() : response.write(lines))
+        .onSuccess(written -> {
+          if (export.done()) {
             response.end();
           } else if (response.writeQueueFull()) {
-            response.drainHandler(drained -> pump(ctx, response, id));
+            response.drainHandler(drained -> pump(ctx, response, export));
           } else {
-            pump(ctx, response, id);
+            pump(ctx, response, export);
           }
         })
         .onFailure(e -> {
-          closeExport(id);
+          export.close();
           if (!response.closed()) {
             ctx.fail(e); // a client that left needs no answer, and its leaving is not a server error
           }
         });
-  }
-
-  private void closeExport(UserRequests.ExportId id) {
-    db.request(UserRequests.EXPORT_CLOSE, id);
   }
 
   private static UserInput input(RoutingContext ctx) {

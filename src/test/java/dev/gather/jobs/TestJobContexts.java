@@ -14,7 +14,7 @@ public final class TestJobContexts {
     private final JobContext context;
 
     private Cancellable(JsonObject input, int attempt) {
-      this.context = new JobContext(input, OptionalLong.empty(), attempt, signal, null, tempDir());
+      this.context = new JobContext(input, OptionalLong.empty(), attempt, signal, null, null, tempDir());
     }
 
     public JobContext context() {

@@ -1,11 +1,11 @@
 package dev.gather.jobs.builtin;
 
-import dev.gather.db.DbClient;
+import dev.gather.db.Page;
 import dev.gather.jobs.JobContext;
 import dev.gather.jobs.JobHandler;
 import dev.gather.jobs.JobPool;
 import dev.gather.users.User;
-import dev.gather.users.UserRequests;
+import dev.gather.users.UserRepository;
 import io.vertx.core.json.JsonObject;
 import java.io.BufferedWriter;
 import java.io.FileOutputStream;
@@ -73,7 +73,7 @@ public final class UsersCsvExport implements JobHandler {
   }
 
   private static long write(Path temp, int batchSize, JobContext context) throws Exception {
-    DbClient db = new DbClient(context.vertx(), DB_TIMEOUT_MS);
+    UserRepository users = new UserRepository(context.database(), DB_TIMEOUT_MS);
     long rows = 0;
     try (FileOutputStream file = new FileOutputStream(temp.toFile());
         Writer out = new BufferedWriter(new OutputStreamWriter(file, StandardCharsets.UTF_8), 1 << 16)) {
@@ -83,10 +83,8 @@ public final class UsersCsvExport implements JobHandler {
       while (true) {
         context.throwIfCancelled();
         long from = after;
-        UserRequests.Page page = context.await(
-            () -> db.<UserRequests.Page>request(UserRequests.LIST, new UserRequests.ListPage(from, batchSize)),
-            DB_TIMEOUT_MS);
-        for (User user : page.users()) {
+        Page<User> page = context.await(() -> users.list(from, batchSize), DB_TIMEOUT_MS);
+        for (User user : page.items()) {
           writeRow(out, user);
           rows++;
         }

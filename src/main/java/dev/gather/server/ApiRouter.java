@@ -1,7 +1,13 @@
-package dev.gather.http;
+package dev.gather.server;
 
 import dev.gather.config.AggregateConfig;
 import dev.gather.fanout.AggregatesApi;
+import dev.gather.http.AccessLog;
+import dev.gather.http.ApiDocs;
+import dev.gather.http.OpsApi;
+import dev.gather.http.Problems;
+import dev.gather.http.RequestIds;
+import dev.gather.http.RequestTimeout;
 import dev.gather.jobs.ComputeApi;
 import dev.gather.jobs.JobsApi;
 import dev.gather.proxy.ProxyApi;

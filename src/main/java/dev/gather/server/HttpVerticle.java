@@ -1,39 +1,62 @@
-package dev.gather.http;
+package dev.gather.server;
 
 import dev.gather.config.GatherConfig;
-import dev.gather.db.DbClient;
+import dev.gather.db.Database;
+import dev.gather.db.NamedQueries;
 import dev.gather.fanout.AggregatesApi;
+import dev.gather.http.ApiDocs;
+import dev.gather.http.OpsApi;
+import dev.gather.http.Problems;
+import dev.gather.http.RequestTimeout;
+import dev.gather.http.ServiceState;
 import dev.gather.jobs.ComputeApi;
 import dev.gather.jobs.JobHandlers;
+import dev.gather.jobs.JobStore;
 import dev.gather.jobs.JobsApi;
 import dev.gather.proxy.ProxyApi;
 import dev.gather.upstream.UpstreamGuards;
 import dev.gather.upstream.Upstreams;
+import dev.gather.users.UserExports;
+import dev.gather.users.UserRepository;
 import dev.gather.users.UsersApi;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlClient;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The HTTP API. One instance per event loop (http.instances); they share the port, and the kernel spreads
- * connections between them.
+ * connections between them. Each opens its own pooled database client (and a reference to the shared pool for
+ * export cursors), so its queries run and answer on its own event loop.
  */
 public final class HttpVerticle extends VerticleBase {
+  /** How long an export cursor may wait for its client to read before it is closed. */
+  private static final long EXPORT_IDLE_TIMEOUT_MS = 30_000;
+
   private final GatherConfig config;
   private final ServiceState state;
   private final PrometheusMeterRegistry registry;
+  private final Database database;
+  private final UserExports.Meters exportMeters;
   private HttpServer server;
   private final UpstreamGuards guards;
   private final JobHandlers jobHandlers;
   private Upstreams upstreams;
+  private UserExports exports;
 
-  /** {@code guards}: the limits and meters of the upstreams, one set for the whole process. */
-  public HttpVerticle(GatherConfig config, ServiceState state, PrometheusMeterRegistry registry, UpstreamGuards guards,
-      JobHandlers jobHandlers) {
+  /**
+   * {@code guards}: the limits and meters of the upstreams, and {@code exportMeters} those of the exports, one set
+   * for the whole process.
+   */
+  public HttpVerticle(GatherConfig config, ServiceState state, PrometheusMeterRegistry registry, Database database,
+      UpstreamGuards guards, UserExports.Meters exportMeters, JobHandlers jobHandlers) {
     this.config = config;
+    this.database = database;
+    this.exportMeters = exportMeters;
     this.guards = guards;
     this.jobHandlers = jobHandlers;
     this.state = state;
@@ -42,21 +65,24 @@ public final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    DbClient db = new DbClient(vertx, config.db().queryTimeoutMs());
+    long queryTimeoutMs = config.db().queryTimeoutMs();
+    SqlClient client = database.client(vertx, config.http().instances());
+    Pool pool = database.pool(vertx);
+    exports = new UserExports(vertx, pool, EXPORT_IDLE_TIMEOUT_MS, queryTimeoutMs, exportMeters);
     upstreams = new Upstreams(vertx, config.upstreams(), guards);
     return vertx.fileSystem().readFile(ApiDocs.SPEC_RESOURCE).compose(spec -> {
       var router = ApiRouter.create(vertx,
           config.http().maxBodyBytes(),
           config.http().accessLog(),
           new RequestTimeout(config.http().requestTimeoutMs()),
-          new Problems(config.db().queryTimeoutMs()),
-          new OpsApi(state, db, registry, guards),
+          new Problems(),
+          new OpsApi(state, () -> database.health(client), registry, guards),
           new ApiDocs(spec),
-          new UsersApi(db),
-          new AggregatesApi(upstreams, db, config.db().queryTimeoutMs(), registry),
+          new UsersApi(new UserRepository(client, queryTimeoutMs), exports),
+          new AggregatesApi(upstreams, new NamedQueries(client, pool, config.queries()), queryTimeoutMs, registry),
           config.aggregates().values(),
           new ProxyApi(upstreams),
-          new JobsApi(db, jobHandlers, config.jobs()),
+          new JobsApi(new JobStore(vertx, client, queryTimeoutMs), jobHandlers, config.jobs()),
           new ComputeApi(vertx, jobHandlers, config.jobs().computeTimeoutMs()));
       server = vertx.createHttpServer(new HttpServerOptions()
               .setHost(config.http().host())
@@ -74,6 +100,8 @@ public final class HttpVerticle extends VerticleBase {
     Future<Void> drained = server == null
         ? Future.succeededFuture()
         : server.shutdown(config.shutdown().drainMs(), TimeUnit.MILLISECONDS);
-    return drained.onComplete(done -> upstreams.close());
+    return drained
+        .transform(done -> exports == null ? Future.succeededFuture() : exports.closeAll())
+        .onComplete(done -> upstreams.close());
   }
 }
