@@ -9,29 +9,19 @@ import dev.gather.jobs.JobHandlers;
 import dev.gather.jobs.JobPool;
 import dev.gather.jobs.JobRunnerVerticle;
 import dev.gather.jobs.JobsVerticle;
+import dev.gather.metrics.GatherMetrics;
 import dev.gather.server.HttpVerticle;
 import dev.gather.upstream.UpstreamGuards;
 import dev.gather.users.UserExports;
 import dev.gather.http.ServiceState;
-import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.core.instrument.binder.system.UptimeMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
-import io.vertx.micrometer.MetricsDomain;
-import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -57,31 +47,16 @@ public final class Gather {
     this.state = new ServiceState(config.http().instances());
   }
 
-  /** A Vert.x whose HTTP server, client and pool metrics, and the JVM's, land in {@code registry}. */
+  /** A Vert.x whose HTTP server and pool metrics land in {@code registry} (see {@link GatherMetrics}). */
   public static Vertx newVertx(PrometheusMeterRegistry registry) {
-    new ClassLoaderMetrics().bindTo(registry);
-    new JvmMemoryMetrics().bindTo(registry);
-    new JvmGcMetrics().bindTo(registry);
-    new JvmThreadMetrics().bindTo(registry);
-    new ProcessorMetrics().bindTo(registry);
-    new UptimeMetrics().bindTo(registry);
-    MicrometerMetricsOptions metrics = new MicrometerMetricsOptions()
-        .setEnabled(true)
-        .setLabels(EnumSet.of(Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE, Label.POOL_TYPE,
-            Label.POOL_NAME, Label.NAMESPACE, Label.REMOTE))
-        // Meters are looked up per request by their tags; the cache saves most of that work on the hot path.
-        .setMeterCacheEnabled(true)
-        // Upstream calls are measured by gather itself, per upstream and outcome (gather_upstream_*); Vert.x's
-        // own client metrics would measure every call a second time, by remote address.
-        .addDisabledMetricsCategory(MetricsDomain.HTTP_CLIENT);
     return Vertx.builder()
-        .with(new VertxOptions().setMetricsOptions(metrics))
+        .with(new VertxOptions().setMetricsOptions(GatherMetrics.vertxOptions()))
         .withMetrics(new MicrometerMetricsFactory(registry))
         .build();
   }
 
   public static PrometheusMeterRegistry newRegistry() {
-    return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    return GatherMetrics.registry();
   }
 
   public static Future<Gather> start(Vertx vertx, GatherConfig config, PrometheusMeterRegistry registry) {

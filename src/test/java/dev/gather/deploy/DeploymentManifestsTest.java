@@ -21,7 +21,9 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -67,6 +69,8 @@ class DeploymentManifestsTest {
   /** JobsVerticle.stop: outcomes of the drained jobs may take this long past shutdown.drainMs (STOP_SLACK_MS). */
   private static final long JOBS_STOP_SLACK_SECONDS = 5;
   private static final String[] PROBES = {"startupProbe", "readinessProbe", "livenessProbe"};
+  private static final String LAUNCHER = "bin/gather";
+  private static final String LAUNCHER_SCRIPT = readLauncher();
 
   // ---- names ----
 
@@ -299,8 +303,9 @@ class DeploymentManifestsTest {
 
     Dockerfile.Stage image = Dockerfile.read(Manifests.DOCKER.resolve("Dockerfile")).last();
     image.last("STOPSIGNAL").ifPresent(s -> assertEquals("SIGTERM", s.arguments(), "gather drains on SIGTERM"));
-    String entrypoint = entrypoint(image);
-    assertTrue(entrypoint.contains("exec java "), "the ENTRYPOINT must `exec java` so that SIGTERM reaches the JVM: " + entrypoint);
+    launcher(image);
+    assertTrue(Pattern.compile("(?m)^exec \"\\$java\"").matcher(LAUNCHER_SCRIPT).find(),
+        "bin/gather, the image's ENTRYPOINT, must `exec \"$java\"` so that SIGTERM reaches the JVM");
   }
 
   // ---- user and file system ----
@@ -393,12 +398,15 @@ class DeploymentManifestsTest {
     assertEquals(Path.of(workdir).resolve(jar).toString(), source,
         "docker/Dockerfile copies " + source + ", but the shade plugin writes " + jar + " (pom.xml finalName) in " + workdir);
 
-    String entrypoint = entrypoint(image);
-    assertTrue(entrypoint.contains("exec java $JAVA_OPTS -jar " + destination),
-        "the ENTRYPOINT must exec java $JAVA_OPTS -jar " + destination + ": " + entrypoint);
+    String launcher = launcher(image);
+    assertEquals(Path.of(launcher).resolveSibling("gather.jar").toString(), destination,
+        "bin/gather runs the gather.jar beside it, so the image must put the jar beside " + launcher);
+    assertTrue(LAUNCHER_SCRIPT.contains("${JAVA_OPTS:-} \\\n  -jar \"$jar\" \"$@\""),
+        "bin/gather must run java with the image's JAVA_OPTS, then -jar and gather's arguments");
     String javaOpts = image.env().getOrDefault("JAVA_OPTS", "");
     assertTrue(javaOpts.contains("-XX:MaxRAMPercentage="), "JAVA_OPTS must size the heap from the container's memory: " + javaOpts);
-    assertTrue(javaOpts.contains("-XX:+ExitOnOutOfMemoryError"), "JAVA_OPTS must exit on OutOfMemoryError: " + javaOpts);
+    assertTrue(javaOpts.contains("-XX:+ExitOnOutOfMemoryError") || LAUNCHER_SCRIPT.contains("-XX:+ExitOnOutOfMemoryError"),
+        "bin/gather or JAVA_OPTS must exit on OutOfMemoryError: " + javaOpts);
     assertFalse(javaOpts.contains("-Xmx"), "-Xmx overrides -XX:MaxRAMPercentage: " + javaOpts);
 
     String buildRuns = String.join("\n", builder.all("RUN").stream().map(Dockerfile.Instruction::arguments).toList());
@@ -514,6 +522,27 @@ class DeploymentManifestsTest {
   private static String property(String javaOpts, String name, String fallback) {
     Matcher m = Pattern.compile("-D" + Pattern.quote(name) + "=(\\S+)").matcher(javaOpts == null ? "" : javaOpts);
     return m.find() ? m.group(1) : fallback;
+  }
+
+  private static String readLauncher() {
+    try {
+      return Files.readString(Manifests.ROOT.resolve(LAUNCHER), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Where the image puts bin/gather; its ENTRYPOINT must run exactly that. */
+  private static String launcher(Dockerfile.Stage image) {
+    Dockerfile.Instruction copy = image.all("COPY").stream()
+        .filter(c -> Dockerfile.words(c.arguments()).get(0).equals(LAUNCHER))
+        .findFirst().orElseThrow(() -> new AssertionError("docker/Dockerfile: the image does not COPY " + LAUNCHER
+            + ", the launcher the README runs"));
+    List<String> words = Dockerfile.words(copy.arguments());
+    String destination = words.get(words.size() - 1);
+    String entrypoint = entrypoint(image);
+    assertEquals(destination, entrypoint, "the ENTRYPOINT must be the launcher the image copies from " + LAUNCHER);
+    return destination;
   }
 
   private static String entrypoint(Dockerfile.Stage image) {

@@ -1,0 +1,222 @@
+package dev.gather.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gather.RunningGather;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What a scanner sends (thousands of requests, each on a new connection, with random paths, methods, query strings
+ * and headers) leaves the set of series in {@code /metrics} as it was: only values change.
+ */
+class MetricsCardinalityTest {
+  private static final int CONCURRENCY = 32;
+  private static final int SCAN_REQUESTS = 3000;
+  /** Labels whose values gather and HTTP bound (status codes, outcomes): a first 504 may appear in any run. */
+  private static final Set<String> BOUNDED_LABELS = Set.of("code", "status", "outcome", "complete", "reason", "result");
+  private static final Pattern LABEL = Pattern.compile("(\\w+)=\"((?:[^\"\\\\]|\\\\.)*)\"");
+  private static final List<String> METHODS = List.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS");
+  private static final List<Function<Random, String>> PATHS = List.of(
+      r -> "/",
+      r -> "/" + word(r) + "/" + word(r),
+      r -> "/users/" + word(r),
+      r -> "/users/" + r.nextInt(1_000_000),
+      r -> "/aggregate/dashboard/" + word(r),
+      r -> "/aggregate/" + word(r),
+      r -> "/proxy/demo/" + word(r),
+      r -> "/proxy/demo/users/" + r.nextInt(1_000_000),
+      r -> "/proxy/" + word(r) + "/x",
+      r -> "/docs/assets/" + word(r),
+      r -> "/jobs/" + word(r),
+      r -> "/compute/" + word(r),
+      r -> "/metrics/" + word(r));
+
+  private static RunningGather app;
+  private static Vertx clients;
+  private static HttpClient client;
+
+  @BeforeAll
+  static void start() {
+    int demoPort = RunningGather.freePort();
+    app = RunningGather.start(new JsonObject()
+        .put("http", new JsonObject().put("accessLog", false))
+        .put("demo", new JsonObject().put("enabled", true).put("host", "127.0.0.1").put("port", demoPort))
+        .put("upstreams", new JsonObject().put("demo", new JsonObject()
+            .put("url", "http://127.0.0.1:" + demoPort).put("timeoutMs", 2000)))
+        .put("queries", new JsonObject().put("account_by_user", "SELECT id, email FROM users WHERE id = $1"))
+        .put("aggregates", new JsonObject().put("dashboard", new JsonObject()
+            .put("path", "/aggregate/dashboard/:userId")
+            .put("sources", new JsonObject()
+                .put("profile", new JsonObject().put("upstream", "demo").put("path", "/users/{userId}"))
+                .put("account", new JsonObject().put("query", "account_by_user")
+                    .put("params", new JsonArray().add("{userId}")))))));
+    clients = Vertx.vertx();
+    // keep-alive off: every request opens a new connection from a new ephemeral port.
+    client = clients.createHttpClient(new HttpClientOptions()
+            .setDefaultHost("127.0.0.1").setDefaultPort(app.port).setKeepAlive(false).setConnectTimeout(5000),
+        new PoolOptions().setHttp1MaxSize(CONCURRENCY));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    clients.close().await(10, TimeUnit.SECONDS);
+    app.close();
+  }
+
+  @Test
+  void thousandsOfRandomRequestsOnNewConnectionsAddNoSeries() throws Exception {
+    Random random = new Random(12);
+    // Every kind of path once with every kind of method, so the series they may rightly add exist before the count.
+    List<RequestOptions> firstOfEach = new ArrayList<>();
+    for (Function<Random, String> path : PATHS) {
+      for (String method : List.of("GET", "POST", "DELETE", "HEAD", "OPTIONS", "PUT", "PATCH", token(random))) {
+        firstOfEach.add(request(random, HttpMethod.valueOf(method), path.apply(random)));
+      }
+    }
+    send(firstOfEach);
+    scrape(); // the scrape's own series appear once it has been answered
+    Set<String> before = series(scrape());
+
+    List<RequestOptions> scan = IntStream.range(0, SCAN_REQUESTS).mapToObj(i -> randomRequest(random)).toList();
+    int answered = send(scan);
+    Set<String> after = series(scrape());
+
+    assertEquals(SCAN_REQUESTS, answered, "every request got an HTTP answer");
+    // A series may show up for the first time (a first connection error or reset), but only with label values
+    // already in use: a new value of a label is what grows without bound.
+    Map<String, Set<String>> valuesInUse = new HashMap<>();
+    before.forEach(series -> labels(series).forEach((key, value) -> valuesInUse.computeIfAbsent(key, k -> new HashSet<>()).add(value)));
+    List<String> added = after.stream().filter(series -> !before.contains(series))
+        .filter(series -> labels(series).entrySet().stream()
+            .anyMatch(label -> !valuesInUse.getOrDefault(label.getKey(), Set.of()).contains(label.getValue())))
+        .toList();
+    assertTrue(added.isEmpty(), added.size() + " new series with new label values after " + SCAN_REQUESTS
+        + " requests (" + before.size() + " series before), e.g.\n" + added.stream().limit(20).collect(Collectors.joining("\n")));
+    assertTrue(before.contains("vertx_http_server_requests_total{code=\"*\",method=\"GET\",route=\"/users/:id\"}")
+        && before.contains("vertx_http_server_requests_total{code=\"*\",method=\"_OTHER\",route=\"\"}"),
+        "requests are counted by route template, and unknown methods and unmatched paths each share one label");
+  }
+
+  private static Map<String, String> labels(String series) {
+    Map<String, String> labels = new HashMap<>();
+    Matcher label = LABEL.matcher(series);
+    while (label.find()) {
+      labels.put(label.group(1), label.group(2));
+    }
+    return labels;
+  }
+
+  private static RequestOptions randomRequest(Random random) {
+    String path = PATHS.get(random.nextInt(PATHS.size())).apply(random);
+    int pick = random.nextInt(10);
+    HttpMethod method = HttpMethod.valueOf(pick < METHODS.size() ? METHODS.get(pick) : token(random));
+    return request(random, method, path);
+  }
+
+  private static RequestOptions request(Random random, HttpMethod method, String path) {
+    String query = switch (random.nextInt(4)) {
+      case 0 -> "";
+      case 1 -> "?" + word(random) + "=" + word(random);
+      case 2 -> "?mode=" + word(random) + "&limit=" + random.nextInt() + "&" + word(random);
+      default -> "?ids=" + random.nextInt(100) + "," + word(random) + "&kind=" + word(random);
+    };
+    RequestOptions options = new RequestOptions().setMethod(method).setURI(path + query).setTimeout(20_000)
+        .putHeader("X-" + word(random), word(random))
+        .putHeader("X-Request-Id", word(random))
+        .putHeader("X-Forwarded-For", random.nextInt(256) + "." + random.nextInt(256) + ".0.1")
+        .putHeader("User-Agent", "scanner/" + word(random));
+    if (random.nextBoolean()) {
+      options.putHeader("Content-Type", random.nextBoolean() ? "application/json" : "text/" + word(random));
+    }
+    return options;
+  }
+
+  /** Sends all, {@link #CONCURRENCY} at a time; returns how many got an answer. */
+  private static int send(List<RequestOptions> requests) throws Exception {
+    int[] next = {0};
+    List<Future<Integer>> lanes = new ArrayList<>();
+    for (int i = 0; i < CONCURRENCY; i++) {
+      lanes.add(lane(requests, next, 0));
+    }
+    return Future.all(lanes).await(120, TimeUnit.SECONDS).<Integer>list().stream().mapToInt(Integer::intValue).sum();
+  }
+
+  private static Future<Integer> lane(List<RequestOptions> requests, int[] next, int answered) {
+    RequestOptions options;
+    synchronized (next) {
+      if (next[0] == requests.size()) {
+        return Future.succeededFuture(answered);
+      }
+      options = requests.get(next[0]++);
+    }
+    boolean withBody = options.getMethod() == HttpMethod.POST || options.getMethod() == HttpMethod.PUT;
+    return client.request(options)
+        .compose(request -> withBody
+            ? request.send(Buffer.buffer(new JsonObject().put("kind", "k" + next[0]).put("email", "x").encode()))
+            : request.send())
+        .compose(response -> response.body().map(body -> 1))
+        .otherwise(0)
+        .compose(one -> lane(requests, next, answered + one));
+  }
+
+  private static String scrape() throws Exception {
+    return client.request(HttpMethod.GET, "/metrics")
+        .compose(request -> request.send().compose(response -> response.body()))
+        .await(10, TimeUnit.SECONDS).toString();
+  }
+
+  /**
+   * {@code name{labels}} of every sample, with the values of bounded labels masked. The JVM's own meters are left
+   * out: their labels (GC causes, memory pools) come from the JVM, not from clients.
+   */
+  private static Set<String> series(String exposition) {
+    Set<String> series = new TreeSet<>();
+    for (String line : exposition.split("\n")) {
+      if (line.isEmpty() || line.startsWith("#") || line.startsWith("jvm_")) {
+        continue;
+      }
+      int labels = line.indexOf('{');
+      int end = labels >= 0 ? line.lastIndexOf('}') + 1 : line.indexOf(' ');
+      String key = line.substring(0, end);
+      Matcher label = LABEL.matcher(key);
+      series.add(label.replaceAll(m -> BOUNDED_LABELS.contains(m.group(1))
+          ? Matcher.quoteReplacement(m.group(1) + "=\"*\"") : Matcher.quoteReplacement(m.group())));
+    }
+    return series;
+  }
+
+  private static String word(Random random) {
+    return Long.toString(random.nextLong() & Long.MAX_VALUE, 36);
+  }
+
+  private static String token(Random random) {
+    return "X" + Long.toString(random.nextLong() & Long.MAX_VALUE, 36).toUpperCase();
+  }
+}
