@@ -2,6 +2,7 @@ package dev.gather.config;
 
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -9,7 +10,8 @@ import java.util.Set;
 
 /**
  * One named source of an aggregate: an upstream call ({@code upstream} + {@code path}) or a named SQL query
- * ({@code query} + {@code params}), optionally repeated {@code forEach} element of a list.
+ * ({@code query} + {@code params}), optionally repeated {@code forEach} element of a list. {@code dependencies}
+ * are the other sources it needs before it can start, worked out once here since every request asks.
  */
 public record SourceConfig(
     String name,
@@ -20,7 +22,8 @@ public record SourceConfig(
     List<Template> params,
     boolean required,
     Optional<Template.Part> forEach,
-    String as) {
+    String as,
+    Set<String> dependencies) {
 
   private static final Set<String> KEYS =
       Set.of("upstream", "method", "path", "query", "params", "required", "forEach", "as");
@@ -53,11 +56,15 @@ public record SourceConfig(
         in.bool("required", false), forEach, in.text("as").orElse("item"));
   }
 
-  /** The other sources this one needs before it can start. */
-  public Set<String> dependencies() {
+  SourceConfig(String name, Optional<String> upstream, String method, Template path, Optional<String> query,
+      List<Template> params, boolean required, Optional<Template.Part> forEach, String as) {
+    this(name, upstream, method, path, query, params, required, forEach, as, dependencies(path, params, forEach));
+  }
+
+  private static Set<String> dependencies(Template path, List<Template> params, Optional<Template.Part> forEach) {
     Set<String> sources = new LinkedHashSet<>(path.sources());
     params.forEach(p -> sources.addAll(p.sources()));
     forEach.flatMap(Template.Part::source).ifPresent(sources::add);
-    return sources;
+    return Collections.unmodifiableSet(sources);
   }
 }

@@ -9,8 +9,9 @@ import java.util.regex.Pattern;
 /**
  * A path or parameter with placeholders: {@code /users/{userId}} takes a request parameter,
  * {@code /orders?user={profile.id}} takes a field of another source's answer (and so depends on it).
+ * {@code sources} names those other sources, worked out once here since every call of a source asks.
  */
-public record Template(String text, List<Part> parts) {
+public record Template(String text, List<Part> parts, List<String> sources) {
 
   /** A literal piece, or a placeholder naming a parameter ({@code source} empty) or a source's field. */
   public record Part(String literal, Optional<String> source, List<String> path) {
@@ -22,6 +23,10 @@ public record Template(String text, List<Part> parts) {
     public String parameter() {
       return path.get(0);
     }
+  }
+
+  Template(String text, List<Part> parts) {
+    this(text, parts, parts.stream().filter(p -> !p.isLiteral()).flatMap(p -> p.source().stream()).distinct().toList());
   }
 
   private static final Pattern PLACEHOLDER = Pattern.compile("\\{([^{}]*)}");
@@ -61,10 +66,6 @@ public record Template(String text, List<Part> parts) {
     return segments.length == 1
         ? new Part(null, Optional.empty(), List.of(segments[0]))
         : new Part(null, Optional.of(segments[0]), List.of(segments).subList(1, segments.length));
-  }
-
-  public List<String> sources() {
-    return parts.stream().filter(p -> !p.isLiteral()).flatMap(p -> p.source().stream()).distinct().toList();
   }
 
   public List<String> parameters() {

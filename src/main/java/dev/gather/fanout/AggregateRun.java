@@ -114,7 +114,7 @@ final class AggregateRun {
   /** A source's result, given the results of the sources it needs; it never fails, a failure is its result. */
   private Future<SourceResult> start(SourceConfig source, Map<String, SourceResult> needs) {
     long began = ticker.nanoTime();
-    List<String> failedNeeds = source.dependencies().stream().filter(d -> !needs.get(d).ok()).toList();
+    List<String> failedNeeds = failed(source.dependencies(), needs);
     Future<Answer> answer;
     if (cancellation.cancelled()) {
       answer = Future.failedFuture(cancellation.reason());
@@ -126,6 +126,17 @@ final class AggregateRun {
     return answer.transform(done -> Future.succeededFuture(done.succeeded()
         ? SourceResult.answered(source.name(), ticker.millisSince(began), done.result())
         : SourceResult.failed(source.name(), ticker.millisSince(began), failure(done.cause()))));
+  }
+
+  private static List<String> failed(Set<String> dependencies, Map<String, SourceResult> needs) {
+    List<String> failed = List.of();
+    for (String dependency : dependencies) {
+      if (!needs.get(dependency).ok()) {
+        failed = failed.isEmpty() ? new ArrayList<>() : failed;
+        failed.add(dependency);
+      }
+    }
+    return failed;
   }
 
   /** One call, or one per forEach item; a forEach answers the list of its items' data, in order. */

@@ -26,12 +26,16 @@ public final class AggregatesApi {
   private final long queryTimeoutMs;
   private final MeterRegistry registry;
   private final Ticker ticker = Ticker.SYSTEM;
+  private final Timers timers;
 
-  public AggregatesApi(Upstreams upstreams, NamedQueries queries, long queryTimeoutMs, MeterRegistry registry) {
+  /** {@code timers} mark each request's deadline: the wheel ({@link Timers#timeouts}) in production. */
+  public AggregatesApi(Upstreams upstreams, NamedQueries queries, long queryTimeoutMs, MeterRegistry registry,
+      Timers timers) {
     this.upstreams = upstreams;
     this.queries = queries;
     this.queryTimeoutMs = queryTimeoutMs;
     this.registry = registry;
+    this.timers = timers;
   }
 
   /** What is worked out once per aggregate rather than on every request: the envelope, the meters, who reads whom. */
@@ -55,7 +59,7 @@ public final class AggregatesApi {
     ctx.queryParams().forEach(params::putIfAbsent);
     params.putAll(ctx.pathParams());
     AggregateRun run = new AggregateRun(plan.aggregate(), plan.read(), upstreams, queries, queryTimeoutMs, params,
-        ctx.request().headers(), RequestIds.of(ctx), ticker, Timers.of(ctx.vertx()));
+        ctx.request().headers(), RequestIds.of(ctx), ticker, timers);
     // A client that leaves takes its upstream calls with it: they are reset, and no further source starts.
     ctx.response().closeHandler(closed -> run.cancel());
     (sequential ? run.sequential() : run.concurrent())

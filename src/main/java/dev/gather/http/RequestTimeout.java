@@ -1,5 +1,6 @@
 package dev.gather.http;
 
+import dev.gather.time.Timers;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -9,19 +10,22 @@ import io.vertx.ext.web.RoutingContext;
  */
 public final class RequestTimeout {
   private final long timeoutMs;
+  private final Timers timers;
 
-  public RequestTimeout(long timeoutMs) {
+  /** {@code timers}: the wheel ({@link Timers#timeouts}), as one is set and cancelled on every request. */
+  public RequestTimeout(long timeoutMs, Timers timers) {
     this.timeoutMs = timeoutMs;
+    this.timers = timers;
   }
 
   public void handle(RoutingContext ctx) {
-    long timer = ctx.vertx().setTimer(timeoutMs, t -> {
+    Timers.Scheduled timer = timers.schedule(timeoutMs, () -> {
       if (!ctx.response().headWritten() && !ctx.response().closed()) {
         ctx.fail(new ApiError(503, "request-timeout",
             "the request was not answered within http.requestTimeoutMs (" + timeoutMs + " ms)"));
       }
     });
-    ctx.addEndHandler(done -> ctx.vertx().cancelTimer(timer));
+    ctx.addEndHandler(done -> timer.cancel());
     ctx.next();
   }
 }

@@ -14,6 +14,7 @@ import dev.gather.jobs.JobHandlers;
 import dev.gather.jobs.JobStore;
 import dev.gather.jobs.JobsApi;
 import dev.gather.proxy.ProxyApi;
+import dev.gather.time.Timers;
 import dev.gather.upstream.UpstreamGuards;
 import dev.gather.upstream.Upstreams;
 import dev.gather.users.UserExports;
@@ -74,12 +75,13 @@ public final class HttpVerticle extends VerticleBase {
       var router = ApiRouter.create(vertx,
           config.http().maxBodyBytes(),
           config.http().accessLog(),
-          new RequestTimeout(config.http().requestTimeoutMs()),
+          new RequestTimeout(config.http().requestTimeoutMs(), Timers.timeouts(vertx)),
           new Problems(),
           new OpsApi(state, () -> database.health(client), registry, guards),
           new ApiDocs(spec),
           new UsersApi(new UserRepository(client, queryTimeoutMs), exports),
-          new AggregatesApi(upstreams, new NamedQueries(client, pool, config.queries()), queryTimeoutMs, registry),
+          new AggregatesApi(upstreams, new NamedQueries(client, pool, config.queries()), queryTimeoutMs, registry,
+              Timers.timeouts(vertx)),
           config.aggregates().values(),
           new ProxyApi(upstreams),
           new JobsApi(new JobStore(vertx, client, queryTimeoutMs), jobHandlers, config.jobs()),

@@ -19,11 +19,19 @@ public interface Timers {
     void cancel();
   }
 
-  /** Vert.x timers: on the calling context when there is one. */
+  /**
+   * Vert.x timers, on the calling context when there is one: to the millisecond, for a delay that is meant to
+   * pass (a hedge, a backoff). For timeouts, which almost never fire, {@link #timeouts(Vertx)}.
+   */
   static Timers of(Vertx vertx) {
     return (delayMs, action) -> {
       long id = vertx.setTimer(Math.max(1, delayMs), t -> action.run());
       return () -> vertx.cancelTimer(id);
     };
+  }
+
+  /** {@code vertx}'s one {@link TimerWheel}: cheap to set and cancel, up to one tick late, never early. */
+  static Timers timeouts(Vertx vertx) {
+    return TimerWheel.of(vertx);
   }
 }

@@ -41,6 +41,9 @@ public final class Upstream {
   private final UpstreamGuard guard;
   private final HttpClientAgent client;
   private final Ticker ticker = Ticker.SYSTEM;
+  /** For the per-call timeouts: the wheel. */
+  private final Timers timeouts;
+  /** For the retry backoff, which is meant to pass: Vert.x's own. */
   private final Timers timers;
 
   /** What a caller does with a JSON body. */
@@ -57,6 +60,7 @@ public final class Upstream {
     this.vertx = vertx;
     this.config = config;
     this.guard = guard;
+    this.timeouts = Timers.timeouts(vertx);
     this.timers = Timers.of(vertx);
     this.client = vertx.createHttpClient(
         new HttpClientOptions()
@@ -173,7 +177,7 @@ public final class Upstream {
     Promise<T> result = Promise.promise();
     HttpClientRequest[] sent = new HttpClientRequest[1];
     Timers.Scheduled timer = timeoutMs < cancellation.msLeft()
-        ? timers.schedule(timeoutMs, () -> cut(result, sent[0], timeout(timeoutMs)))
+        ? timeouts.schedule(timeoutMs, () -> cut(result, sent[0], timeout(timeoutMs)))
         : Timers.Scheduled.NONE;
     Runnable unregister = cancellation.onCancel(() -> cut(result, sent[0], stopped(cancellation, timeoutMs)));
     client.request(options.setConnectTimeout(Math.min(config.connectTimeoutMs(), timeoutMs)))

@@ -10,7 +10,8 @@ import java.util.Optional;
  * What the whole process shares about one upstream, whichever HTTP instance calls it: the limit on calls in
  * flight and waiting, the retry budget, the circuit breaker, recent latencies (for p95 hedging), the calls in
  * flight that identical ones may join, and the meters. One per upstream per process. Its primitives read time
- * from {@link #ticker} and wait with {@link #timers}, the system's and Vert.x's in production.
+ * from {@link #ticker}; the hedge waits with {@link #timers} (Vert.x's in production), the limiter's and the
+ * coalescer's waits, timeouts that rarely fire, with {@code timeouts} (the wheel in production).
  */
 public final class UpstreamGuard {
   final Ticker ticker;
@@ -22,13 +23,13 @@ public final class UpstreamGuard {
   final Coalescer coalescer;
   final UpstreamMetrics metrics;
 
-  UpstreamGuard(UpstreamConfig config, MeterRegistry registry, Ticker ticker, Timers timers) {
+  UpstreamGuard(UpstreamConfig config, MeterRegistry registry, Ticker ticker, Timers timers, Timers timeouts) {
     this.ticker = ticker;
     this.timers = timers;
-    this.limiter = new CallLimiter(config.name(), config.maxConcurrent(), config.maxQueued(), timers);
+    this.limiter = new CallLimiter(config.name(), config.maxConcurrent(), config.maxQueued(), timeouts);
     this.budget = new RetryBudget(config.retry().budgetRatio(), config.retry().budgetMinPerSecond(), ticker);
     this.breaker = config.circuitBreaker().map(breakerConfig -> new CircuitBreaker(breakerConfig, ticker));
-    this.coalescer = new Coalescer(timers);
+    this.coalescer = new Coalescer(timeouts);
     this.metrics = new UpstreamMetrics(config.name(), registry, limiter, breaker);
   }
 

@@ -12,12 +12,16 @@ import java.util.stream.Collectors;
 public final class UpstreamGuards {
   private final Map<String, UpstreamGuard> guards;
 
-  /** Guards on the system's clock, their waits on {@code vertx}'s timers. */
+  /**
+   * Guards on the system's clock; their hedges wait on {@code vertx}'s timers, their waits for a turn or a
+   * shared call (timeouts, which rarely fire) on its wheel.
+   */
   public UpstreamGuards(Vertx vertx, Map<String, UpstreamConfig> upstreams, MeterRegistry registry) {
     Timers timers = Timers.of(vertx);
+    Timers timeouts = Timers.timeouts(vertx);
     this.guards = upstreams.values().stream()
         .collect(Collectors.toUnmodifiableMap(UpstreamConfig::name,
-            config -> new UpstreamGuard(config, registry, Ticker.SYSTEM, timers)));
+            config -> new UpstreamGuard(config, registry, Ticker.SYSTEM, timers, timeouts)));
   }
 
   /** Each upstream that has a circuit breaker, with its state ("closed", "open", "half_open"), by name. */

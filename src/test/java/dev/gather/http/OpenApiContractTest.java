@@ -13,6 +13,7 @@ import io.vertx.core.json.JsonObject;
 import dev.gather.RunningGather;
 import dev.gather.fanout.AggregatesApi;
 import dev.gather.proxy.ProxyApi;
+import dev.gather.time.Timers;
 import dev.gather.upstream.UpstreamGuards;
 import dev.gather.upstream.Upstreams;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -57,9 +58,9 @@ class OpenApiContractTest {
     Set<String> routed = new TreeSet<>();
     Upstreams upstreams = new Upstreams(vertx, Map.of(), new UpstreamGuards(vertx, Map.of(), new SimpleMeterRegistry()));
     // Only the routes are read: handlers that would query the database get none.
-    Router router = ApiRouter.create(vertx, 1024, true, new RequestTimeout(1000), new Problems(),
+    Router router = ApiRouter.create(vertx, 1024, true, new RequestTimeout(1000, Timers.timeouts(vertx)), new Problems(),
         new OpsApi(new ServiceState(1), null, Gather.newRegistry(), new UpstreamGuards(vertx, Map.of(), new SimpleMeterRegistry())), new ApiDocs(Buffer.buffer()), new UsersApi(null, null),
-        new AggregatesApi(upstreams, null, 1000, new SimpleMeterRegistry()), List.of(), new ProxyApi(upstreams),
+        new AggregatesApi(upstreams, null, 1000, new SimpleMeterRegistry(), Timers.timeouts(vertx)), List.of(), new ProxyApi(upstreams),
         new JobsApi(null, JobHandlers.load(), GatherConfig.from(new JsonObject()).jobs()),
         new ComputeApi(vertx, JobHandlers.load(), 1000));
     for (Route route : router.getRoutes()) {
