@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.gather.Await;
 import dev.gather.RunningGather;
 import dev.gather.metrics.HttpServerMeters;
-import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.http.HttpMethod;
 import java.io.BufferedReader;
@@ -102,8 +102,8 @@ class HttpServerMetricsTest {
   }
 
   private static double answered(String route, String method, int status) {
-    Counter counter = app.registry.find("vertx.http.server.requests")
-        .tags("route", route, "method", method, "code", Integer.toString(status)).counter();
+    FunctionCounter counter = app.registry.find("vertx.http.server.requests")
+        .tags("route", route, "method", method, "code", Integer.toString(status)).functionCounter();
     return counter == null ? 0 : counter.count();
   }
 
