@@ -10,6 +10,7 @@ import dev.gather.jobs.JobPool;
 import dev.gather.jobs.JobRunnerVerticle;
 import dev.gather.jobs.JobsVerticle;
 import dev.gather.metrics.GatherMetrics;
+import dev.gather.metrics.HttpServerMeters;
 import dev.gather.server.HttpVerticle;
 import dev.gather.upstream.UpstreamGuards;
 import dev.gather.users.UserExports;
@@ -47,7 +48,7 @@ public final class Gather {
     this.state = new ServiceState(config.http().instances());
   }
 
-  /** A Vert.x whose HTTP server and pool metrics land in {@code registry} (see {@link GatherMetrics}). */
+  /** A Vert.x whose pool metrics land in {@code registry} (see {@link GatherMetrics}). */
   public static Vertx newVertx(PrometheusMeterRegistry registry) {
     return Vertx.builder()
         .with(new VertxOptions().setMetricsOptions(GatherMetrics.vertxOptions()))
@@ -83,8 +84,9 @@ public final class Gather {
         .compose(jobs -> {
           UpstreamGuards guards = new UpstreamGuards(vertx, config.upstreams(), registry);
           UserExports.Meters exportMeters = new UserExports.Meters(registry);
-          return vertx.deployVerticle(
-              () -> new HttpVerticle(config, gather.state, registry, database, guards, exportMeters, handlers),
+          HttpServerMeters serverMeters = new HttpServerMeters(registry);
+          return vertx.deployVerticle(() -> new HttpVerticle(config, gather.state, registry, database, guards,
+                  exportMeters, serverMeters, handlers),
               new DeploymentOptions().setInstances(config.http().instances()));
         })
         .map(id -> {

@@ -1,7 +1,5 @@
 package dev.gather.metrics;
 
-import io.micrometer.core.instrument.Tag;
-import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -10,32 +8,21 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.spi.observability.HttpRequest;
 import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.util.EnumSet;
-import java.util.List;
-import java.util.Map;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 
 /**
  * What {@code GET /metrics} holds, and the rule it keeps: no label carries a value a client chooses or one per
- * connection. Vert.x's HTTP server meters are labelled by route template, status code and a method from a fixed
- * set; pools by type and name. Micrometer remembers every tag combination it was ever asked for, even one a filter
- * maps away, so client-chosen values are kept out where the tags are made, not filtered afterwards.
+ * connection. The HTTP server's meters ({@link HttpServerMeters}) are labelled by route template, status code and
+ * a method from a fixed set; pools by type and name. Micrometer remembers every tag combination it was ever asked
+ * for, even one a filter maps away, so client-chosen values are kept out where the tags are made, not filtered
+ * afterwards.
  */
 public final class GatherMetrics {
   /** Per meter name and tag key; far above what a configuration declares (routes, upstreams, statuses). */
   static final int MAX_VALUES_PER_TAG = 1000;
-  static final String OTHER_METHOD = "_OTHER";
-  private static final List<HttpMethod> KNOWN_METHODS = List.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST,
-      HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE, HttpMethod.OPTIONS, HttpMethod.TRACE, HttpMethod.CONNECT);
-  private static final Map<HttpMethod, Tags> METHOD_TAGS = KNOWN_METHODS.stream()
-      .collect(Collectors.toUnmodifiableMap(Function.identity(), method -> Tags.of("method", method.name())));
-  private static final Tags OTHER_METHOD_TAGS = Tags.of("method", OTHER_METHOD);
 
   private GatherMetrics() {}
 
@@ -53,21 +40,16 @@ public final class GatherMetrics {
   }
 
   /**
-   * Vert.x's HTTP server and pool meters. Left out: the client's address ({@link Label#REMOTE}, one series per
-   * connection), the raw path, and the method as sent (any token is a valid method, so the label comes from
-   * {@link #method} instead). Vert.x's HTTP client meters are off: gather measures every upstream call itself,
-   * per configured upstream (gather_upstream_*).
+   * Vert.x's pool, SQL client and event bus meters. Vert.x's HTTP server meters are off: they build tags and look
+   * their meters up on every request, so gather keeps the same series itself ({@link HttpServerMeters}), each meter
+   * resolved once. Its HTTP client meters are off too: gather measures every upstream call itself, per configured
+   * upstream (gather_upstream_*).
    */
   public static MicrometerMetricsOptions vertxOptions() {
     return new MicrometerMetricsOptions()
         .setEnabled(true)
-        .setLabels(EnumSet.of(Label.HTTP_ROUTE, Label.HTTP_CODE, Label.POOL_TYPE, Label.POOL_NAME, Label.NAMESPACE))
-        .setServerRequestTagsProvider(GatherMetrics::method)
+        .setLabels(EnumSet.of(Label.POOL_TYPE, Label.POOL_NAME, Label.NAMESPACE))
+        .addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER)
         .addDisabledMetricsCategory(MetricsDomain.HTTP_CLIENT);
-  }
-
-  /** The request's method when it is one HTTP defines, else {@value #OTHER_METHOD}. */
-  static Iterable<Tag> method(HttpRequest request) {
-    return METHOD_TAGS.getOrDefault(request.method(), OTHER_METHOD_TAGS);
   }
 }

@@ -7,6 +7,7 @@ import dev.gather.http.ApiDocs;
 import dev.gather.http.OpsApi;
 import dev.gather.http.Problems;
 import dev.gather.http.RequestIds;
+import dev.gather.http.RequestMeter;
 import dev.gather.http.RequestTimeout;
 import dev.gather.jobs.ComputeApi;
 import dev.gather.jobs.JobsApi;
@@ -29,11 +30,12 @@ public final class ApiRouter {
 
   private ApiRouter() {}
 
-  public static Router create(Vertx vertx, long maxBodyBytes, boolean accessLog, RequestTimeout timeout, Problems problems,
-      OpsApi ops, ApiDocs docs, UsersApi users, AggregatesApi aggregatesApi, Collection<AggregateConfig> aggregates,
-      ProxyApi proxy, JobsApi jobs, ComputeApi compute) {
+  public static Router create(Vertx vertx, long maxBodyBytes, boolean accessLog, RequestMeter meter,
+      RequestTimeout timeout, Problems problems, OpsApi ops, ApiDocs docs, UsersApi users,
+      AggregatesApi aggregatesApi, Collection<AggregateConfig> aggregates, ProxyApi proxy, JobsApi jobs,
+      ComputeApi compute) {
     Router router = Router.router(vertx);
-    router.route().handler(RequestIds::assign);
+    router.route().handler(meter::begin).handler(RequestIds::assign);
     if (accessLog) {
       router.route().handler(AccessLog::record);
     }
@@ -41,34 +43,34 @@ public final class ApiRouter {
     // Per route, not global: a method-filtered catch-all route would turn every unknown path into a 405.
     BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes);
 
-    router.get("/").handler(ops::info);
-    router.get("/health/live").handler(ops::live);
-    router.get("/health/ready").handler(ops::ready);
-    router.get("/metrics").handler(ops::metrics);
-    router.get("/openapi.yaml").handler(docs::spec);
-    router.get("/docs").handler(docs::page);
-    router.get("/docs/assets/*").handler(docs::assets);
+    at(router.get("/"), meter).handler(ops::info);
+    at(router.get("/health/live"), meter).handler(ops::live);
+    at(router.get("/health/ready"), meter).handler(ops::ready);
+    at(router.get("/metrics"), meter).handler(ops::metrics);
+    at(router.get("/openapi.yaml"), meter).handler(docs::spec);
+    at(router.get("/docs"), meter).handler(docs::page);
+    at(router.get("/docs/assets/*"), meter).handler(docs::assets);
 
-    router.get("/users").handler(users::list);
-    router.post("/users").consumes(JSON).handler(body).handler(users::create);
-    router.get("/users/export").handler(users::export);
-    router.get("/users/:id").handler(users::get);
-    router.put("/users/:id").consumes(JSON).handler(body).handler(users::update);
-    router.delete("/users/:id").handler(users::delete);
+    at(router.get("/users"), meter).handler(users::list);
+    at(router.post("/users"), meter).consumes(JSON).handler(body).handler(users::create);
+    at(router.get("/users/export"), meter).handler(users::export);
+    at(router.get("/users/:id"), meter).handler(users::get);
+    at(router.put("/users/:id"), meter).consumes(JSON).handler(body).handler(users::update);
+    at(router.delete("/users/:id"), meter).handler(users::delete);
 
-    router.post("/compute/:kind").handler(body).handler(compute::compute);
-    router.post("/jobs").handler(body).handler(jobs::enqueue);
-    router.post("/jobs/batch").handler(body).handler(jobs::enqueueMany);
-    router.get("/jobs").handler(jobs::list);
-    router.get("/jobs/:id").handler(jobs::get);
-    router.delete("/jobs/:id").handler(jobs::cancel);
+    at(router.post("/compute/:kind"), meter).handler(body).handler(compute::compute);
+    at(router.post("/jobs"), meter).handler(body).handler(jobs::enqueue);
+    at(router.post("/jobs/batch"), meter).handler(body).handler(jobs::enqueueMany);
+    at(router.get("/jobs"), meter).handler(jobs::list);
+    at(router.get("/jobs/:id"), meter).handler(jobs::get);
+    at(router.delete("/jobs/:id"), meter).handler(jobs::cancel);
 
     // Declared in config, so openapi.yaml describes them generically and the contract test leaves them out.
     for (AggregateConfig aggregate : aggregates) {
-      router.get(aggregate.path()).handler(aggregatesApi.handler(aggregate));
+      at(router.get(aggregate.path()), meter).handler(aggregatesApi.handler(aggregate));
     }
 
-    Route proxied = router.route("/proxy/:upstream/*");
+    Route proxied = at(router.route("/proxy/:upstream/*"), meter);
     PROXIED_METHODS.forEach(proxied::method);
     proxied.handler(proxy::forward);
 
@@ -77,5 +79,10 @@ public final class ApiRouter {
       router.errorHandler(status, problems::handle);
     }
     return router;
+  }
+
+  /** A route whose requests are measured under its template, failed ones included. */
+  private static Route at(Route route, RequestMeter meter) {
+    return route.handler(meter.at(route.getName()));
   }
 }

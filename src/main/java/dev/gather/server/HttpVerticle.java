@@ -7,13 +7,16 @@ import dev.gather.fanout.AggregatesApi;
 import dev.gather.http.ApiDocs;
 import dev.gather.http.OpsApi;
 import dev.gather.http.Problems;
+import dev.gather.http.RequestMeter;
 import dev.gather.http.RequestTimeout;
 import dev.gather.http.ServiceState;
 import dev.gather.jobs.ComputeApi;
 import dev.gather.jobs.JobHandlers;
 import dev.gather.jobs.JobStore;
 import dev.gather.jobs.JobsApi;
+import dev.gather.metrics.HttpServerMeters;
 import dev.gather.proxy.ProxyApi;
+import dev.gather.time.Ticker;
 import dev.gather.time.Timers;
 import dev.gather.upstream.UpstreamGuards;
 import dev.gather.upstream.Upstreams;
@@ -43,6 +46,7 @@ public final class HttpVerticle extends VerticleBase {
   private final PrometheusMeterRegistry registry;
   private final Database database;
   private final UserExports.Meters exportMeters;
+  private final HttpServerMeters serverMeters;
   private HttpServer server;
   private final UpstreamGuards guards;
   private final JobHandlers jobHandlers;
@@ -50,12 +54,14 @@ public final class HttpVerticle extends VerticleBase {
   private UserExports exports;
 
   /**
-   * {@code guards}: the limits and meters of the upstreams, and {@code exportMeters} those of the exports, one set
-   * for the whole process.
+   * {@code guards}: the limits and meters of the upstreams, {@code exportMeters} those of the exports and
+   * {@code serverMeters} those of the HTTP server, one set for the whole process.
    */
   public HttpVerticle(GatherConfig config, ServiceState state, PrometheusMeterRegistry registry, Database database,
-      UpstreamGuards guards, UserExports.Meters exportMeters, JobHandlers jobHandlers) {
+      UpstreamGuards guards, UserExports.Meters exportMeters, HttpServerMeters serverMeters,
+      JobHandlers jobHandlers) {
     this.config = config;
+    this.serverMeters = serverMeters;
     this.database = database;
     this.exportMeters = exportMeters;
     this.guards = guards;
@@ -75,6 +81,7 @@ public final class HttpVerticle extends VerticleBase {
       var router = ApiRouter.create(vertx,
           config.http().maxBodyBytes(),
           config.http().accessLog(),
+          new RequestMeter(serverMeters, Ticker.SYSTEM),
           new RequestTimeout(config.http().requestTimeoutMs(), Timers.timeouts(vertx)),
           new Problems(),
           new OpsApi(state, () -> database.health(client), registry, guards),
@@ -91,6 +98,10 @@ public final class HttpVerticle extends VerticleBase {
               .setPort(config.http().port())
               .setCompressionSupported(true)
               .setMaxFormAttributeSize((int) Math.min(Integer.MAX_VALUE, config.http().maxBodyBytes())))
+          .connectionHandler(connection -> {
+            serverMeters.connected();
+            connection.closeHandler(closed -> serverMeters.disconnected());
+          })
           .requestHandler(router);
       return server.listen();
     });

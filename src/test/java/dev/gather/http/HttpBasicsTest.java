@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gather.RunningGather;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.AfterAll;
@@ -32,7 +33,9 @@ class HttpBasicsTest {
   void rootNamesTheServiceItsVersionInstancesAndUptime(VertxTestContext test) {
     app.client.get("/").send().onComplete(test.succeeding(response -> test.verify(() -> {
       assertEquals(200, response.statusCode());
+      assertEquals("application/json", response.getHeader("Content-Type"));
       JsonObject info = response.bodyAsJsonObject();
+      assertEquals(List.of("name", "version", "instances", "uptimeSeconds"), List.copyOf(info.fieldNames()));
       assertEquals("gather", info.getString("name"));
       assertEquals("0.1.0", info.getString("version"));
       assertEquals(2, info.getInteger("instances"));

@@ -17,7 +17,9 @@ import dev.gather.time.Timers;
 import dev.gather.upstream.UpstreamGuards;
 import dev.gather.upstream.Upstreams;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import dev.gather.metrics.HttpServerMeters;
 import dev.gather.server.ApiRouter;
+import dev.gather.time.Ticker;
 import dev.gather.users.UsersApi;
 import java.util.List;
 import io.vertx.core.Vertx;
@@ -58,7 +60,8 @@ class OpenApiContractTest {
     Set<String> routed = new TreeSet<>();
     Upstreams upstreams = new Upstreams(vertx, Map.of(), new UpstreamGuards(vertx, Map.of(), new SimpleMeterRegistry()));
     // Only the routes are read: handlers that would query the database get none.
-    Router router = ApiRouter.create(vertx, 1024, true, new RequestTimeout(1000, Timers.timeouts(vertx)), new Problems(),
+    Router router = ApiRouter.create(vertx, 1024, true,
+        new RequestMeter(new HttpServerMeters(new SimpleMeterRegistry()), Ticker.SYSTEM), new RequestTimeout(1000, Timers.timeouts(vertx)), new Problems(),
         new OpsApi(new ServiceState(1), null, Gather.newRegistry(), new UpstreamGuards(vertx, Map.of(), new SimpleMeterRegistry())), new ApiDocs(Buffer.buffer()), new UsersApi(null, null),
         new AggregatesApi(upstreams, null, 1000, new SimpleMeterRegistry(), Timers.timeouts(vertx)), List.of(), new ProxyApi(upstreams),
         new JobsApi(null, JobHandlers.load(), GatherConfig.from(new JsonObject()).jobs()),
