@@ -12,6 +12,7 @@ import dev.gather.http.RequestTimeout;
 import dev.gather.jobs.ComputeApi;
 import dev.gather.jobs.JobsApi;
 import dev.gather.proxy.ProxyApi;
+import dev.gather.time.Ticker;
 import dev.gather.users.UsersApi;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
@@ -37,7 +38,7 @@ public final class ApiRouter {
     Router router = Router.router(vertx);
     router.route().handler(meter::begin).handler(RequestIds::assign);
     if (accessLog) {
-      router.route().handler(AccessLog::record);
+      router.route().handler(new AccessLog(vertx, Ticker.SYSTEM)::record);
     }
     router.route().handler(timeout::handle).handler(proxy::guard);
     // Per route, not global: a method-filtered catch-all route would turn every unknown path into a 405.
