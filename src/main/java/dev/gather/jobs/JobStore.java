@@ -70,6 +70,8 @@ public final class JobStore {
   static final String FINISH = "WITH o AS ("
       + "  SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bool[])"
       + "  AS o(id, attempt, status, result, error, delay_ms, released)),"
+      // Rows locked in id order, as the heartbeat does: two multi-row updates in different orders deadlock.
+      + " locked AS (SELECT j.id FROM jobs j JOIN o ON j.id = o.id ORDER BY j.id FOR UPDATE OF j),"
       + " done AS (UPDATE jobs j SET"
       + "   status = CASE WHEN o.status = 'queued' AND j.cancel_requested THEN 'cancelled' ELSE o.status END,"
       + "   result = o.result::jsonb,"
@@ -80,14 +82,17 @@ public final class JobStore {
       + "   finished_at = CASE WHEN o.status = 'queued' AND NOT j.cancel_requested THEN NULL ELSE now() END,"
       // The owner stays on a finished job, so GET /jobs/{id} tells which process ran it.
       + "   lease_owner = CASE WHEN o.released THEN NULL ELSE j.lease_owner END, lease_expires_at = NULL"
-      + " FROM o WHERE j.id = o.id AND j.attempts = o.attempt AND j.lease_owner = $8 AND j.status = 'running'"
+      + " FROM o JOIN locked ON locked.id = o.id"
+      + " WHERE j.id = o.id AND j.attempts = o.attempt AND j.lease_owner = $8 AND j.status = 'running'"
       + " RETURNING j.id, j.kind, j.status, j.run_at)"
       + " SELECT id, CASE WHEN status = 'queued' AND run_at <= now() THEN pg_notify('" + WAKE_CHANNEL
       + "', kind) END AS woke FROM done";
   /** Renews a lease only for the run that holds it (owner and attempt), never a later claim of the same job. */
   static final String HEARTBEAT = "UPDATE jobs j SET lease_expires_at = now() + $4::bigint * interval '1 millisecond'"
-      + " FROM unnest($2::bigint[], $3::int[]) AS l(id, attempt)"
-      + " WHERE j.id = l.id AND j.attempts = l.attempt AND j.status = 'running' AND j.lease_owner = $1"
+      + " FROM (SELECT h.id FROM jobs h JOIN unnest($2::bigint[], $3::int[]) AS l(id, attempt)"
+      + "   ON h.id = l.id AND h.attempts = l.attempt"
+      + "   WHERE h.status = 'running' AND h.lease_owner = $1 ORDER BY h.id FOR UPDATE OF h) mine"
+      + " WHERE j.id = mine.id"
       + " RETURNING j.id, j.attempts, j.cancel_requested";
   /** A lease that ran out means the worker died or hung: the attempt is spent, and the job goes back or fails. */
   static final String RESCUE = "WITH expired AS ("
