@@ -12,7 +12,6 @@ import dev.gather.http.RequestTimeout;
 import dev.gather.jobs.ComputeApi;
 import dev.gather.jobs.JobsApi;
 import dev.gather.proxy.ProxyApi;
-import dev.gather.time.Ticker;
 import dev.gather.users.UsersApi;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
@@ -31,14 +30,14 @@ public final class ApiRouter {
 
   private ApiRouter() {}
 
-  public static Router create(Vertx vertx, long maxBodyBytes, boolean accessLog, RequestMeter meter,
+  public static Router create(Vertx vertx, long maxBodyBytes, AccessLog accessLog, RequestMeter meter,
       RequestTimeout timeout, Problems problems, OpsApi ops, ApiDocs docs, UsersApi users,
       AggregatesApi aggregatesApi, Collection<AggregateConfig> aggregates, ProxyApi proxy, JobsApi jobs,
       ComputeApi compute) {
     Router router = Router.router(vertx);
     router.route().handler(meter::begin).handler(RequestIds::assign);
-    if (accessLog) {
-      router.route().handler(new AccessLog(vertx, Ticker.SYSTEM)::record);
+    if (accessLog != null) {
+      router.route().handler(accessLog::record);
     }
     router.route().handler(timeout::handle).handler(proxy::guard);
     // Per route, not global: a method-filtered catch-all route would turn every unknown path into a 405.

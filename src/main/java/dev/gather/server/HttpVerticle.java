@@ -4,6 +4,7 @@ import dev.gather.config.GatherConfig;
 import dev.gather.db.Database;
 import dev.gather.db.NamedQueries;
 import dev.gather.fanout.AggregatesApi;
+import dev.gather.http.AccessLog;
 import dev.gather.http.ApiDocs;
 import dev.gather.http.OpsApi;
 import dev.gather.http.Problems;
@@ -51,6 +52,7 @@ public final class HttpVerticle extends VerticleBase {
   private final UpstreamGuards guards;
   private final JobHandlers jobHandlers;
   private Upstreams upstreams;
+  private AccessLog accessLog;
   private UserExports exports;
 
   /**
@@ -77,10 +79,11 @@ public final class HttpVerticle extends VerticleBase {
     Pool pool = database.pool(vertx);
     exports = new UserExports(vertx, pool, EXPORT_IDLE_TIMEOUT_MS, queryTimeoutMs, exportMeters);
     upstreams = new Upstreams(vertx, config.upstreams(), guards);
+    accessLog = config.http().accessLog() ? new AccessLog(vertx, Ticker.SYSTEM) : null;
     return vertx.fileSystem().readFile(ApiDocs.SPEC_RESOURCE).compose(spec -> {
       var router = ApiRouter.create(vertx,
           config.http().maxBodyBytes(),
-          config.http().accessLog(),
+          accessLog,
           new RequestMeter(serverMeters, Ticker.SYSTEM),
           new RequestTimeout(config.http().requestTimeoutMs(), Timers.timeouts(vertx)),
           new Problems(),
@@ -115,6 +118,11 @@ public final class HttpVerticle extends VerticleBase {
         : server.shutdown(config.shutdown().drainMs(), TimeUnit.MILLISECONDS);
     return drained
         .transform(done -> exports == null ? Future.succeededFuture() : exports.closeAll())
-        .onComplete(done -> upstreams.close());
+        .onComplete(done -> {
+          upstreams.close();
+          if (accessLog != null) {
+            accessLog.flush(); // the lines of the drained requests, before the flush timer goes with the verticle
+          }
+        });
   }
 }

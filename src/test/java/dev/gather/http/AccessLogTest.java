@@ -75,6 +75,21 @@ class AccessLogTest {
     assertEquals("one-line", matcher.group(1));
   }
 
+  @Test
+  void linesStillCollectedWhenGatherStopsAreWritten() throws Exception {
+    try (RunningGather stopping = RunningGather.start()) {
+      List<Future<?>> sent = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        sent.add(stopping.client.get("/").putHeader("X-Request-Id", "last-" + i).send());
+      }
+      Future.all(sent).toCompletionStage().toCompletableFuture().get();
+    } // closed at once, well within a flush interval
+    for (int i = 0; i < 5; i++) {
+      String id = "last-" + i;
+      assertEquals(1, lines().stream().filter(l -> l.contains(" " + id + " ")).count(), id);
+    }
+  }
+
   private static List<String> lines() {
     return messages.stream().flatMap(message -> message.lines()).toList();
   }

@@ -60,7 +60,7 @@ class OpenApiContractTest {
     Set<String> routed = new TreeSet<>();
     Upstreams upstreams = new Upstreams(vertx, Map.of(), new UpstreamGuards(vertx, Map.of(), new SimpleMeterRegistry()));
     // Only the routes are read: handlers that would query the database get none.
-    Router router = ApiRouter.create(vertx, 1024, true,
+    Router router = ApiRouter.create(vertx, 1024, new AccessLog(vertx, Ticker.SYSTEM),
         new RequestMeter(new HttpServerMeters(new SimpleMeterRegistry()), Ticker.SYSTEM), new RequestTimeout(1000, Timers.timeouts(vertx)), new Problems(),
         new OpsApi(new ServiceState(1), null, Gather.newRegistry(), new UpstreamGuards(vertx, Map.of(), new SimpleMeterRegistry())), new ApiDocs(Buffer.buffer()), new UsersApi(null, null),
         new AggregatesApi(upstreams, null, 1000, new SimpleMeterRegistry(), Timers.timeouts(vertx)), List.of(), new ProxyApi(upstreams),
