@@ -1,4 +1,4 @@
-package dev.gather.db;
+package dev.gather.server;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageCodec;
