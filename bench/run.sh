@@ -23,13 +23,15 @@
 #            as many connections, or those free (PostgreSQL's own ceiling)            64 connections
 #   rows     10,000 users as JSON: gather through a SQL source and GET /users/export (NDJSON from a cursor); the
 #            floor from one prepared query through its Pool                           8 connections
+#   shaped   gather only: 3 calls of /profile (a 0.7 KB user record) as they come, and the same 3 calls with a
+#            `select` per source and a JSON-template `shape` (JMESPath); the ratio is what shaping costs 64 connections
 # For each measured run: requests/s, p50 and p99 (wrk's, from bench/percentiles.lua) and the CPU of the server
 # process per request (utime + stime from /proc/<pid>/stat over the run ÷ requests) with the JIT compiler threads'
 # part of it, and the ratio gather / floor of that CPU (also without the JIT's part). After the last scenario:
 # gather's resident memory (VmRSS now, VmHWM the peak) with the same process.
 #
 # Knobs (environment): DURATION (measured seconds per run, default 20), WARMUP (seconds of the warm-up run before
-# each, default 15), SCENARIOS (default "hello three0 three50 row rows"), THREADS (wrk and pgbench threads, default
+# each, default 15), SCENARIOS (default "hello three0 three50 row rows shaped"), THREADS (wrk and pgbench threads, default
 # 1), LABEL (the report's file name, default the short commit), UPSTREAM (nginx or demo, default nginx),
 # BENCH_DB_URL (the PostgreSQL server, without a database; default postgresql://postgres@127.0.0.1:5432; psql and
 # pgbench must reach it too), JAR (default target/gather.jar, built if missing), JAVA_OPTS (gather's JVM, given to
@@ -54,14 +56,14 @@ ROW_ID=${ROW_ID:-42}
 FLOOR_POOL_SIZE=${FLOOR_POOL_SIZE:-${GATHER_DB_POOL_SIZE:-8}}
 DB_BASE=${BENCH_DB_URL:-postgresql://postgres@127.0.0.1:5432}
 DB_BASE=${DB_BASE%/}
-read -r -a SCENARIO_LIST <<< "${SCENARIOS:-hello three0 three50 row rows}"
+read -r -a SCENARIO_LIST <<< "${SCENARIOS:-hello three0 three50 row rows shaped}"
 for n in "$DURATION" "$WARMUP" "$THREADS" "$ROW_ID" "$FLOOR_POOL_SIZE"; do
   [[ $n =~ ^[0-9]+$ ]] || { echo "DURATION, WARMUP, THREADS, ROW_ID and FLOOR_POOL_SIZE must be numbers, not $n" >&2; exit 2; }
 done
 [ "$DURATION" -ge 1 ] && [ "$THREADS" -ge 1 ] && [ "$ROW_ID" -ge 1 ] && [ "$ROW_ID" -le 10000 ] ||
   { echo "DURATION and THREADS must be at least 1, ROW_ID 1 to 10000" >&2; exit 2; }
 for scenario in "${SCENARIO_LIST[@]}"; do # fail before starting anything, not after minutes of load
-  case $scenario in hello|three0|three50|row|rows) ;; *) echo "unknown scenario $scenario (use hello three0 three50 row rows)" >&2; exit 2 ;; esac
+  case $scenario in hello|three0|three50|row|rows|shaped) ;; *) echo "unknown scenario $scenario (use hello three0 three50 row rows shaped)" >&2; exit 2 ;; esac
 done
 case $UPSTREAM in nginx|demo) ;; *) echo "UPSTREAM must be nginx or demo, not $UPSTREAM" >&2; exit 2 ;; esac
 LABEL=${LABEL:-$(git rev-parse --short HEAD 2>/dev/null || echo run)}
@@ -125,6 +127,8 @@ GATHER=http://127.0.0.1:$GATHER_PORT
 FLOOR=http://127.0.0.1:$FLOOR_PORT
 
 # ---- the upstream, the same process for gather and for the floor ----
+# What the shaped scenario reads: a user record of the size a profile service answers (0.7 KB).
+PROFILE_JSON='{"id":42,"name":"Ada Ritchie","email":"ada@example.com","plan":"pro","createdAt":"2024-03-01T10:00:00Z","address":{"street":"1 Loop Road","city":"Lyon","zip":"69001","country":"FR"},"friendIds":[2,3,5,8,13],"settings":{"theme":"dark","language":"fr","notifications":{"email":true,"push":false,"sms":false}},"tags":["beta","early","admin"],"stats":{"posts":128,"followers":2048,"following":311},"links":[{"rel":"self","href":"/users/42"},{"rel":"posts","href":"/users/42/posts"},{"rel":"friends","href":"/users/42/friends"}],"bio":"Writes compilers and long letters; answers slowly but in full."}'
 if [ "$UPSTREAM" = nginx ]; then
   mkdir -p "$WORK/nginx"
   # One process (no master), so that its pid is the one doing the work; echo_sleep is a timer, not a blocking sleep.
@@ -151,6 +155,7 @@ http {
     default_type application/json;
     location = /delay/0 { return 200 '{"delayedMs":0}'; }
     location = /delay/0.05 { echo_sleep 0.05; echo -n '{"delayedMs":50}'; }
+    location = /profile { return 200 '$PROFILE_JSON'; }
     location / { return 404 '{"title":"no such path in the bench upstream"}'; }
   }
 }
@@ -232,6 +237,10 @@ check() { # description, command that must succeed
 get() { curl -fsS --max-time 30 "$1"; }
 check "gather three0 complete" "get $GATHER/aggregate/three0 | jq -e '.complete and (.data | length == 3)'"
 check "floor three0" "get $FLOOR/three0 | jq -e '.a.delayedMs == 0 and .c.delayedMs == 0'"
+if [[ " ${SCENARIO_LIST[*]} " == *" shaped "* ]]; then
+  check "gather three0plain complete" "get $GATHER/aggregate/three0plain | jq -e '.complete and .data.a.address.city == \"Lyon\"'"
+  check "gather three0shaped complete" "get $GATHER/aggregate/three0shaped | jq -e '.complete and .data.name == \"Ada Ritchie\" and (.data.friends | length == 5)'"
+fi
 check "gather three50 complete" "get $GATHER/aggregate/three50 | jq -e '.complete and .data.a.delayedMs == 50'"
 check "floor three50" "get $FLOOR/three50 | jq -e '.b.delayedMs == 50'"
 check "gather row (SQL source)" "get $GATHER/aggregate/row/$ROW_USER_ID | jq -e '.data.user[0].id == $ROW_USER_ID'"
@@ -330,6 +339,9 @@ for scenario in "${SCENARIO_LIST[@]}"; do
       run_wrk rows.gather "$GATHER_PID" "$GATHER" /aggregate/rows 8
       run_wrk rows.export "$GATHER_PID" "$GATHER" /users/export 8
       run_wrk rows.floor "$FLOOR_PID" "$FLOOR" /rows 8 ;;
+    shaped)
+      run_wrk shaped.plain "$GATHER_PID" "$GATHER" /aggregate/three0plain 64
+      run_wrk shaped.gather "$GATHER_PID" "$GATHER" /aggregate/three0shaped 64 ;;
   esac
 done
 
@@ -404,6 +416,10 @@ REPORT=$WORK/report.md
     r=$(ratio "${US[rows.export]}" "${US[rows.gather]}")
     echo "| 10,000 rows, \`/users/export\` (NDJSON) | 8 | vs gather's SQL source: $(cell rows.gather) | $(cell rows.export) | $r$(without_jit rows.export rows.gather) of the SQL source ($(ratio "${US[rows.export]}" "${US[rows.floor]}") of the floor) | ≤ 1.0× the SQL source $(verdict "$r" 1.0) |"
   fi
+  if has shaped.gather; then
+    r=$(ratio "${US[shaped.gather]}" "${US[shaped.plain]}")
+    echo "| 3 calls, 0 ms, shaped (\`select\` per source + a \`shape\` template) | 64 | vs gather unshaped: $(cell shaped.plain) | $(cell shaped.gather) | $r$(without_jit shaped.gather shaped.plain) of the unshaped aggregate | ≤ 1.25× the unshaped $(verdict "$r" 1.25) |"
+  fi
   rss_ok=$(awk -v r="$GATHER_RSS" -v h="$GATHER_HWM" 'BEGIN{print (r * 1048576 <= 300e6 && h * 1048576 <= 300e6) ? "met" : "**missed**"}')
   echo "| resident memory after the run | | $FLOOR_RSS MiB (peak $FLOOR_HWM MiB) | $GATHER_RSS MiB (peak VmHWM $GATHER_HWM MiB; $GATHER_RSS_START MiB after start) | | ≤ 300 MB $rss_ok |"
   echo
@@ -419,7 +435,7 @@ REPORT=$WORK/report.md
   echo "| run | path | connections | requests | req/s | p50 ms | p99 ms | raw p99 ms | CPU µs / request | of which JIT | cores: server of machine | errors |"
   echo "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|"
   for key in hello.gather hello.floor three0.gather three0.floor three50.gather three50.floor row.gather row.users \
-             row.floor row.floorpool rows.gather rows.export rows.floor; do
+             row.floor row.floorpool rows.gather rows.export rows.floor shaped.plain shaped.gather; do
     has "$key" || continue
     echo "| $key | \`${PATHS[$key]}\` | ${CONNS[$key]} | ${REQS[$key]} | ${RPS[$key]} | ${P50[$key]} | ${P99[$key]}" \
          "| $(lua_value "$WORK/$key.wrk" raw_ms p99) | ${US[$key]} | ${JIT[$key]} | ${CORES[$key]} | ${ERRS[$key]} |"
@@ -433,7 +449,7 @@ REPORT=$WORK/report.md
   echo "- gather log lines at WARN/ERROR: $(grep -cE ' (WARN|ERROR) ' "$WORK/gather.log" || true); floor log: $(wc -l < "$WORK/floor.log") lines"
   echo "- answer sizes: /users/export $(wc -c < "$WORK/export.ndjson") bytes, /aggregate/rows $(wc -c < "$WORK/rows.json") bytes, floor /rows $(wc -c < "$WORK/floor-rows.json") bytes"
   for key in hello.gather hello.floor three0.gather three0.floor three50.gather three50.floor row.gather row.users \
-             row.floor row.floorpool rows.gather rows.export rows.floor; do
+             row.floor row.floorpool rows.gather rows.export rows.floor shaped.plain shaped.gather; do
     has "$key" || continue
     echo; echo "### $key"; echo; echo '```'; cat "$WORK/$key.wrk"; echo '```'
   done
