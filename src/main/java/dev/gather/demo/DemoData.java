@@ -70,6 +70,14 @@ final class DemoData {
     return posts;
   }
 
+  /** One of the computed posts by its id, or null when no user has it. */
+  static JsonObject post(int postId) {
+    if (postId < 1 || postId > USER_COUNT * POSTS_PER_USER) {
+      return null;
+    }
+    return postsOf((postId - 1) / POSTS_PER_USER + 1).getJsonObject((postId - 1) % POSTS_PER_USER);
+  }
+
   private static String capitalise(String text) {
     return Character.toUpperCase(text.charAt(0)) + text.substring(1);
   }

@@ -4,9 +4,11 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.concurrent.TimeUnit;
@@ -26,8 +28,13 @@ public final class DemoUpstreamVerticle extends VerticleBase {
   // Long enough for an answer already being written to finish, short enough that a /hang never holds up undeploy.
   private static final long SHUTDOWN_GRACE_MS = 200;
 
+  private static final long MAX_POST_BYTES = 16 * 1024;
+  private static final int MAX_TITLE_LENGTH = 200;
+
   private final String host;
   private final int port;
+  /** What was posted, newest last; only the most recent ones, so that no caller can grow it without bound. */
+  private final RecentPosts created = new RecentPosts(DemoData.USER_COUNT * DemoData.POSTS_PER_USER + 1);
   private HttpServer server;
 
   public DemoUpstreamVerticle(String host, int port) {
@@ -42,6 +49,8 @@ public final class DemoUpstreamVerticle extends VerticleBase {
     router.get("/users").handler(this::users);
     router.get("/users/:id").handler(this::user);
     router.get("/posts").handler(this::posts);
+    router.post("/posts").handler(BodyHandler.create(false).setBodyLimit(MAX_POST_BYTES)).handler(this::createPost);
+    router.get("/posts/:id").handler(this::post);
     router.get("/delay/:seconds").handler(this::delay);
     router.get("/tail").handler(this::tail);
     router.get("/status/:code").handler(this::status);
@@ -100,6 +109,46 @@ public final class DemoUpstreamVerticle extends VerticleBase {
       return;
     }
     ctx.json(DemoData.postsOf(Integer.parseInt(userId)));
+  }
+
+  /** Takes {@code {"userId": 3, "title": "…", "body": "…"}}; answers 201 with the post and its new id. */
+  private void createPost(RoutingContext ctx) {
+    JsonObject input;
+    try {
+      input = ctx.body().asJsonObject();
+    } catch (DecodeException | ClassCastException e) {
+      problem(ctx, 400, "the body must be a JSON object like {\"userId\": 3, \"title\": \"Hello\"}");
+      return;
+    }
+    Object userId = input == null ? null : input.getValue("userId");
+    Object title = input == null ? null : input.getValue("title");
+    if (!(userId instanceof Number number) || !DemoData.isUser(number.intValue()) || number.doubleValue() != number.intValue()) {
+      problem(ctx, 422, "userId must be the id of a user, from 1 to " + DemoData.USER_COUNT + "; got " + userId);
+      return;
+    }
+    if (!(title instanceof String text) || text.isBlank() || text.length() > MAX_TITLE_LENGTH) {
+      problem(ctx, 422, "title must be a non-empty string of at most " + MAX_TITLE_LENGTH + " characters");
+      return;
+    }
+    Object body = input.getValue("body");
+    JsonObject post = created.add(new JsonObject().put("userId", number.intValue()).put("title", text)
+        .put("body", body instanceof String b ? b : ""));
+    ctx.response().setStatusCode(201).putHeader("Location", "/posts/" + post.getLong("id"));
+    ctx.json(post);
+  }
+
+  private void post(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    JsonObject post = id.matches("\\d{1,9}") ? DemoData.post(Integer.parseInt(id)) : null;
+    if (post == null && id.matches("\\d{1,9}")) {
+      post = created.get(Long.parseLong(id));
+    }
+    if (post == null) {
+      problem(ctx, 404, "no post with id " + id + " (the demo keeps only the " + RecentPosts.KEPT
+          + " posts created last)");
+      return;
+    }
+    ctx.json(post);
   }
 
   private void delay(RoutingContext ctx) {

@@ -62,6 +62,50 @@ class DemoUpstreamVerticleTest {
   }
 
   @Test
+  void aCreatedPostGetsANewIdAndCanBeReadBack(VertxTestContext test) {
+    client.post("/posts").sendJsonObject(new JsonObject().put("userId", 3).put("title", "Hello").put("body", "First"))
+        .compose(created -> {
+          test.verify(() -> {
+            assertEquals(201, created.statusCode());
+            JsonObject post = created.bodyAsJsonObject();
+            assertTrue(post.getLong("id") > 30, "new ids come after the computed posts' ids: " + post);
+            assertEquals(new JsonObject().put("id", post.getLong("id")).put("userId", 3).put("title", "Hello")
+                .put("body", "First"), post);
+            assertEquals("/posts/" + post.getLong("id"), created.getHeader("Location"));
+          });
+          return client.get(created.getHeader("Location")).send()
+              .map(read -> new JsonArray().add(created.bodyAsJsonObject()).add(read.bodyAsJsonObject()));
+        })
+        .onComplete(test.succeeding(both -> test.verify(() -> {
+          assertEquals(both.getJsonObject(0), both.getJsonObject(1));
+          test.completeNow();
+        })));
+  }
+
+  @Test
+  void aPostForNoUserIs422AndABodyThatIsNotJsonIs400(VertxTestContext test) {
+    client.post("/posts").sendJsonObject(new JsonObject().put("userId", 99).put("title", "Hello"))
+        .compose(noUser -> client.post("/posts").putHeader("Content-Type", "application/json")
+            .sendBuffer(Buffer.buffer("{not json")).map(notJson -> List.of(noUser, notJson)))
+        .onComplete(test.succeeding(answers -> test.verify(() -> {
+          assertEquals(422, answers.get(0).statusCode());
+          assertEquals("application/problem+json", answers.get(0).getHeader("Content-Type"));
+          assertEquals(400, answers.get(1).statusCode());
+          test.completeNow();
+        })));
+  }
+
+  @Test
+  void aComputedPostIsServedByItsId(VertxTestContext test) {
+    client.get("/posts/4").send().onComplete(test.succeeding(response -> test.verify(() -> {
+      assertEquals(200, response.statusCode());
+      assertEquals(2, response.bodyAsJsonObject().getInteger("userId"));
+      assertEquals(4, response.bodyAsJsonObject().getInteger("id"));
+      test.completeNow();
+    })));
+  }
+
+  @Test
   void anUnknownUserIs404ProblemJson(VertxTestContext test) {
     client.get("/users/11").send().onComplete(test.succeeding(response -> test.verify(() -> {
       assertEquals(404, response.statusCode());
