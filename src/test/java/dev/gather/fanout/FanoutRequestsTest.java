@@ -96,6 +96,8 @@ class FanoutRequestsTest {
             .put("maybeAccount", new JsonObject().put("path", "/aggregate/maybeAccount/:userId").put("sources",
                 new JsonObject().put("account", new JsonObject().put("query", "user_by_id")
                     .put("params", new JsonArray().add("{userId}")).put("one", true))))
+            .put("forget", new JsonObject().put("method", "DELETE").put("path", "/aggregate/forget/:userId")
+                .put("sources", new JsonObject().put("user", source("/users/{userId}"))))
             .put("hurried", new JsonObject().put("sources", new JsonObject()
                 .put("slow", source("/delay/600").put("timeoutMs", 100)))));
     app = RunningGather.start(config);
@@ -200,6 +202,16 @@ class FanoutRequestsTest {
         .put("tag", new JsonArray().add("a").add("7"))
         .put("ids", new JsonArray().add("1").add("2"))
         .put("sort", new JsonArray().add("name").add("-age")), echo.getJsonObject("query"));
+  }
+
+  @Test
+  void aBodyNoTemplateReadsIsLeftUnreadAndTheConnectionServesTheNextRequest() throws Exception {
+    Buffer big = Buffer.buffer("{\"pad\":\"" + "x".repeat(200_000) + "\"}");
+    for (int i = 0; i < 3; i++) {
+      HttpResponse<Buffer> response = app.client.delete("/aggregate/forget/5").sendBuffer(big)
+          .await(10, TimeUnit.SECONDS);
+      assertEquals(200, response.statusCode(), response.bodyAsString());
+    }
   }
 
   @Test
