@@ -64,7 +64,7 @@ public record Template(String text, List<Part> parts, List<String> sources) {
       String reference = m.group(1).trim();
       if (!REFERENCE.matcher(reference).matches()) {
         problems.add(key + " = \"" + text + "\": {" + reference + "} is not a placeholder; write {param} or "
-            + "{source.field}");
+            + "{source.field}, {body.field} or {header.Name}");
       } else {
         parts.add(reference(reference));
       }
