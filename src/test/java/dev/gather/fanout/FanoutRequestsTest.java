@@ -96,6 +96,9 @@ class FanoutRequestsTest {
             .put("maybeAccount", new JsonObject().put("path", "/aggregate/maybeAccount/:userId").put("sources",
                 new JsonObject().put("account", new JsonObject().put("query", "user_by_id")
                     .put("params", new JsonArray().add("{userId}")).put("one", true))))
+            .put("noted", new JsonObject().put("method", "POST").put("sources", new JsonObject()
+                .put("echo", source("/echo/noted").put("required", true)
+                    .put("headers", new JsonObject().put("X-Static", "{body.note}")))))
             .put("forget", new JsonObject().put("method", "DELETE").put("path", "/aggregate/forget/:userId")
                 .put("sources", new JsonObject().put("user", source("/users/{userId}"))))
             .put("hurried", new JsonObject().put("sources", new JsonObject()
@@ -212,6 +215,16 @@ class FanoutRequestsTest {
           .await(10, TimeUnit.SECONDS);
       assertEquals(200, response.statusCode(), response.bodyAsString());
     }
+  }
+
+  @Test
+  void aHeaderValueFromTheClientCannotCarryALineBreak() throws Exception {
+    HttpResponse<Buffer> response = post("/aggregate/noted", new JsonObject().put("note", "a\r\nX-Admin: yes"));
+    assertEquals(400, response.statusCode(), response.bodyAsString());
+    assertEquals("bad_parameter",
+        response.bodyAsJsonObject().getJsonObject("errors").getJsonObject("echo").getString("kind"));
+    assertEquals("plain", post("/aggregate/noted", new JsonObject().put("note", "plain")).bodyAsJsonObject()
+        .getJsonObject("data").getJsonObject("echo").getString("static"));
   }
 
   @Test
