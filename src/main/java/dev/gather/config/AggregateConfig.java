@@ -12,9 +12,28 @@ import java.util.Set;
  * A declared aggregate: the route it answers, the deadline of the whole request, and its sources in
  * dependency order (every source comes after the sources it needs).
  */
-public record AggregateConfig(String name, String path, int deadlineMs, List<SourceConfig> sources) {
+public record AggregateConfig(String name, String path, int deadlineMs, List<SourceConfig> sources, String method) {
   public static final String PATH_PREFIX = "/aggregate/";
-  private static final Set<String> KEYS = Set.of("path", "deadlineMs", "sources");
+  private static final Set<String> KEYS = Set.of("path", "deadlineMs", "sources", "method");
+  private static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE");
+  /** Names an expression or template reads from the request, so no source may take them. */
+  public static final Set<String> RESERVED = Set.of("params", "body", "header", "jwt", "query");
+
+  public AggregateConfig(String name, String path, int deadlineMs, List<SourceConfig> sources) {
+    this(name, path, deadlineMs, sources, "GET");
+  }
+
+  /** Whether some template reads the client's body, so the route reads it (up to http.maxBodyBytes). */
+  public boolean readsBody() {
+    return sources.stream().anyMatch(SourceConfig::readsBody);
+  }
+
+  /** The client headers its templates name: the only ones a template can read. */
+  public Set<String> headersRead() {
+    Set<String> headers = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+    sources.forEach(s -> s.allTemplates().forEach(t -> headers.addAll(t.headers())));
+    return headers;
+  }
 
   static AggregateConfig parse(String name, JsonObject json, Map<String, UpstreamConfig> upstreams,
       Set<String> queries, List<String> problems) {
@@ -27,6 +46,10 @@ public record AggregateConfig(String name, String path, int deadlineMs, List<Sou
           + "/:userId\"");
     }
     int deadlineMs = in.integer("deadlineMs", 2000, 1, 600_000);
+    String method = in.text("method").map(String::toUpperCase).orElse("GET");
+    if (!METHODS.contains(method)) {
+      in.problem("method", " = \"" + method + "\": use one of " + String.join(", ", new java.util.TreeSet<>(METHODS)));
+    }
 
     Map<String, SourceConfig> sources = new LinkedHashMap<>();
     JsonObject declared = in.object("sources").orElse(new JsonObject());
@@ -39,7 +62,18 @@ public record AggregateConfig(String name, String path, int deadlineMs, List<Sou
         problems.add(sourceKey + ": expected an object {...}");
         continue;
       }
+      if (RESERVED.contains(source)) {
+        problems.add(sourceKey + ": \"" + source + "\" is reserved (templates and expressions read the request "
+            + "under it); rename the source, e.g. \"" + source + "Source\"");
+      }
       SourceConfig parsed = SourceConfig.parse(sourceKey, source, sourceJson, problems);
+      parsed.upstream().map(upstreams::get).filter(u -> parsed.timeoutMs() > u.timeoutMs()).ifPresent(u ->
+          problems.add(sourceKey + ".timeoutMs = " + parsed.timeoutMs() + ": more than upstream " + u.name()
+              + "'s timeoutMs (" + u.timeoutMs() + "); use at most " + u.timeoutMs()));
+      if (method.equals("GET") && parsed.readsBody()) {
+        problems.add(sourceKey + ": reads {body…} but the aggregate answers GET, which has no body; set "
+            + "aggregates." + name + ".method to \"POST\" (or PUT, PATCH, DELETE)");
+      }
       parsed.upstream().filter(u -> !upstreams.containsKey(u)).ifPresent(u -> problems.add(sourceKey
           + ".upstream = \"" + u + "\": no such upstream; declared upstreams are " + upstreams.keySet()));
       parsed.query().filter(q -> !queries.contains(q)).ifPresent(q -> problems.add(sourceKey
@@ -54,7 +88,7 @@ public record AggregateConfig(String name, String path, int deadlineMs, List<Sou
         }
       }
     }
-    return new AggregateConfig(name, path, deadlineMs, inDependencyOrder(key, sources, problems));
+    return new AggregateConfig(name, path, deadlineMs, inDependencyOrder(key, sources, problems), method);
   }
 
   /** Kahn's algorithm: a cycle leaves sources unplaced, and they are named in the problem. */

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -23,17 +24,28 @@ public record SourceConfig(
     boolean required,
     Optional<Template.Part> forEach,
     String as,
-    Set<String> dependencies) {
+    Set<String> dependencies,
+    Optional<BodyTemplate> body,
+    Map<String, Template> headers,
+    Map<String, List<Template>> queryParams,
+    List<String> forwardQuery,
+    int timeoutMs,
+    List<Integer> passStatus,
+    boolean one) {
 
-  private static final Set<String> KEYS =
-      Set.of("upstream", "method", "path", "query", "params", "required", "forEach", "as");
-  private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE");
+  private static final Set<String> KEYS = Set.of("upstream", "method", "path", "query", "params", "required",
+      "forEach", "as", "body", "headers", "forwardQuery", "timeoutMs", "passStatus", "one");
+  private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE");
+  /** An upstream source's own timeout; 0 means its upstream's {@code timeoutMs}. */
+  public static final int UPSTREAM_TIMEOUT = 0;
 
   static SourceConfig parse(String key, String name, JsonObject json, List<String> problems) {
     Fields in = new Fields(key, json, problems);
     in.rejectUnknown(KEYS);
+    // "query" names a SQL query (a string) or, on an upstream source, the URL's query parameters (an object).
+    JsonObject urlQuery = json.getValue("query") instanceof JsonObject object ? object : null;
     Optional<String> upstream = in.text("upstream");
-    Optional<String> query = in.text("query");
+    Optional<String> query = urlQuery == null ? in.text("query") : Optional.empty();
     if (upstream.isPresent() == query.isPresent()) {
       problems.add(key + ": give either \"upstream\" (with \"path\") or \"query\" (with \"params\"), not "
           + (upstream.isPresent() ? "both" : "neither"));
@@ -52,19 +64,65 @@ public record SourceConfig(
       params.add(Template.parse(in.key("params"), param, problems));
     }
     Optional<Template.Part> forEach = in.text("forEach").map(Template::reference);
-    return new SourceConfig(name, upstream, method, path, query, List.copyOf(params),
-        in.bool("required", false), forEach, in.text("as").orElse("item"));
+    Requests requests = Requests.parse(in, json, urlQuery, upstream.isPresent(), method, problems);
+    boolean required = in.bool("required", false);
+    List<Integer> passStatus = in.integers("passStatus", List.of(), 400, 499);
+    if (!passStatus.isEmpty() && (!required || upstream.isEmpty())) {
+      in.problem("passStatus", ": only a required upstream source passes its status on; add \"required\": true"
+          + (upstream.isEmpty() ? " and call an upstream (a SQL source has \"one\": true for 404)" : "")
+          + ", or remove passStatus");
+    }
+    boolean one = in.bool("one", false);
+    if (one && upstream.isPresent()) {
+      in.problem("one", ": only a SQL source (\"query\" + \"params\") returns rows; remove it here");
+    }
+    return new SourceConfig(name, upstream, method, path, query, List.copyOf(params), required, forEach,
+        in.text("as").orElse("item"), requests.body(), requests.headers(), requests.query(), requests.forwardQuery(),
+        requests.timeoutMs(), passStatus, one);
+  }
+
+  SourceConfig(String name, Optional<String> upstream, String method, Template path, Optional<String> query,
+      List<Template> params, boolean required, Optional<Template.Part> forEach, String as, Optional<BodyTemplate> body,
+      Map<String, Template> headers, Map<String, List<Template>> queryParams, List<String> forwardQuery, int timeoutMs,
+      List<Integer> passStatus, boolean one) {
+    this(name, upstream, method, path, query, params, required, forEach, as,
+        dependencies(path, params, forEach, templates(body, headers, queryParams)), body, headers, queryParams,
+        forwardQuery, timeoutMs, passStatus, one);
   }
 
   SourceConfig(String name, Optional<String> upstream, String method, Template path, Optional<String> query,
       List<Template> params, boolean required, Optional<Template.Part> forEach, String as) {
-    this(name, upstream, method, path, query, params, required, forEach, as, dependencies(path, params, forEach));
+    this(name, upstream, method, path, query, params, required, forEach, as, Optional.empty(), Map.of(), Map.of(),
+        List.of(), UPSTREAM_TIMEOUT, List.of(), false);
   }
 
-  private static Set<String> dependencies(Template path, List<Template> params, Optional<Template.Part> forEach) {
+  private static List<Template> templates(Optional<BodyTemplate> body, Map<String, Template> headers,
+      Map<String, List<Template>> queryParams) {
+    List<Template> all = new ArrayList<>(headers.values());
+    body.ifPresent(b -> all.addAll(b.templates()));
+    queryParams.values().forEach(all::addAll);
+    return all;
+  }
+
+  private static Set<String> dependencies(Template path, List<Template> params, Optional<Template.Part> forEach,
+      List<Template> more) {
     Set<String> sources = new LinkedHashSet<>(path.sources());
     params.forEach(p -> sources.addAll(p.sources()));
-    forEach.flatMap(Template.Part::source).ifPresent(sources::add);
+    more.forEach(t -> sources.addAll(t.sources()));
+    forEach.filter(Template.Part::readsSource).flatMap(Template.Part::source).ifPresent(sources::add);
     return Collections.unmodifiableSet(sources);
+  }
+
+  /** Every template of this source: path, SQL parameters, body, headers and query. */
+  public List<Template> allTemplates() {
+    List<Template> all = new ArrayList<>(params);
+    all.add(path);
+    all.addAll(templates(body, headers, queryParams));
+    return all;
+  }
+
+  /** Whether some template of this source reads the client's body. */
+  public boolean readsBody() {
+    return allTemplates().stream().anyMatch(Template::readsBody);
   }
 }

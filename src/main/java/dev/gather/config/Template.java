@@ -23,14 +23,34 @@ public record Template(String text, List<Part> parts, List<String> sources) {
     public String parameter() {
       return path.get(0);
     }
+
+    /** {@code {body}} (the client's whole JSON body) or {@code {body.x.y}} (a field of it). */
+    public boolean readsBody() {
+      return !isLiteral() && (source.isEmpty() ? path.get(0).equals(BODY) : source.get().equals(BODY));
+    }
+
+    /** {@code {header.X-Tenant}}: a client header, which naming it in a template allows. */
+    public boolean readsHeader() {
+      return !isLiteral() && source.filter(HEADER::equals).isPresent();
+    }
+
+    /** Whether it reads another source's data (rather than the client's request). */
+    boolean readsSource() {
+      return !isLiteral() && source.isPresent() && !readsBody() && !readsHeader();
+    }
   }
 
+  /** Roots a placeholder reads from the client's request rather than from a source of that name. */
+  public static final String BODY = "body";
+  public static final String HEADER = "header";
+
   Template(String text, List<Part> parts) {
-    this(text, parts, parts.stream().filter(p -> !p.isLiteral()).flatMap(p -> p.source().stream()).distinct().toList());
+    this(text, parts, parts.stream().filter(Part::readsSource).flatMap(p -> p.source().stream()).distinct().toList());
   }
 
   private static final Pattern PLACEHOLDER = Pattern.compile("\\{([^{}]*)}");
-  private static final Pattern REFERENCE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z0-9_]+)*");
+  // A dash is allowed after the first segment, for header names ({header.X-Tenant}).
+  private static final Pattern REFERENCE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z0-9_-]+)*");
 
   /** Parses {@code text}; mistakes go to {@code problems} prefixed with {@code key}. */
   static Template parse(String key, String text, List<String> problems) {
@@ -44,7 +64,7 @@ public record Template(String text, List<Part> parts, List<String> sources) {
       String reference = m.group(1).trim();
       if (!REFERENCE.matcher(reference).matches()) {
         problems.add(key + " = \"" + text + "\": {" + reference + "} is not a placeholder; write {param} or "
-            + "{source.field}");
+            + "{source.field}, {body.field} or {header.Name}");
       } else {
         parts.add(reference(reference));
       }
@@ -69,6 +89,22 @@ public record Template(String text, List<Part> parts, List<String> sources) {
   }
 
   public List<String> parameters() {
-    return parts.stream().filter(p -> !p.isLiteral() && p.source().isEmpty()).map(Part::parameter).distinct().toList();
+    return parts.stream().filter(p -> !p.isLiteral() && p.source().isEmpty() && !p.readsBody()).map(Part::parameter)
+        .distinct().toList();
+  }
+
+  /** Whether some placeholder reads the client's body. */
+  public boolean readsBody() {
+    return parts.stream().anyMatch(Part::readsBody);
+  }
+
+  /** The client headers its placeholders name. */
+  public List<String> headers() {
+    return parts.stream().filter(Part::readsHeader).map(p -> String.join(".", p.path())).distinct().toList();
+  }
+
+  /** The one placeholder this template is, with no text around it; its value keeps its JSON type. */
+  public Optional<Part> single() {
+    return parts.size() == 1 && !parts.get(0).isLiteral() ? Optional.of(parts.get(0)) : Optional.empty();
   }
 }

@@ -16,7 +16,9 @@ import dev.gather.upstream.Upstreams;
 import dev.gather.wire.HeaderNames;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URLEncoder;
@@ -50,6 +52,9 @@ final class AggregateRun {
   private final Cancellation cancellation;
   private final Timers.Scheduled deadline;
   private boolean sequential;
+  /** The client's JSON body (null when none, or when no template reads it) and its query parameters. */
+  private Object clientBody;
+  private MultiMap clientQuery = MultiMap.caseInsensitiveMultiMap();
 
   /**
    * {@code read} names the sources whose data another source reads (a template, a forEach); only theirs is
@@ -69,6 +74,13 @@ final class AggregateRun {
     this.cancellation = Cancellation.until(ticker, aggregate.deadlineMs());
     this.deadline = timers.schedule(aggregate.deadlineMs(), () -> cancellation.cancel(new Failure(
         FailureKind.TIMEOUT, "the request deadline (" + aggregate.deadlineMs() + " ms) passed")));
+  }
+
+  /** What of the client's request templates may read besides parameters and headers: its body, its query. */
+  AggregateRun client(Object body, MultiMap query) {
+    this.clientBody = body;
+    this.clientQuery = query;
+    return this;
   }
 
   /** Stops every call in flight, and every source not started yet; for a client that has gone away. */
@@ -204,9 +216,61 @@ final class AggregateRun {
         headers.add(header, values);
       }
     }
-    return upstream.fetchJson(HttpMethod.valueOf(source.method()), renderPath(source.path(), binding, needs),
-        headers, Math.min(upstream.config().timeoutMs(), remainingMs), cancellation,
+    source.headers().forEach((name, template) -> headers.set(name, headerValue(name, template, binding, needs)));
+    Buffer body = null;
+    if (source.body().isPresent()) {
+      headers.set(HeaderNames.CONTENT_TYPE, "application/json");
+      body = Json.encodeToBuffer(source.body().get().render(part -> value(part, binding, needs),
+          template -> render(template, binding, needs, Function.identity())));
+    }
+    long timeoutMs = source.timeoutMs() == SourceConfig.UPSTREAM_TIMEOUT ? upstream.config().timeoutMs()
+        : source.timeoutMs();
+    return upstream.fetchJson(HttpMethod.valueOf(source.method()),
+        withQuery(renderPath(source.path(), binding, needs), source, binding, needs), headers, body,
+        Math.min(timeoutMs, remainingMs), cancellation,
         read.contains(source.name()) ? Upstream.JsonBody.DECODED : Upstream.JsonBody.CHECKED);
+  }
+
+  /** A header's value may come from the client; a line break in it would start a header of the client's choosing. */
+  private String headerValue(String name, Template template, Map<String, Object> binding,
+      Map<String, SourceResult> needs) {
+    String value = render(template, binding, needs, Function.identity());
+    if (value.chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) {
+      throw new Failure(FailureKind.BAD_PARAMETER, "header " + name + " would contain a line break");
+    }
+    return value;
+  }
+
+  /**
+   * The path with the source's {@code query} parameters (a list value repeats the name) and the client's
+   * {@code forwardQuery} ones appended, every name and value percent-encoded.
+   */
+  private String withQuery(String path, SourceConfig source, Map<String, Object> binding,
+      Map<String, SourceResult> needs) {
+    if (source.queryParams().isEmpty() && source.forwardQuery().isEmpty()) {
+      return path;
+    }
+    StringBuilder uri = new StringBuilder(path);
+    char[] separator = {path.indexOf('?') < 0 ? '?' : '&'};
+    java.util.function.BiConsumer<String, Object> add = (name, value) -> {
+      uri.append(separator[0]).append(encode(name)).append('=').append(encode(String.valueOf(value)));
+      separator[0] = '&';
+    };
+    source.queryParams().forEach((name, templates) -> {
+      for (Template template : templates) {
+        Object value = template.single().isPresent() ? value(template.single().get(), binding, needs)
+            : render(template, binding, needs, Function.identity());
+        if (value instanceof JsonArray list) {
+          list.forEach(item -> add.accept(name, item));
+        } else {
+          add.accept(name, value);
+        }
+      }
+    });
+    for (String name : source.forwardQuery()) {
+      clientQuery.getAll(name).forEach(value -> add.accept(name, value));
+    }
+    return uri.toString();
   }
 
   private Future<Answer> query(SourceConfig source, Map<String, Object> binding, long remainingMs,
@@ -214,9 +278,19 @@ final class AggregateRun {
     List<Object> values = source.params().stream().map(param -> parameterValue(param, binding, needs)).toList();
     long timeoutMs = Math.min(queryTimeoutMs, remainingMs);
     String name = source.query().get();
-    return queries.run(name, values, timeoutMs)
-        .map(rows -> new Answer(rows, 200, CallStats.ONE_TRY))
+    Future<Answer> rows = queries.run(name, values, timeoutMs)
+        .map(all -> new Answer(all, 200, CallStats.ONE_TRY))
         .recover(e -> Future.failedFuture(queryFailure(name, e, timeoutMs)));
+    return source.one() ? rows.compose(answer -> firstRow(source, answer)) : rows;
+  }
+
+  /** {@code one: true}: the first row, or null; a required source with no row has nothing to answer (404). */
+  private static Future<Answer> firstRow(SourceConfig source, Answer answer) {
+    JsonArray rows = (JsonArray) answer.data();
+    if (rows.isEmpty() && source.required()) {
+      return Future.failedFuture(new Failure(FailureKind.NOT_FOUND, "query " + source.query().get() + " found no row"));
+    }
+    return Future.succeededFuture(new Answer(rows.isEmpty() ? null : rows.getValue(0), answer.status(), answer.stats()));
   }
 
   /** The database's own kinds are the source's; anything else it says about the query is query_failed. */
@@ -252,8 +326,22 @@ final class AggregateRun {
     return out.toString();
   }
 
-  /** A placeholder's value: a forEach item, a request parameter, or a field of a needed source's data. */
+  /**
+   * A placeholder's value: a forEach item, a request parameter, the client's body or a field of it, a client
+   * header, or a field of a needed source's data.
+   */
   private Object value(Template.Part part, Map<String, Object> binding, Map<String, SourceResult> needs) {
+    if (part.readsBody()) {
+      return bodyValue(part);
+    }
+    if (part.readsHeader()) {
+      String name = String.join(".", part.path());
+      String header = incomingHeaders.get(name);
+      if (header == null) {
+        throw new Failure(FailureKind.MISSING_PARAMETER, "needs request header " + name);
+      }
+      return header;
+    }
     if (part.source().isEmpty()) {
       Object value = binding.containsKey(part.parameter()) ? binding.get(part.parameter()) : params.get(part.parameter());
       if (value == null) {
@@ -261,8 +349,31 @@ final class AggregateRun {
       }
       return value;
     }
-    Object node = needs.get(part.source().get()).data();
-    for (String field : part.path()) {
+    Object node = walk(needs.get(part.source().get()).data(), part.path());
+    if (node == null) {
+      throw new Failure(FailureKind.DEPENDENCY, "no value at " + part.source().get() + "."
+          + String.join(".", part.path()));
+    }
+    return node;
+  }
+
+  private Object bodyValue(Template.Part part) {
+    if (part.source().isEmpty()) {
+      if (clientBody == null) {
+        throw new Failure(FailureKind.MISSING_PARAMETER, "needs a JSON request body");
+      }
+      return clientBody;
+    }
+    Object node = walk(clientBody, part.path());
+    if (node == null) {
+      throw new Failure(FailureKind.MISSING_PARAMETER, "needs body field " + String.join(".", part.path()));
+    }
+    return node;
+  }
+
+  /** The value at {@code path} (field names, or list indexes) inside {@code node}; null when there is none. */
+  private static Object walk(Object node, List<String> path) {
+    for (String field : path) {
       if (node instanceof JsonObject object) {
         node = object.getValue(field);
       } else if (node instanceof JsonArray array && field.chars().allMatch(Character::isDigit)
@@ -271,10 +382,6 @@ final class AggregateRun {
       } else {
         node = null;
       }
-    }
-    if (node == null) {
-      throw new Failure(FailureKind.DEPENDENCY, "no value at " + part.source().get() + "."
-          + String.join(".", part.path()));
     }
     return node;
   }

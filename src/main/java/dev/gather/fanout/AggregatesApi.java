@@ -9,10 +9,14 @@ import dev.gather.time.Timers;
 import dev.gather.upstream.Upstreams;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
 import io.vertx.ext.web.RoutingContext;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -58,16 +62,36 @@ public final class AggregatesApi {
     Map<String, String> params = new HashMap<>();
     ctx.queryParams().forEach(params::putIfAbsent);
     params.putAll(ctx.pathParams());
+    Object body = plan.aggregate().readsBody() ? clientBody(ctx) : null;
     AggregateRun run = new AggregateRun(plan.aggregate(), plan.read(), upstreams, queries, queryTimeoutMs, params,
-        ctx.request().headers(), RequestIds.of(ctx), ticker, timers);
+        ctx.request().headers(), RequestIds.of(ctx), ticker, timers).client(body, ctx.queryParams());
     // A client that leaves takes its upstream calls with it: they are reset, and no further source starts.
     ctx.response().closeHandler(closed -> run.cancel());
     (sequential ? run.sequential() : run.concurrent())
         .onSuccess(results -> {
+          Optional<ApiError> passed = PassedStatus.of(plan.aggregate().sources(), results);
+          if (passed.isPresent()) {
+            plan.metrics().request(sequential, passed.get().status(), false, ticker.nanoTime() - began);
+            ctx.fail(passed.get());
+            return;
+          }
           int status = plan.envelope().send(ctx.response(), results);
           plan.metrics().request(sequential, status, complete(results), ticker.nanoTime() - began);
         })
         .onFailure(ctx::fail);
+  }
+
+  /** The client's JSON body, read by the route up to http.maxBodyBytes; null when it sent none. */
+  private static Object clientBody(RoutingContext ctx) {
+    Buffer bytes = ctx.body() == null ? null : ctx.body().buffer();
+    if (bytes == null || bytes.length() == 0) {
+      return null;
+    }
+    try {
+      return Json.decodeValue(bytes);
+    } catch (DecodeException e) {
+      throw ApiError.badRequest("the request body is not JSON; this aggregate reads it as JSON");
+    }
   }
 
   private static boolean complete(List<SourceResult> results) {

@@ -66,8 +66,13 @@ public final class ApiRouter {
     at(router.delete("/jobs/:id"), meter).handler(jobs::cancel);
 
     // Declared in config, so openapi.yaml describes them generically and the contract test leaves them out.
+    // The body is read (and bounded) only where a template reads it; elsewhere nothing buffers it.
     for (AggregateConfig aggregate : aggregates) {
-      at(router.get(aggregate.path()), meter).handler(aggregatesApi.handler(aggregate));
+      Route route = at(router.route(HttpMethod.valueOf(aggregate.method()), aggregate.path()), meter);
+      if (aggregate.readsBody()) {
+        route.handler(body);
+      }
+      route.handler(aggregatesApi.handler(aggregate));
     }
 
     Route proxied = at(router.route("/proxy/:upstream/*"), meter);

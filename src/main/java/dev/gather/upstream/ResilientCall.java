@@ -8,6 +8,7 @@ import dev.gather.wire.HeaderNames;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import java.util.OptionalLong;
 import java.util.concurrent.ThreadLocalRandom;
@@ -30,6 +31,7 @@ final class ResilientCall {
   private final Cancellation cancellation;
   private final Upstream.JsonBody body;
   private final Ticker ticker;
+  private Buffer requestBody;
   private int tries;
   private boolean hedged;
   private boolean shortCircuited;
@@ -46,6 +48,12 @@ final class ResilientCall {
     this.deadlineNanos = ticker.nanoTime() + timeoutMs * 1_000_000L;
     this.cancellation = cancellation;
     this.body = body;
+  }
+
+  /** The body every try sends; none unless set. */
+  ResilientCall sending(Buffer requestBody) {
+    this.requestBody = requestBody;
+    return this;
   }
 
   Future<Answer> run() {
@@ -141,7 +149,7 @@ final class ResilientCall {
         .onFailure(e -> shortCircuited |= e instanceof CallFailure f && f.kind() == FailureKind.CIRCUIT_OPEN)
         .compose(admission -> {
           tries++;
-          return upstream.exchange(method, uri, headersForThisTry(), timeoutMs - ticker.millisSince(began), own)
+          return upstream.exchange(method, uri, headersForThisTry(), requestBody, timeoutMs - ticker.millisSince(began), own)
               .compose(reply -> upstream.decode(reply, body))
               .onComplete(result -> admission.end(result.failed() ? result.cause() : null));
         })

@@ -86,9 +86,19 @@ public final class Upstream {
    */
   public Future<Answer> fetchJson(HttpMethod method, String pathAndQuery, MultiMap headers, long timeoutMs,
       Cancellation cancellation, JsonBody body) {
+    return fetchJson(method, pathAndQuery, headers, null, timeoutMs, cancellation, body);
+  }
+
+  /**
+   * The same, sending {@code requestBody} (null for none); every try sends the same bytes. A call with a body
+   * is never coalesced: two requests that carry data are two requests.
+   */
+  public Future<Answer> fetchJson(HttpMethod method, String pathAndQuery, MultiMap headers, Buffer requestBody,
+      long timeoutMs, Cancellation cancellation, JsonBody body) {
     String uri = config.basePath() + pathAndQuery;
-    if (!config.coalesce() || method != HttpMethod.GET) {
-      return new ResilientCall(this, guard, method, uri, headers, timeoutMs, cancellation, body).run();
+    if (!config.coalesce() || method != HttpMethod.GET || requestBody != null) {
+      return new ResilientCall(this, guard, method, uri, headers, timeoutMs, cancellation, body)
+          .sending(requestBody).run();
     }
     boolean[] joined = new boolean[1];
     return guard.coalescer.share(coalescingKey(uri, headers, body), vertx.getOrCreateContext(), cancellation,
@@ -219,8 +229,14 @@ public final class Upstream {
 
   /** One HTTP exchange, its body read whole; ended (and its request reset) by the timeout or the cancellation. */
   Future<Reply> exchange(HttpMethod method, String uri, MultiMap headers, long timeoutMs, Cancellation cancellation) {
+    return exchange(method, uri, headers, null, timeoutMs, cancellation);
+  }
+
+  Future<Reply> exchange(HttpMethod method, String uri, MultiMap headers, Buffer requestBody, long timeoutMs,
+      Cancellation cancellation) {
     return send(new RequestOptions().setMethod(method).setURI(uri).setHeaders(headers), timeoutMs, cancellation,
-        request -> request.send().compose(response -> readBody(request, response)));
+        request -> (requestBody == null ? request.send() : request.send(requestBody))
+            .compose(response -> readBody(request, response)));
   }
 
   /** Reads the body up to maxBodyBytes; past that the request is reset rather than read to the end. */
