@@ -9,12 +9,15 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A declared aggregate: the route it answers, the deadline of the whole request, and its sources in
- * dependency order (every source comes after the sources it needs).
+ * A declared aggregate: the route it answers (path and {@code method}), the deadline of the whole request, its
+ * sources in dependency order (every source comes after the sources it needs), and whether the answer is the
+ * envelope or the data alone ({@code envelope}).
  */
-public record AggregateConfig(String name, String path, int deadlineMs, List<SourceConfig> sources) {
+public record AggregateConfig(String name, String path, int deadlineMs, List<SourceConfig> sources, String method,
+    boolean envelope) {
   public static final String PATH_PREFIX = "/aggregate/";
-  private static final Set<String> KEYS = Set.of("path", "deadlineMs", "sources");
+  private static final Set<String> KEYS = Set.of("path", "deadlineMs", "sources", "method", "envelope");
+  private static final List<String> METHODS = List.of("GET", "POST", "PUT", "PATCH", "DELETE");
 
   static AggregateConfig parse(String name, JsonObject json, Map<String, UpstreamConfig> upstreams,
       Set<String> queries, List<String> problems) {
@@ -27,6 +30,11 @@ public record AggregateConfig(String name, String path, int deadlineMs, List<Sou
           + "/:userId\"");
     }
     int deadlineMs = in.integer("deadlineMs", 2000, 1, 600_000);
+    String method = in.text("method").map(m -> m.toUpperCase(java.util.Locale.ROOT)).orElse("GET");
+    if (!METHODS.contains(method)) {
+      in.problem("method", " = \"" + method + "\": use one of " + String.join(", ", METHODS));
+    }
+    boolean envelope = in.bool("envelope", true);
 
     Map<String, SourceConfig> sources = new LinkedHashMap<>();
     JsonObject declared = in.object("sources").orElse(new JsonObject());
@@ -54,7 +62,13 @@ public record AggregateConfig(String name, String path, int deadlineMs, List<Sou
         }
       }
     }
-    return new AggregateConfig(name, path, deadlineMs, inDependencyOrder(key, sources, problems));
+    return new AggregateConfig(name, path, deadlineMs, inDependencyOrder(key, sources, problems), method, envelope);
+  }
+
+  /** Whether some template of a source reads the client's body ({@code {body}} or {@code {body.x}}). */
+  public boolean readsBody() {
+    return sources.stream().flatMap(s -> s.templates().stream()).flatMap(t -> t.parts().stream())
+        .anyMatch(p -> !p.isLiteral() && (p.source().map("body"::equals).orElse(p.parameter().equals("body"))));
   }
 
   /** Kahn's algorithm: a cycle leaves sources unplaced, and they are named in the problem. */

@@ -23,10 +23,11 @@ public record SourceConfig(
     boolean required,
     Optional<Template.Part> forEach,
     String as,
-    Set<String> dependencies) {
+    Set<String> dependencies,
+    List<Integer> passStatus) {
 
   private static final Set<String> KEYS =
-      Set.of("upstream", "method", "path", "query", "params", "required", "forEach", "as");
+      Set.of("upstream", "method", "path", "query", "params", "required", "forEach", "as", "passStatus");
   private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE");
 
   static SourceConfig parse(String key, String name, JsonObject json, List<String> problems) {
@@ -52,13 +53,28 @@ public record SourceConfig(
       params.add(Template.parse(in.key("params"), param, problems));
     }
     Optional<Template.Part> forEach = in.text("forEach").map(Template::reference);
+    boolean required = in.bool("required", false);
+    List<Integer> passStatus = in.integers("passStatus", List.of(), 400, 499);
+    if (!passStatus.isEmpty() && !required) {
+      in.problem("passStatus", ": only a required source decides the answer's status; add \"required\": true "
+          + "or remove passStatus");
+    }
     return new SourceConfig(name, upstream, method, path, query, List.copyOf(params),
-        in.bool("required", false), forEach, in.text("as").orElse("item"));
+        required, forEach, in.text("as").orElse("item"), passStatus);
   }
 
   SourceConfig(String name, Optional<String> upstream, String method, Template path, Optional<String> query,
-      List<Template> params, boolean required, Optional<Template.Part> forEach, String as) {
-    this(name, upstream, method, path, query, params, required, forEach, as, dependencies(path, params, forEach));
+      List<Template> params, boolean required, Optional<Template.Part> forEach, String as, List<Integer> passStatus) {
+    this(name, upstream, method, path, query, params, required, forEach, as, dependencies(path, params, forEach),
+        List.copyOf(passStatus));
+  }
+
+  /** Every template the source renders per call; what the request must carry (parameters, body) is read here. */
+  public List<Template> templates() {
+    List<Template> all = new ArrayList<>(1 + params.size());
+    all.add(path);
+    all.addAll(params);
+    return all;
   }
 
   private static Set<String> dependencies(Template path, List<Template> params, Optional<Template.Part> forEach) {

@@ -65,9 +65,10 @@ public final class ApiRouter {
     at(router.get("/jobs/:id"), meter).handler(jobs::get);
     at(router.delete("/jobs/:id"), meter).handler(jobs::cancel);
 
-    // Declared in config, so openapi.yaml describes them generically and the contract test leaves them out.
+    // Declared in config: the served openapi.yaml gets their operations at start (dev.gather.openapi).
     for (AggregateConfig aggregate : aggregates) {
-      at(router.get(aggregate.path()), meter).handler(aggregatesApi.handler(aggregate));
+      at(router.route(HttpMethod.valueOf(aggregate.method()), aggregate.path()), meter)
+          .handler(aggregatesApi.handler(aggregate));
     }
 
     Route proxied = at(router.route("/proxy/:upstream/*"), meter);
