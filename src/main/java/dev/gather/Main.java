@@ -6,6 +6,7 @@ import dev.gather.config.ConfigLoader;
 import dev.gather.config.GatherConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.gather.demo.DemoUpstreamVerticle;
+import dev.gather.plan.ExecutionPlan;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -25,14 +26,29 @@ public final class Main {
   static final int EXIT_BAD_CONFIG = 1;
   static final int EXIT_START_FAILED = 2;
   private static final String USAGE = "usage: java -jar gather.jar [--conf FILE]\n"
-      + "       java -jar gather.jar check [FILE]   validate a configuration without starting anything\n"
+      + "       java -jar gather.jar check [--plan] [FILE]   validate a configuration without starting anything;\n"
+      + "                                                  --plan also prints how each aggregate runs\n"
       + "       java -jar gather.jar demo [--host H] [--port N] [--instances N]   run only the demo upstream";
 
   private Main() {}
 
   public static void main(String[] args) throws InterruptedException {
     if (args.length > 0 && args[0].equals("check")) {
-      exit(check(args.length > 1 ? Path.of(args[1]) : null));
+      boolean plan = false;
+      Path file = null;
+      for (int i = 1; i < args.length; i++) {
+        if (args[i].equals("--plan")) {
+          plan = true;
+        } else if (file == null && !args[i].startsWith("--")) {
+          file = Path.of(args[i]);
+        } else {
+          System.err.println("unknown argument: " + args[i]);
+          System.err.println(USAGE);
+          exit(EXIT_BAD_CONFIG);
+          return;
+        }
+      }
+      exit(check(file, plan));
       return;
     }
     if (args.length > 0 && args[0].equals("demo")) {
@@ -97,12 +113,20 @@ public final class Main {
 
   /** {@code check [FILE]}: the same loading and validation as a start, then a verdict instead of a service. */
   static int check(Path file) throws InterruptedException {
+    return check(file, false);
+  }
+
+  /** With {@code plan}, a good config's verdict is followed by each aggregate's {@link ExecutionPlan}. */
+  static int check(Path file, boolean plan) throws InterruptedException {
     Vertx vertx = Vertx.vertx();
     try {
       GatherConfig config = await(ConfigLoader.load(vertx, file));
       System.out.println((file == null ? ConfigLoader.DEFAULT_FILE : file) + ": OK ("
           + config.upstreams().size() + " upstreams, " + config.aggregates().size() + " aggregates, "
           + config.queries().size() + " queries)");
+      if (plan) {
+        System.out.print(ExecutionPlan.renderAll(config.aggregates(), config.upstreams(), config.db().queryTimeoutMs()));
+      }
       return 0;
     } catch (ConfigException e) {
       System.out.println(e.getMessage());

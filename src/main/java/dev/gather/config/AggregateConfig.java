@@ -9,18 +9,20 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A declared aggregate: the route it answers, the deadline of the whole request, and its sources in
- * dependency order (every source comes after the sources it needs).
+ * A declared aggregate: the route it answers (path and {@code method}), the deadline of the whole request, its
+ * sources in dependency order (every source comes after the sources it needs), and whether the answer is the
+ * envelope or the data alone ({@code envelope}).
  */
-public record AggregateConfig(String name, String path, int deadlineMs, List<SourceConfig> sources, String method) {
+public record AggregateConfig(String name, String path, int deadlineMs, List<SourceConfig> sources, String method,
+    boolean envelope) {
   public static final String PATH_PREFIX = "/aggregate/";
-  private static final Set<String> KEYS = Set.of("path", "deadlineMs", "sources", "method");
+  private static final Set<String> KEYS = Set.of("path", "deadlineMs", "sources", "method", "envelope");
   private static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE");
   /** Names an expression or template reads from the request, so no source may take them. */
   public static final Set<String> RESERVED = Set.of("params", "body", "header", "jwt", "query");
 
   public AggregateConfig(String name, String path, int deadlineMs, List<SourceConfig> sources) {
-    this(name, path, deadlineMs, sources, "GET");
+    this(name, path, deadlineMs, sources, "GET", true);
   }
 
   /** Whether some template reads the client's body, so the route reads it (up to http.maxBodyBytes). */
@@ -46,10 +48,11 @@ public record AggregateConfig(String name, String path, int deadlineMs, List<Sou
           + "/:userId\"");
     }
     int deadlineMs = in.integer("deadlineMs", 2000, 1, 600_000);
-    String method = in.text("method").map(String::toUpperCase).orElse("GET");
+    String method = in.text("method").map(m -> m.toUpperCase(java.util.Locale.ROOT)).orElse("GET");
     if (!METHODS.contains(method)) {
-      in.problem("method", " = \"" + method + "\": use one of " + String.join(", ", new java.util.TreeSet<>(METHODS)));
+      in.problem("method", " = \"" + method + "\": use one of " + String.join(", ", METHODS));
     }
+    boolean envelope = in.bool("envelope", true);
 
     Map<String, SourceConfig> sources = new LinkedHashMap<>();
     JsonObject declared = in.object("sources").orElse(new JsonObject());
@@ -88,7 +91,7 @@ public record AggregateConfig(String name, String path, int deadlineMs, List<Sou
         }
       }
     }
-    return new AggregateConfig(name, path, deadlineMs, inDependencyOrder(key, sources, problems), method);
+    return new AggregateConfig(name, path, deadlineMs, inDependencyOrder(key, sources, problems), method, envelope);
   }
 
   /** Kahn's algorithm: a cycle leaves sources unplaced, and they are named in the problem. */

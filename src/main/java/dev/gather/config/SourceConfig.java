@@ -121,6 +121,11 @@ public record SourceConfig(
     return all;
   }
 
+  /** Every template the source renders per call: what the request must carry (parameters, body, headers). */
+  public List<Template> templates() {
+    return allTemplates();
+  }
+
   /** Whether some template of this source reads the client's body. */
   public boolean readsBody() {
     return allTemplates().stream().anyMatch(Template::readsBody);

@@ -65,7 +65,7 @@ public final class ApiRouter {
     at(router.get("/jobs/:id"), meter).handler(jobs::get);
     at(router.delete("/jobs/:id"), meter).handler(jobs::cancel);
 
-    // Declared in config, so openapi.yaml describes them generically and the contract test leaves them out.
+    // Declared in config: the served openapi.yaml gets their operations at start (dev.gather.openapi).
     // The body is read (and bounded) only where a template reads it; elsewhere nothing buffers it.
     for (AggregateConfig aggregate : aggregates) {
       Route route = at(router.route(HttpMethod.valueOf(aggregate.method()), aggregate.path()), meter);

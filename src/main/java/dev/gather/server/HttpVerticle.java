@@ -6,6 +6,7 @@ import dev.gather.db.NamedQueries;
 import dev.gather.fanout.AggregatesApi;
 import dev.gather.http.AccessLog;
 import dev.gather.http.ApiDocs;
+import dev.gather.openapi.OpenApiDocument;
 import dev.gather.http.OpsApi;
 import dev.gather.http.Problems;
 import dev.gather.http.RequestMeter;
@@ -88,7 +89,7 @@ public final class HttpVerticle extends VerticleBase {
           new RequestTimeout(config.http().requestTimeoutMs(), Timers.timeouts(vertx)),
           new Problems(),
           new OpsApi(state, () -> database.health(client), registry, guards),
-          new ApiDocs(spec),
+          new ApiDocs(OpenApiDocument.withAggregates(spec, config.aggregates().values())),
           new UsersApi(new UserRepository(client, queryTimeoutMs), exports),
           new AggregatesApi(upstreams, new NamedQueries(client, pool, config.queries()), queryTimeoutMs, registry,
               Timers.timeouts(vertx)),

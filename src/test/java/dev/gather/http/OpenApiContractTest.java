@@ -30,6 +30,10 @@ import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.io.InputStream;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import io.swagger.v3.parser.OpenAPIV3Parser;
+import io.swagger.v3.parser.core.models.ParseOptions;
+import io.swagger.v3.parser.core.models.SwaggerParseResult;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -45,9 +49,29 @@ class OpenApiContractTest {
   private static final Set<String> HTTP_METHODS = Set.of("get", "put", "post", "delete", "patch", "head", "options");
   private static RunningGather app;
 
+  /**
+   * Two declared aggregates: a GET one whose required source passes 404 on and whose optional one reads a query
+   * parameter and the first's answer, and a POST one that reads the client's body and answers the data alone.
+   */
+  static final JsonObject AGGREGATES = new JsonObject("""
+      {
+        "upstreams": {"users": {"url": "http://127.0.0.1:9"}},
+        "queries": {"order_insert": "SELECT $1::text AS body"},
+        "aggregates": {
+          "dashboard": {"path": "/aggregate/dashboard/:userId", "deadlineMs": 1500, "sources": {
+            "profile": {"upstream": "users", "path": "/users/{userId}", "required": true, "passStatus": [404]},
+            "orders": {"upstream": "users", "path": "/orders?user={profile.id}&limit={limit}"}
+          }},
+          "order": {"path": "/aggregate/orders", "method": "POST", "envelope": false, "sources": {
+            "created": {"query": "order_insert", "params": ["{body}"], "required": true}
+          }}
+        }
+      }
+      """);
+
   @BeforeAll
   static void start() {
-    app = RunningGather.start();
+    app = RunningGather.start(AGGREGATES);
   }
 
   @AfterAll
@@ -58,14 +82,7 @@ class OpenApiContractTest {
   @Test
   void theSpecDescribesExactlyTheRoutesTheRouterHas(Vertx vertx) throws Exception {
     Set<String> routed = new TreeSet<>();
-    Upstreams upstreams = new Upstreams(vertx, Map.of(), new UpstreamGuards(vertx, Map.of(), new SimpleMeterRegistry()));
-    // Only the routes are read: handlers that would query the database get none.
-    Router router = ApiRouter.create(vertx, 1024, new AccessLog(vertx, Ticker.SYSTEM),
-        new RequestMeter(new HttpServerMeters(new SimpleMeterRegistry()), Ticker.SYSTEM), new RequestTimeout(1000, Timers.timeouts(vertx)), new Problems(),
-        new OpsApi(new ServiceState(1), null, Gather.newRegistry(), new UpstreamGuards(vertx, Map.of(), new SimpleMeterRegistry())), new ApiDocs(Buffer.buffer()), new UsersApi(null, null),
-        new AggregatesApi(upstreams, null, 1000, new SimpleMeterRegistry(), Timers.timeouts(vertx)), List.of(), new ProxyApi(upstreams),
-        new JobsApi(null, JobHandlers.load(), GatherConfig.from(new JsonObject()).jobs()),
-        new ComputeApi(vertx, JobHandlers.load(), 1000));
+    Router router = router(vertx, List.of());
     for (Route route : router.getRoutes()) {
       if (route.getPath() == null || route.methods() == null) {
         continue; // handlers for every request (ids, logging, bodies), not endpoints
@@ -88,6 +105,17 @@ class OpenApiContractTest {
     assertEquals(specified, routed, "openapi.yaml and ApiRouter must describe the same routes");
   }
 
+  /** Only the routes are read: handlers that would query the database get none. */
+  private static Router router(Vertx vertx, java.util.Collection<dev.gather.config.AggregateConfig> aggregates) {
+    Upstreams upstreams = new Upstreams(vertx, Map.of(), new UpstreamGuards(vertx, Map.of(), new SimpleMeterRegistry()));
+    return ApiRouter.create(vertx, 1024, new AccessLog(vertx, Ticker.SYSTEM),
+        new RequestMeter(new HttpServerMeters(new SimpleMeterRegistry()), Ticker.SYSTEM), new RequestTimeout(1000, Timers.timeouts(vertx)), new Problems(),
+        new OpsApi(new ServiceState(1), null, Gather.newRegistry(), new UpstreamGuards(vertx, Map.of(), new SimpleMeterRegistry())), new ApiDocs(Buffer.buffer()), new UsersApi(null, null),
+        new AggregatesApi(upstreams, null, 1000, new SimpleMeterRegistry(), Timers.timeouts(vertx)), aggregates, new ProxyApi(upstreams),
+        new JobsApi(null, JobHandlers.load(), GatherConfig.from(new JsonObject()).jobs()),
+        new ComputeApi(vertx, JobHandlers.load(), 1000));
+  }
+
   /**
    * Vert.x writes /users/:id, and reports the prefix route /docs/assets/* as /docs/assets/; OpenAPI writes
    * /users/{id} and /docs/assets/{asset} (/proxy/{upstream}/{path} for the proxy's prefix route).
@@ -98,6 +126,115 @@ class OpenApiContractTest {
       return path + (path.startsWith("/proxy/") ? "{path}" : "{asset}");
     }
     return path;
+  }
+
+  @Test
+  void theServedSpecDescribesEveryDeclaredAggregateRouteOnItsMethod(Vertx vertx) throws Exception {
+    Router router = router(vertx, app.gather.config().aggregates().values());
+    Set<String> routed = new TreeSet<>();
+    for (Route route : router.getRoutes()) {
+      if (route.getPath() != null && route.methods() != null) {
+        route.methods().forEach(method -> routed.add(method.name() + " " + openApiPath(route.getPath())));
+      }
+    }
+    Set<String> specified = new TreeSet<>();
+    served().forEach((path, operations) -> operations.keySet().stream()
+        .filter(HTTP_METHODS::contains)
+        .forEach(method -> specified.add(method.toUpperCase() + " " + path)));
+
+    assertTrue(specified.contains("GET /aggregate/dashboard/{userId}"), specified.toString());
+    assertTrue(specified.contains("POST /aggregate/orders"), specified.toString());
+    assertEquals(specified, routed, "the served openapi.yaml and ApiRouter must describe the same routes");
+  }
+
+  @Test
+  void aGeneratedOperationNamesItsParametersFromTheRouteAndTheTemplates() throws Exception {
+    Map<String, Object> dashboard = operation("/aggregate/dashboard/{userId}", "get");
+    List<Map<String, Object>> parameters = list(dashboard.get("parameters"));
+    assertEquals(List.of("path userId true", "query limit false", "query mode false"), parameters.stream()
+        .map(p -> p.get("in") + " " + p.get("name") + " " + p.get("required")).toList());
+    assertFalse(dashboard.containsKey("requestBody"), "a GET aggregate whose templates never read body takes none");
+  }
+
+  @Test
+  void aGeneratedOperationAnswersTheEnvelopeWithEverySourceAndItsErrorStatuses() throws Exception {
+    Map<String, Object> responses = map(operation("/aggregate/dashboard/{userId}", "get").get("responses"));
+    assertEquals(Set.of("200", "400", "404", "502", "503", "504"), responses.keySet());
+    Map<String, Object> envelope = map(path(responses, "200", "content", "application/json", "schema"));
+    assertEquals(List.of("data", "errors", "sources", "complete"), envelope.get("required"));
+    assertEquals(Set.of("profile", "orders"), map(path(envelope, "properties", "data", "properties")).keySet());
+    assertEquals(List.of("profile", "orders"), path(envelope, "properties", "sources", "required"));
+    assertEquals("#/components/schemas/SourceOutcome",
+        path(envelope, "properties", "sources", "properties", "orders", "$ref"));
+    assertEquals("#/components/responses/Problem", path(responses, "404", "$ref"));
+  }
+
+  @Test
+  void aPostAggregateThatReadsTheBodyTakesOneAndAnswersPlainDataWithItsErrorsInHeaders() throws Exception {
+    Map<String, Object> order = operation("/aggregate/orders", "post");
+    assertEquals(true, path(order, "requestBody", "required"));
+    assertTrue(map(path(order, "requestBody", "content")).containsKey("application/json"));
+    Map<String, Object> responses = map(order.get("responses"));
+    assertEquals(Set.of("200", "400", "413", "502", "503", "504"), responses.keySet());
+    assertEquals(Map.of(), path(responses, "200", "content", "application/json", "schema"));
+    assertTrue(map(path(responses, "200", "headers")).containsKey("X-Gather-Errors"));
+  }
+
+  @Test
+  void theServedDocumentIsValidOpenApiToARealParserWithoutASingleMessage() throws Exception {
+    String text = app.client.get("/openapi.yaml").send().await(10, TimeUnit.SECONDS).bodyAsString();
+    ParseOptions options = new ParseOptions();
+    options.setResolve(true);
+    SwaggerParseResult result = new OpenAPIV3Parser().readContents(text, null, options);
+    assertEquals(List.of(), result.getMessages());
+    assertEquals("3.1.0", result.getOpenAPI().getOpenapi());
+    assertTrue(result.getOpenAPI().getPaths().get("/aggregate/orders").getPost() != null);
+  }
+
+  @Test
+  void theShippedConfigsAggregatesMakeAValidDocument() throws Exception {
+    GatherConfig shipped = GatherConfig.from(new JsonObject(java.nio.file.Files.readString(
+        java.nio.file.Path.of("conf", "config.json"))));
+    Buffer spec;
+    try (InputStream in = getClass().getResourceAsStream("/" + ApiDocs.SPEC_RESOURCE)) {
+      spec = Buffer.buffer(in.readAllBytes());
+    }
+    String text = dev.gather.openapi.OpenApiDocument.withAggregates(spec, shipped.aggregates().values()).toString();
+    SwaggerParseResult result = new OpenAPIV3Parser().readContents(text, null, new ParseOptions());
+    assertEquals(List.of(), result.getMessages());
+    assertFalse(shipped.aggregates().isEmpty());
+    shipped.aggregates().values().forEach(a -> assertTrue(result.getOpenAPI().getPaths()
+        .containsKey(dev.gather.openapi.AggregateOperations.openApiPath(a.path())), a.path()));
+  }
+
+  private static Map<String, Map<String, Object>> served() throws Exception {
+    String text = app.client.get("/openapi.yaml").send().await(10, TimeUnit.SECONDS).bodyAsString();
+    Map<String, Object> spec = new Yaml().load(text);
+    @SuppressWarnings("unchecked")
+    Map<String, Map<String, Object>> paths = (Map<String, Map<String, Object>>) spec.get("paths");
+    return paths;
+  }
+
+  private static Map<String, Object> operation(String path, String method) throws Exception {
+    return map(served().get(path).get(method));
+  }
+
+  private static Object path(Object tree, String... keys) {
+    Object at = tree;
+    for (String key : keys) {
+      at = map(at).get(key);
+    }
+    return at;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> map(Object value) {
+    return (Map<String, Object>) value;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Map<String, Object>> list(Object value) {
+    return (List<Map<String, Object>>) value;
   }
 
   @Test
