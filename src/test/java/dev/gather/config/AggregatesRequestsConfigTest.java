@@ -67,7 +67,7 @@ class AggregatesRequestsConfigTest {
   @Test
   void anUnknownAggregateMethodIsNamed() {
     assertTrue(problems(tree("FETCH", new JsonObject().put("a", upstream("/a"))))
-        .startsWith("aggregates.orders.method = \"FETCH\": use one of DELETE, GET, PATCH, POST, PUT"));
+        .startsWith("aggregates.orders.method = \"FETCH\": use one of GET, POST, PUT, PATCH, DELETE"));
   }
 
   @Test
