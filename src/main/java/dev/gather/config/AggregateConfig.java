@@ -17,7 +17,7 @@ public record AggregateConfig(String name, String path, int deadlineMs, List<Sou
     boolean envelope) {
   public static final String PATH_PREFIX = "/aggregate/";
   private static final Set<String> KEYS = Set.of("path", "deadlineMs", "sources", "method", "envelope");
-  private static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE");
+  private static final List<String> METHODS = List.of("GET", "POST", "PUT", "PATCH", "DELETE");
   /** Names an expression or template reads from the request, so no source may take them. */
   public static final Set<String> RESERVED = Set.of("params", "body", "header", "jwt", "query");
 
