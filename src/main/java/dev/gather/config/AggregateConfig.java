@@ -1,20 +1,27 @@
 package dev.gather.config;
 
+import dev.gather.shape.Shape;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * A declared aggregate: the route it answers, the deadline of the whole request, and its sources in
- * dependency order (every source comes after the sources it needs).
+ * dependency order (every source comes after the sources it needs). {@code shape} builds the answer's data
+ * from every source's; {@code envelope: false} answers that data alone, the per-source facts in headers.
  */
-public record AggregateConfig(String name, String path, int deadlineMs, List<SourceConfig> sources) {
+public record AggregateConfig(String name, String path, int deadlineMs, List<SourceConfig> sources,
+    Optional<Shape> shape, boolean envelope) {
   public static final String PATH_PREFIX = "/aggregate/";
-  private static final Set<String> KEYS = Set.of("path", "deadlineMs", "sources");
+  private static final Set<String> KEYS = Set.of("path", "deadlineMs", "sources", "shape", "envelope");
+  /** Names an expression reads the request by, so no source may take them. */
+  public static final Set<String> RESERVED = Set.of("params", "body", "header", "jwt", "query");
 
   static AggregateConfig parse(String name, JsonObject json, Map<String, UpstreamConfig> upstreams,
       Set<String> queries, List<String> problems) {
@@ -39,6 +46,10 @@ public record AggregateConfig(String name, String path, int deadlineMs, List<Sou
         problems.add(sourceKey + ": expected an object {...}");
         continue;
       }
+      if (RESERVED.contains(source)) {
+        problems.add(sourceKey + ": the name " + source + " is reserved (expressions read the request under it); "
+            + "rename the source, e.g. \"" + source + "Data\"");
+      }
       SourceConfig parsed = SourceConfig.parse(sourceKey, source, sourceJson, problems);
       parsed.upstream().filter(u -> !upstreams.containsKey(u)).ifPresent(u -> problems.add(sourceKey
           + ".upstream = \"" + u + "\": no such upstream; declared upstreams are " + upstreams.keySet()));
@@ -46,6 +57,10 @@ public record AggregateConfig(String name, String path, int deadlineMs, List<Sou
           + ".query = \"" + q + "\": no such query; declared queries are " + queries));
       sources.put(source, parsed);
     }
+    // A when that names another source waits for it: it reads that source's data.
+    sources.replaceAll((source, parsed) -> parsed.when().map(when -> parsed.withDependencies(
+        when.names().stream().filter(n -> sources.containsKey(n) && !n.equals(source)).collect(Collectors.toSet())))
+        .orElse(parsed));
     for (SourceConfig source : sources.values()) {
       for (String needed : source.dependencies()) {
         if (!sources.containsKey(needed)) {
@@ -54,7 +69,10 @@ public record AggregateConfig(String name, String path, int deadlineMs, List<Sou
         }
       }
     }
-    return new AggregateConfig(name, path, deadlineMs, inDependencyOrder(key, sources, problems));
+    Optional<Shape> shape = json.containsKey("shape") ? Shape.parse(in.key("shape"), json.getValue("shape"), problems)
+        : Optional.empty();
+    return new AggregateConfig(name, path, deadlineMs, inDependencyOrder(key, sources, problems), shape,
+        in.bool("envelope", true));
   }
 
   /** Kahn's algorithm: a cycle leaves sources unplaced, and they are named in the problem. */
