@@ -33,7 +33,9 @@ public final class Expr {
     try {
       return Optional.of(new Expr(text, RUNTIME.compile(text), Identifiers.roots(text)));
     } catch (JmesPathException e) {
-      problems.add(key + " = \"" + text + "\": not a JMESPath expression (" + oneLine(e.getMessage())
+      // The library's message repeats the whole expression, which the problem already quotes.
+      String why = oneLine(e.getMessage()).replace("Unable to compile expression \"" + oneLine(text) + "\": ", "");
+      problems.add(key + " = \"" + text + "\": not a JMESPath expression (" + why
           + "); write e.g. \"profile.name\" or \"{id: profile.id, names: friends[].name}\"");
       return Optional.empty();
     }
