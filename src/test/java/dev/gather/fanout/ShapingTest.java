@@ -93,7 +93,14 @@ class ShapingTest {
             .put("broken", aggregate("/aggregate/broken", new JsonObject()
                 .put("profile", source("/users/1").put("select", "abs(name)"))
                 .put("fine", source("/users/2"))
-                .put("spaced", source("/spaced")))));
+                .put("spaced", source("/spaced"))))
+            .put("rescue", aggregate("/aggregate/rescue", new JsonObject()
+                .put("down", source("/status/500"))
+                .put("backup", source("/users/1").put("when", "down == null"))
+                .put("confused", source("/users/2").put("when", "abs(params)"))))
+            .put("badShape", aggregate("/aggregate/badShape", new JsonObject()
+                .put("profile", source("/users/1")))
+                .put("shape", "abs(profile.name)")));
     app = RunningGather.start(config);
   }
 
@@ -242,5 +249,24 @@ class ShapingTest {
   void anUnshapedSourceNobodyReadsStillGoesIntoTheEnvelopeAsItsBytes() throws Exception {
     HttpResponse<Buffer> response = get("/aggregate/broken");
     assertTrue(response.bodyAsString().contains("\"spaced\":{\"a\": 1.50}"), response.bodyAsString());
+  }
+
+  @Test
+  void aWhenSeesAFailedSourceAsNullAndRunsABackup() throws Exception {
+    HttpResponse<Buffer> response = get("/aggregate/rescue");
+    assertEquals(200, response.statusCode(), response.bodyAsString());
+    JsonObject body = response.bodyAsJsonObject();
+    assertEquals("user1", body.getJsonObject("data").getJsonObject("backup").getString("name"), response.bodyAsString());
+    JsonObject confused = body.getJsonObject("errors").getJsonObject("confused");
+    assertEquals("shape_failed", confused.getString("kind"), "a when that errors fails its source");
+  }
+
+  @Test
+  void aShapeThatFailsOnTheDataIs502ShapeFailed() throws Exception {
+    HttpResponse<Buffer> response = get("/aggregate/badShape");
+    assertEquals(502, response.statusCode(), response.bodyAsString());
+    assertEquals("application/problem+json", response.getHeader("Content-Type"));
+    assertEquals("urn:gather:problem:shape-failed", response.bodyAsJsonObject().getString("type"));
+    assertTrue(response.bodyAsJsonObject().getString("detail").contains("abs(profile.name)"), response.bodyAsString());
   }
 }
