@@ -1,33 +1,40 @@
 package dev.gather.config;
 
+import dev.gather.shape.Shape;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * A declared aggregate: the route it answers (path and {@code method}), the deadline of the whole request, its
  * sources in dependency order (every source comes after the sources it needs), and whether the answer is the
- * envelope or the data alone ({@code envelope}).
+ * envelope or the data alone ({@code envelope}); {@code shape} builds the answer's data from every source's.
  */
 public record AggregateConfig(String name, String path, int deadlineMs, List<SourceConfig> sources, String method,
-    boolean envelope) {
+    boolean envelope, Optional<Shape> shape) {
   public static final String PATH_PREFIX = "/aggregate/";
-  private static final Set<String> KEYS = Set.of("path", "deadlineMs", "sources", "method", "envelope");
+  private static final Set<String> KEYS = Set.of("path", "deadlineMs", "sources", "method", "envelope", "shape");
   private static final List<String> METHODS = List.of("GET", "POST", "PUT", "PATCH", "DELETE");
   /** Names an expression or template reads from the request, so no source may take them. */
   public static final Set<String> RESERVED = Set.of("params", "body", "header", "jwt", "query");
 
   public AggregateConfig(String name, String path, int deadlineMs, List<SourceConfig> sources) {
-    this(name, path, deadlineMs, sources, "GET", true);
+    this(name, path, deadlineMs, sources, "GET", true, Optional.empty());
   }
 
-  /** Whether some template reads the client's body, so the route reads it (up to http.maxBodyBytes). */
+  /**
+   * Whether some template, {@code when} or the {@code shape} reads the client's body, so the route reads it (up to
+   * http.maxBodyBytes). Expressions are scanned by name, so one that merely mentions {@code body} also reads it.
+   */
   public boolean readsBody() {
-    return sources.stream().anyMatch(SourceConfig::readsBody);
+    return sources.stream().anyMatch(s -> s.readsBody() || s.when().map(w -> w.names().contains("body")).orElse(false))
+        || shape.map(s -> s.names().contains("body")).orElse(false);
   }
 
   /** The client headers its templates name: the only ones a template can read. */
@@ -83,6 +90,10 @@ public record AggregateConfig(String name, String path, int deadlineMs, List<Sou
           + ".query = \"" + q + "\": no such query; declared queries are " + queries));
       sources.put(source, parsed);
     }
+    // A when that names another source waits for it: it reads that source's data.
+    sources.replaceAll((source, parsed) -> parsed.when().map(when -> parsed.withDependencies(
+        when.names().stream().filter(n -> sources.containsKey(n) && !n.equals(source)).collect(Collectors.toSet())))
+        .orElse(parsed));
     for (SourceConfig source : sources.values()) {
       for (String needed : source.dependencies()) {
         if (!sources.containsKey(needed)) {
@@ -91,7 +102,10 @@ public record AggregateConfig(String name, String path, int deadlineMs, List<Sou
         }
       }
     }
-    return new AggregateConfig(name, path, deadlineMs, inDependencyOrder(key, sources, problems), method, envelope);
+    Optional<Shape> shape = json.containsKey("shape") ? Shape.parse(in.key("shape"), json.getValue("shape"), problems)
+        : Optional.empty();
+    return new AggregateConfig(name, path, deadlineMs, inDependencyOrder(key, sources, problems), method, envelope,
+        shape);
   }
 
   /** Kahn's algorithm: a cycle leaves sources unplaced, and they are named in the problem. */

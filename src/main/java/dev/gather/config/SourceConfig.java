@@ -1,8 +1,14 @@
 package dev.gather.config;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.gather.shape.Expr;
+import dev.gather.shape.FieldSugar;
+import dev.gather.shape.Nodes;
+import dev.gather.shape.Selection;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +19,8 @@ import java.util.Set;
  * One named source of an aggregate: an upstream call ({@code upstream} + {@code path}) or a named SQL query
  * ({@code query} + {@code params}), optionally repeated {@code forEach} element of a list. {@code dependencies}
  * are the other sources it needs before it can start, worked out once here since every request asks.
+ * {@code select} (with {@code allow}/{@code deny}/{@code rename}) replaces its answer; {@code when} decides
+ * whether it runs; {@code fallback} (JSON, null included) is its data when it fails, if optional.
  */
 public record SourceConfig(
     String name,
@@ -31,10 +39,14 @@ public record SourceConfig(
     List<String> forwardQuery,
     int timeoutMs,
     List<Integer> passStatus,
-    boolean one) {
+    boolean one,
+    Optional<Selection> select,
+    Optional<Expr> when,
+    Optional<JsonNode> fallback) {
 
   private static final Set<String> KEYS = Set.of("upstream", "method", "path", "query", "params", "required",
-      "forEach", "as", "body", "headers", "forwardQuery", "timeoutMs", "passStatus", "one");
+      "forEach", "as", "body", "headers", "forwardQuery", "timeoutMs", "passStatus", "one", "select", "allow", "deny",
+      "rename", "when", "fallback");
   private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE");
   /** An upstream source's own timeout; 0 means its upstream's {@code timeoutMs}. */
   public static final int UPSTREAM_TIMEOUT = 0;
@@ -76,24 +88,70 @@ public record SourceConfig(
     if (one && upstream.isPresent()) {
       in.problem("one", ": only a SQL source (\"query\" + \"params\") returns rows; remove it here");
     }
+    Optional<JsonNode> fallback = json.containsKey("fallback") ? Optional.of(Nodes.of(json.getValue("fallback")))
+        : Optional.empty();
+    if (fallback.isPresent() && required) {
+      in.problem("fallback", ": not allowed on a required source (its failure decides the answer); drop "
+          + "\"fallback\" or make the source optional");
+    }
+    Optional<Expr> when = in.text("when").flatMap(text -> Expr.compile(in.key("when"), text, problems));
     return new SourceConfig(name, upstream, method, path, query, List.copyOf(params), required, forEach,
         in.text("as").orElse("item"), requests.body(), requests.headers(), requests.query(), requests.forwardQuery(),
-        requests.timeoutMs(), passStatus, one);
+        requests.timeoutMs(), passStatus, one, selection(in, problems), when, fallback);
   }
 
   SourceConfig(String name, Optional<String> upstream, String method, Template path, Optional<String> query,
       List<Template> params, boolean required, Optional<Template.Part> forEach, String as, Optional<BodyTemplate> body,
       Map<String, Template> headers, Map<String, List<Template>> queryParams, List<String> forwardQuery, int timeoutMs,
-      List<Integer> passStatus, boolean one) {
+      List<Integer> passStatus, boolean one, Optional<Selection> select, Optional<Expr> when,
+      Optional<JsonNode> fallback) {
     this(name, upstream, method, path, query, params, required, forEach, as,
         dependencies(path, params, forEach, templates(body, headers, queryParams)), body, headers, queryParams,
-        forwardQuery, timeoutMs, passStatus, one);
+        forwardQuery, timeoutMs, passStatus, one, select, when, fallback);
   }
 
   SourceConfig(String name, Optional<String> upstream, String method, Template path, Optional<String> query,
       List<Template> params, boolean required, Optional<Template.Part> forEach, String as) {
     this(name, upstream, method, path, query, params, required, forEach, as, Optional.empty(), Map.of(), Map.of(),
-        List.of(), UPSTREAM_TIMEOUT, List.of(), false);
+        List.of(), UPSTREAM_TIMEOUT, List.of(), false, Optional.empty(), Optional.empty(), Optional.empty());
+  }
+
+  /** {@code select}, then the sugar: empty when the source keeps its answer as it came. */
+  private static Optional<Selection> selection(Fields in, List<String> problems) {
+    Optional<Expr> select = in.text("select").flatMap(text -> Expr.compile(in.key("select"), text, problems));
+    Set<String> allow = new LinkedHashSet<>(in.texts("allow"));
+    Set<String> deny = new LinkedHashSet<>(in.texts("deny"));
+    if (!allow.isEmpty() && !deny.isEmpty()) {
+      in.problem("deny", ": give \"allow\" (the fields kept) or \"deny\" (the fields dropped), not both");
+    }
+    Map<String, String> rename = new LinkedHashMap<>();
+    in.object("rename").ifPresent(names -> names.forEach(entry -> {
+      if (entry.getValue() instanceof String to && !to.isBlank()) {
+        rename.put(entry.getKey(), to);
+      } else {
+        in.problem("rename", "." + entry.getKey() + " = " + entry.getValue()
+            + ": expected the new name as a string, e.g. {\"old\": \"new\"}");
+      }
+    }));
+    FieldSugar sugar = new FieldSugar(Set.copyOf(allow), Set.copyOf(deny), Map.copyOf(rename));
+    return select.isEmpty() && sugar.isEmpty() ? Optional.empty() : Optional.of(new Selection(select, sugar));
+  }
+
+  /** Whether {@code dependency} is waited for only because the {@code when} names it: no template reads it. */
+  public boolean onlyWhenReads(String dependency) {
+    return !dependencies(path, params, forEach, templates(body, headers, queryParams)).contains(dependency);
+  }
+
+  /** This source with {@code more} sources to wait for (those its {@code when} reads). */
+  SourceConfig withDependencies(Set<String> more) {
+    if (dependencies.containsAll(more)) {
+      return this;
+    }
+    Set<String> all = new LinkedHashSet<>(dependencies);
+    all.addAll(more);
+    return new SourceConfig(name, upstream, method, path, query, params, required, forEach, as,
+        Collections.unmodifiableSet(all), body, headers, queryParams, forwardQuery, timeoutMs, passStatus, one, select,
+        when, fallback);
   }
 
   private static List<Template> templates(Optional<BodyTemplate> body, Map<String, Template> headers,

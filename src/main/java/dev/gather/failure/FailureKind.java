@@ -38,7 +38,9 @@ public enum FailureKind {
   /** The database (or another dependency gather cannot do without) is unreachable right now. */
   UNAVAILABLE("unavailable", 503, Retry.ALWAYS, Breaker.FAILURE),
   /** The database refused the query for a reason that is not the client's input. */
-  QUERY_FAILED("query_failed", 502, Retry.NEVER, Breaker.SUCCESS);
+  QUERY_FAILED("query_failed", 502, Retry.NEVER, Breaker.SUCCESS),
+  /** A source's select (or an aggregate's shape) failed on the data it got, e.g. a function given the wrong type. */
+  SHAPE_FAILED("shape_failed", 502, Retry.NEVER, Breaker.SUCCESS);
 
   /** Whether a failed try of an idempotent call is worth another. */
   public enum Retry { ALWAYS, NEVER, BY_STATUS }

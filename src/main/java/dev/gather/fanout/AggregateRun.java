@@ -1,11 +1,15 @@
 package dev.gather.fanout;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.gather.config.AggregateConfig;
 import dev.gather.config.SourceConfig;
 import dev.gather.config.Template;
 import dev.gather.db.NamedQueries;
 import dev.gather.failure.Failure;
 import dev.gather.failure.FailureKind;
+import dev.gather.shape.Nodes;
+import dev.gather.shape.Selection;
+import dev.gather.shape.ShapeException;
 import dev.gather.time.Ticker;
 import dev.gather.time.Timers;
 import dev.gather.upstream.Answer;
@@ -123,27 +127,78 @@ final class AggregateRun {
     return named;
   }
 
-  /** A source's result, given the results of the sources it needs; it never fails, a failure is its result. */
+  /**
+   * A source's result, given the results of the sources it needs; it never fails, a failure is its result.
+   * A source that needs a skipped one is skipped too; its {@code when} sees failed sources as null; a failure
+   * of an optional source with a {@code fallback} is reported, and the fallback is its data.
+   */
   private Future<SourceResult> start(SourceConfig source, Map<String, SourceResult> needs) {
     long began = ticker.nanoTime();
-    List<String> failedNeeds = failed(source.dependencies(), needs);
     Future<Answer> answer;
     if (cancellation.cancelled()) {
       answer = Future.failedFuture(cancellation.reason());
-    } else if (!failedNeeds.isEmpty()) {
-      answer = Future.failedFuture(new Failure(FailureKind.DEPENDENCY, "needs " + failedNeeds + ", which failed"));
+    } else if (anySkipped(source.dependencies(), needs)) {
+      return Future.succeededFuture(SourceResult.skipped(source.name()));
     } else {
-      answer = fetch(source, needs);
+      try {
+        if (source.when().isPresent()
+            && !source.when().get().test(ShapeContext.of(params, clientBody(), needs.values()))) {
+          return Future.succeededFuture(SourceResult.skipped(source.name()));
+        }
+        List<String> failedNeeds = failed(source, needs);
+        answer = failedNeeds.isEmpty() ? fetch(source, needs) : Future.failedFuture(
+            new Failure(FailureKind.DEPENDENCY, "needs " + failedNeeds + ", which failed"));
+      } catch (ShapeException e) {
+        answer = Future.failedFuture(new Failure(FailureKind.SHAPE_FAILED, "when " + e.getMessage()));
+      }
+      if (source.select().isPresent()) {
+        answer = answer.map(got -> select(source.select().get(), got, read.contains(source.name())));
+      }
     }
-    return answer.transform(done -> Future.succeededFuture(done.succeeded()
-        ? SourceResult.answered(source.name(), ticker.millisSince(began), done.result())
-        : SourceResult.failed(source.name(), ticker.millisSince(began), failure(done.cause()))));
+    return answer.transform(done -> {
+      SourceResult result = done.succeeded()
+          ? SourceResult.answered(source.name(), ticker.millisSince(began), done.result())
+          : SourceResult.failed(source.name(), ticker.millisSince(began), failure(done.cause()));
+      return Future.succeededFuture(result.ok() || source.fallback().isEmpty() ? result
+          : SourceResult.fellBack(result, Nodes.toVertx(source.fallback().get())));
+    });
   }
 
-  private static List<String> failed(Set<String> dependencies, Map<String, SourceResult> needs) {
-    List<String> failed = List.of();
+  /**
+   * The answer with its data replaced by what the source's select keeps; a failing expression fails it. The
+   * result stays a Jackson tree unless a template of another source reads into it the Vert.x way.
+   */
+  private static Answer select(Selection selection, Answer answer, boolean read) {
+    try {
+      JsonNode selected = selection.apply(ShapeContext.node(answer.data()));
+      return new Answer(read ? Nodes.toVertx(selected) : selected, answer.status(), answer.stats());
+    } catch (ShapeException e) {
+      throw new Failure(FailureKind.SHAPE_FAILED, "select " + e.getMessage());
+    }
+  }
+
+  /** The client's JSON body, for expressions: null when the aggregate reads none. */
+  private Object clientBody() {
+    return clientBody;
+  }
+
+  private static boolean anySkipped(Set<String> dependencies, Map<String, SourceResult> needs) {
     for (String dependency : dependencies) {
-      if (!needs.get(dependency).ok()) {
+      if (needs.get(dependency).skipped()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The needed sources that failed with no fallback to read instead; those only a {@code when} reads do not
+   * count (it has seen them as null, and said to run).
+   */
+  private static List<String> failed(SourceConfig source, Map<String, SourceResult> needs) {
+    List<String> failed = List.of();
+    for (String dependency : source.dependencies()) {
+      if (!needs.get(dependency).hasData() && !(source.when().isPresent() && source.onlyWhenReads(dependency))) {
         failed = failed.isEmpty() ? new ArrayList<>() : failed;
         failed.add(dependency);
       }

@@ -1,9 +1,13 @@
 package dev.gather.fanout;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.gather.config.AggregateConfig;
 import dev.gather.db.NamedQueries;
+import dev.gather.failure.Failure;
+import dev.gather.failure.FailureKind;
 import dev.gather.http.ApiError;
 import dev.gather.http.RequestIds;
+import dev.gather.shape.ShapeException;
 import dev.gather.time.Ticker;
 import dev.gather.time.Timers;
 import dev.gather.upstream.Upstreams;
@@ -75,7 +79,16 @@ public final class AggregatesApi {
             ctx.fail(passed.get());
             return;
           }
-          int status = plan.envelope().send(ctx.response(), results);
+          JsonNode shaped;
+          try {
+            shaped = plan.aggregate().shape().map(shape -> shape.apply(ShapeContext.of(params, body, results)))
+                .orElse(null);
+          } catch (ShapeException e) {
+            plan.metrics().request(sequential, FailureKind.SHAPE_FAILED.httpStatus(), false, ticker.nanoTime() - began);
+            ctx.fail(new Failure(FailureKind.SHAPE_FAILED, "shape " + e.getMessage()));
+            return;
+          }
+          int status = plan.envelope().send(ctx.response(), results, shaped, ctx.request().path(), RequestIds.of(ctx));
           plan.metrics().request(sequential, status, complete(results), ticker.nanoTime() - began);
         })
         .onFailure(ctx::fail);

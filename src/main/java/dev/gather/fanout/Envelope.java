@@ -1,12 +1,16 @@
 package dev.gather.fanout;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.gather.config.AggregateConfig;
 import dev.gather.config.SourceConfig;
 import dev.gather.failure.Failure;
 import dev.gather.http.ApiError;
+import dev.gather.http.Problems;
+import dev.gather.shape.Nodes;
 import dev.gather.upstream.CallStats;
 import dev.gather.upstream.RawJson;
 import dev.gather.wire.HeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.Json;
@@ -27,14 +31,18 @@ import java.util.OptionalLong;
  */
 final class Envelope {
   private static final String JSON = "application/json";
-  private static final byte[] DATA = ascii("{\"data\":{");
-  private static final byte[] ERRORS = ascii("},\"errors\":{");
+  private static final byte[] DATA = ascii("{\"data\":");
+  private static final byte[] ERRORS = ascii(",\"errors\":{");
   private static final byte[] SOURCES = ascii("},\"sources\":{");
   private static final byte[] COMPLETE_TRUE = ascii("},\"complete\":true}");
   private static final byte[] COMPLETE_FALSE = ascii("},\"complete\":false}");
   private static final byte[] NULL = ascii("null");
 
+  /** How long {@code X-Gather-Errors} may grow: the sources past it are counted, not named. */
+  static final int MAX_ERRORS_HEADER = 512;
+
   private final List<SourceConfig> sources;
+  private final boolean envelope;
   /** Each source's name as a JSON string and a colon: {@code "profile":}. */
   private final byte[][] keys;
 
@@ -45,6 +53,7 @@ final class Envelope {
 
   Envelope(AggregateConfig aggregate) {
     this.sources = aggregate.sources();
+    this.envelope = aggregate.envelope();
     this.keys = new byte[sources.size()][];
     for (int i = 0; i < keys.length; i++) {
       keys[i] = (Json.encode(sources.get(i).name()) + ":").getBytes(StandardCharsets.UTF_8);
@@ -53,6 +62,16 @@ final class Envelope {
 
   /** Sends the answer for {@code results} (one per source, in the aggregate's order); returns its status. */
   int send(HttpServerResponse response, List<SourceResult> results) {
+    return send(response, results, null, null, null);
+  }
+
+  /**
+   * Sends the answer for {@code results}, with {@code shaped} as its data when the aggregate has a shape
+   * (null otherwise); {@code instance} and {@code requestId} go into the problem a plain answer that is not
+   * 2xx is. Returns its status.
+   */
+  int send(HttpServerResponse response, List<SourceResult> results, JsonNode shaped, String instance,
+      String requestId) {
     List<Failure> required = new ArrayList<>(0);
     boolean complete = true;
     StringBuilder timing = new StringBuilder(16 * keys.length);
@@ -70,27 +89,85 @@ final class Envelope {
     verdict.retryAfterMs().ifPresent(ms ->
         response.putHeader(HeaderNames.RETRY_AFTER, String.valueOf(ApiError.retryAfterSeconds(ms))));
     response.setStatusCode(verdict.status())
-        .putHeader(HeaderNames.CONTENT_TYPE, JSON)
         .putHeader(HeaderNames.COMPLETE, complete ? "true" : "false")
-        .putHeader(HeaderNames.SERVER_TIMING, timing.toString())
-        .end(body(results, complete));
+        .putHeader(HeaderNames.SERVER_TIMING, timing.toString());
+    if (envelope) {
+      response.putHeader(HeaderNames.CONTENT_TYPE, JSON).end(body(results, complete, shaped));
+    } else {
+      if (!complete) {
+        response.putHeader(HeaderNames.ERRORS, errorsHeader(results));
+      }
+      if (verdict.status() == 200) {
+        response.putHeader(HeaderNames.CONTENT_TYPE, JSON).end(plain(results, shaped));
+      } else {
+        response.putHeader(HeaderNames.CONTENT_TYPE, Problems.CONTENT_TYPE)
+            .end(problem(results, required, verdict.status(), instance, requestId));
+      }
+    }
     return verdict.status();
   }
 
-  private Buffer body(List<SourceResult> results, boolean complete) {
+  private Buffer body(List<SourceResult> results, boolean complete, JsonNode shaped) {
     Buffer out = Buffer.buffer(256 + 64 * keys.length + rawLength(results));
     out.appendBytes(DATA);
+    if (shaped != null) {
+      out.appendBuffer(Nodes.encode(shaped));
+    } else {
+      data(out, results);
+    }
+    out.appendBytes(ERRORS);
+    errors(out, results);
+    out.appendBytes(SOURCES);
+    for (int i = 0; i < keys.length; i++) {
+      SourceResult result = results.get(i);
+      CallStats stats = result.stats();
+      key(out, i, i == 0);
+      out.appendString("{\"status\":").appendString(String.valueOf(result.status()))
+          .appendString(",\"ms\":").appendString(String.valueOf(result.ms()))
+          .appendString(",\"attempts\":").appendString(String.valueOf(stats.attempts()))
+          .appendString(",\"hedged\":").appendString(String.valueOf(stats.hedged()))
+          .appendString(",\"coalesced\":").appendString(String.valueOf(stats.coalesced()))
+          .appendString(",\"shortCircuited\":").appendString(String.valueOf(stats.shortCircuited()))
+          // gather keeps no answers, so nothing is ever cached; the key stays for clients that read it.
+          .appendString(",\"cached\":false");
+      if (result.skipped()) {
+        out.appendString(",\"skipped\":true");
+      } else if (result.fellBack()) {
+        out.appendString(",\"fallback\":true");
+      }
+      out.appendByte((byte) '}');
+    }
+    return out.appendBytes(complete ? COMPLETE_TRUE : COMPLETE_FALSE);
+  }
+
+  /** The data alone: the shaped data, or the object of each source's data. */
+  private Buffer plain(List<SourceResult> results, JsonNode shaped) {
+    if (shaped != null) {
+      return Nodes.encode(shaped);
+    }
+    Buffer out = Buffer.buffer(64 + 16 * keys.length + rawLength(results));
+    data(out, results);
+    return out;
+  }
+
+  /** Each source's data by name: those answered, and those fallen back; not the failed or the skipped. */
+  private void data(Buffer out, List<SourceResult> results) {
+    out.appendByte((byte) '{');
     boolean first = true;
     for (int i = 0; i < keys.length; i++) {
       SourceResult result = results.get(i);
-      if (result.ok()) {
+      if (result.hasData()) {
         key(out, i, first);
         first = false;
         value(out, result.data());
       }
     }
-    out.appendBytes(ERRORS);
-    first = true;
+    out.appendByte((byte) '}');
+  }
+
+  /** The entries of {@code errors}, by source (the braces around them are the caller's). */
+  private void errors(Buffer out, List<SourceResult> results) {
+    boolean first = true;
     for (int i = 0; i < keys.length; i++) {
       SourceResult result = results.get(i);
       if (!result.ok()) {
@@ -104,21 +181,63 @@ final class Envelope {
             .appendString("}");
       }
     }
-    out.appendBytes(SOURCES);
+  }
+
+  /**
+   * The problem a plain answer is when a required source failed: its type is the deciding failure's kind, its
+   * detail names the failed required sources, and {@code errors} has every failed source as the envelope would.
+   */
+  private Buffer problem(List<SourceResult> results, List<Failure> required, int status, String instance,
+      String requestId) {
+    Failure deciding = required.stream().filter(f -> edgeStatus(f) == status).findFirst().orElse(required.get(0));
+    StringBuilder detail = new StringBuilder("required source");
+    List<String> failed = new ArrayList<>();
     for (int i = 0; i < keys.length; i++) {
       SourceResult result = results.get(i);
-      CallStats stats = result.stats();
-      key(out, i, i == 0);
-      out.appendString("{\"status\":").appendString(String.valueOf(result.status()))
-          .appendString(",\"ms\":").appendString(String.valueOf(result.ms()))
-          .appendString(",\"attempts\":").appendString(String.valueOf(stats.attempts()))
-          .appendString(",\"hedged\":").appendString(String.valueOf(stats.hedged()))
-          .appendString(",\"coalesced\":").appendString(String.valueOf(stats.coalesced()))
-          .appendString(",\"shortCircuited\":").appendString(String.valueOf(stats.shortCircuited()))
-          // gather keeps no answers, so nothing is ever cached; the key stays for clients that read it.
-          .appendString(",\"cached\":false}");
+      if (!result.ok() && sources.get(i).required()) {
+        failed.add(result.name() + " (" + result.failure().kind().wireName() + ": " + result.failure().detail() + ")");
+      }
     }
-    return out.appendBytes(complete ? COMPLETE_TRUE : COMPLETE_FALSE);
+    detail.append(failed.size() == 1 ? " " : "s ").append(String.join(", ", failed)).append(" failed");
+    Buffer out = Buffer.buffer(256 + 64 * keys.length);
+    out.appendString("{\"type\":").appendString(Json.encode(Problems.TYPE_PREFIX
+            + deciding.kind().wireName().replace('_', '-')))
+        .appendString(",\"title\":").appendString(Json.encode(HttpResponseStatus.valueOf(status).reasonPhrase()))
+        .appendString(",\"status\":").appendString(String.valueOf(status))
+        .appendString(",\"detail\":").appendString(Json.encode(detail.toString()));
+    if (instance != null) {
+      out.appendString(",\"instance\":").appendString(Json.encode(instance));
+    }
+    if (requestId != null) {
+      out.appendString(",\"requestId\":").appendString(Json.encode(requestId));
+    }
+    out.appendString(",\"errors\":{");
+    errors(out, results);
+    return out.appendString("}}");
+  }
+
+  /**
+   * {@code profile=timeout, orders=status}: every source with an error, fallen back ones included, cut at
+   * {@link #MAX_ERRORS_HEADER} characters with the rest counted ({@code +3 more}).
+   */
+  String errorsHeader(List<SourceResult> results) {
+    StringBuilder header = new StringBuilder(32);
+    int left = 0;
+    for (SourceResult result : results) {
+      if (result.ok()) {
+        continue;
+      }
+      String entry = result.name() + "=" + result.failure().kind().wireName();
+      if (left > 0 || header.length() + entry.length() + 2 > MAX_ERRORS_HEADER - 12) {
+        left++;
+      } else {
+        header.append(header.length() == 0 ? "" : ", ").append(entry);
+      }
+    }
+    if (left > 0) {
+      header.append(header.length() == 0 ? "" : ", ").append('+').append(left).append(" more");
+    }
+    return header.toString();
   }
 
   /** The key of source {@code i}, after a comma unless it is the first entry of its object. */
@@ -133,6 +252,8 @@ final class Envelope {
   private static void value(Buffer out, Object data) {
     if (data == null) {
       out.appendBytes(NULL);
+    } else if (data instanceof JsonNode node) {
+      out.appendBuffer(Nodes.encode(node));
     } else if (data instanceof RawJson raw) {
       out.appendBuffer(raw.bytes());
     } else if (data instanceof JsonArray array && array.stream().anyMatch(RawJson.class::isInstance)) {

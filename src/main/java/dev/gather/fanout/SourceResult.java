@@ -6,8 +6,9 @@ import dev.gather.upstream.CallFailure;
 import dev.gather.upstream.CallStats;
 
 /**
- * What one source of an aggregate ended with, after {@code ms}: the {@link Answer} it got, as it came, or the
- * {@link Failure} it ended with.
+ * What one source of an aggregate ended with, after {@code ms}: the {@link Answer} it got (selected, when it
+ * has a select), or the {@link Failure} it ended with, or both when an optional source fell back to its
+ * {@code fallback} (the answer holds that value); neither when its {@code when} skipped it.
  */
 record SourceResult(String name, long ms, Answer answer, Failure failure) {
 
@@ -19,8 +20,33 @@ record SourceResult(String name, long ms, Answer answer, Failure failure) {
     return new SourceResult(name, ms, null, failure);
   }
 
+  private static final CallStats NO_CALL = new CallStats(0, false, false, false);
+
+  static SourceResult skipped(String name) {
+    return new SourceResult(name, 0, null, null);
+  }
+
+  /** {@code failed}, with {@code data} (its fallback) for what reads it; the failure is still reported. */
+  static SourceResult fellBack(SourceResult failed, Object data) {
+    return new SourceResult(failed.name, failed.ms, new Answer(data, 0, failed.stats()), failed.failure);
+  }
+
+  /** Not an error: answered, or skipped. */
   boolean ok() {
     return failure == null;
+  }
+
+  boolean skipped() {
+    return answer == null && failure == null;
+  }
+
+  boolean fellBack() {
+    return answer != null && failure != null;
+  }
+
+  /** Whether there is data to read (or to put in {@code data}): answered or fallen back. */
+  boolean hasData() {
+    return answer != null;
   }
 
   Object data() {
@@ -29,13 +55,16 @@ record SourceResult(String name, long ms, Answer answer, Failure failure) {
 
   /** The status the upstream answered with (200 for SQL); null when it did not answer. */
   Integer status() {
-    return ok() ? Integer.valueOf(answer.status()) : failure.upstreamStatus();
+    if (failure != null) {
+      return failure.upstreamStatus();
+    }
+    return answer == null ? null : Integer.valueOf(answer.status());
   }
 
   CallStats stats() {
-    if (ok()) {
-      return answer.stats();
+    if (failure != null) {
+      return failure instanceof CallFailure call ? call.stats() : CallStats.ONE_TRY;
     }
-    return failure instanceof CallFailure call ? call.stats() : CallStats.ONE_TRY;
+    return answer == null ? NO_CALL : answer.stats();
   }
 }

@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Problems {
   public static final String CONTENT_TYPE = "application/problem+json";
-  private static final String TYPE_PREFIX = "urn:gather:problem:";
+  public static final String TYPE_PREFIX = "urn:gather:problem:";
   private static final Logger LOG = LoggerFactory.getLogger(Problems.class);
 
   /** Failure handler of every route, and of the router's own errors (no route, wrong method or media type). */

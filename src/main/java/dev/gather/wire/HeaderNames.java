@@ -15,6 +15,8 @@ public final class HeaderNames {
   public static final CharSequence DEADLINE_MS = HttpHeaders.createOptimized("X-Gather-Deadline-Ms");
   /** Whether every source of an aggregate answered. */
   public static final CharSequence COMPLETE = HttpHeaders.createOptimized("X-Gather-Complete");
+  /** The failed sources of an aggregate and their kinds ({@code profile=timeout}), on a plain answer. */
+  public static final CharSequence ERRORS = HttpHeaders.createOptimized("X-Gather-Errors");
   /** Each source's duration, for browsers' and tools' timing views. */
   public static final CharSequence SERVER_TIMING = HttpHeaders.createOptimized("Server-Timing");
   /** When a retry is worth it, in whole seconds; sent only when the failing part knows. */
