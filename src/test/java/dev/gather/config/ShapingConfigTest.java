@@ -57,8 +57,8 @@ class ShapingConfigTest {
   void aReservedSourceNameIsNamedWithTheFix() {
     List<String> problems = problems(tree(new JsonObject().put("sources", new JsonObject()
         .put("params", source("/users/{userId}")))));
-    assertEquals(List.of("aggregates.me.sources.params: the name params is reserved (expressions read the request "
-        + "under it); rename the source, e.g. \"paramsData\""), problems);
+    assertEquals(List.of("aggregates.me.sources.params: \"params\" is reserved (templates and expressions read the "
+        + "request under it); rename the source, e.g. \"paramsSource\""), problems);
   }
 
   @Test
