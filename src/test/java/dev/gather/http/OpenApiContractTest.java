@@ -50,8 +50,9 @@ class OpenApiContractTest {
   private static RunningGather app;
 
   /**
-   * Two declared aggregates: a GET one whose required source passes 404 on and whose optional one reads a query
-   * parameter and the first's answer, and a POST one that reads the client's body and answers the data alone.
+   * Three declared aggregates: a GET one whose required source passes 404 on and whose optional one reads a query
+   * parameter and the first's answer, a shaped one that forwards a client header, and a POST one that reads the
+   * client's body and answers the data alone.
    */
   static final JsonObject AGGREGATES = new JsonObject("""
       {
@@ -61,6 +62,10 @@ class OpenApiContractTest {
           "dashboard": {"path": "/aggregate/dashboard/:userId", "deadlineMs": 1500, "sources": {
             "profile": {"upstream": "users", "path": "/users/{userId}", "required": true, "passStatus": [404]},
             "orders": {"upstream": "users", "path": "/orders?user={profile.id}&limit={limit}"}
+          }},
+          "summary": {"path": "/aggregate/summary/:userId", "shape": "{name: profile.name}", "sources": {
+            "profile": {"upstream": "users", "path": "/users/{userId}", "required": true,
+                        "headers": {"X-Tenant": "{header.X-Tenant}"}}
           }},
           "order": {"path": "/aggregate/orders", "method": "POST", "envelope": false, "sources": {
             "created": {"query": "order_insert", "params": ["{body}"], "required": true}
@@ -167,6 +172,17 @@ class OpenApiContractTest {
     assertEquals("#/components/schemas/SourceOutcome",
         path(envelope, "properties", "sources", "properties", "orders", "$ref"));
     assertEquals("#/components/responses/Problem", path(responses, "404", "$ref"));
+  }
+
+  @Test
+  void aShapedAggregatesDataIsWhatItsShapeBuildsAndAHeaderItsTemplatesReadIsAParameter() throws Exception {
+    Map<String, Object> summary = operation("/aggregate/summary/{userId}", "get");
+    List<Map<String, Object>> parameters = list(summary.get("parameters"));
+    assertTrue(parameters.stream().anyMatch(p -> "header".equals(p.get("in")) && "X-Tenant".equals(p.get("name"))),
+        String.valueOf(parameters));
+    Map<String, Object> data = map(path(map(summary.get("responses")), "200", "content", "application/json", "schema",
+        "properties", "data"));
+    assertFalse(data.containsKey("properties"), "a shape decides the data, not the sources' names: " + data);
   }
 
   @Test
