@@ -140,14 +140,18 @@ final class AggregateRun {
     } else if (anySkipped(source.dependencies(), needs)) {
       return Future.succeededFuture(SourceResult.skipped(source.name()));
     } else {
+      // A source whose templates need a failed source cannot run whatever its when says: that failure is the
+      // honest report, not the when's error on the null it would read.
+      List<String> failedNeeds = failed(source, needs);
       try {
-        if (source.when().isPresent()
+        if (!failedNeeds.isEmpty()) {
+          answer = Future.failedFuture(new Failure(FailureKind.DEPENDENCY, "needs " + failedNeeds + ", which failed"));
+        } else if (source.when().isPresent()
             && !source.when().get().test(ShapeContext.of(params, clientBody(), needs.values()))) {
           return Future.succeededFuture(SourceResult.skipped(source.name()));
+        } else {
+          answer = fetch(source, needs);
         }
-        List<String> failedNeeds = failed(source, needs);
-        answer = failedNeeds.isEmpty() ? fetch(source, needs) : Future.failedFuture(
-            new Failure(FailureKind.DEPENDENCY, "needs " + failedNeeds + ", which failed"));
       } catch (ShapeException e) {
         answer = Future.failedFuture(new Failure(FailureKind.SHAPE_FAILED, "when " + e.getMessage()));
       }

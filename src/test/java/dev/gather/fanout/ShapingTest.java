@@ -97,7 +97,8 @@ class ShapingTest {
             .put("rescue", aggregate("/aggregate/rescue", new JsonObject()
                 .put("down", source("/status/500"))
                 .put("backup", source("/users/1").put("when", "down == null"))
-                .put("confused", source("/users/2").put("when", "abs(params)"))))
+                .put("confused", source("/users/2").put("when", "abs(params)"))
+                .put("downFriend", source("/users/{down.friendId}").put("when", "length(down.friends) > `0`"))))
             .put("badShape", aggregate("/aggregate/badShape", new JsonObject()
                 .put("profile", source("/users/1")))
                 .put("shape", "abs(profile.name)")));
@@ -259,6 +260,12 @@ class ShapingTest {
     assertEquals("user1", body.getJsonObject("data").getJsonObject("backup").getString("name"), response.bodyAsString());
     JsonObject confused = body.getJsonObject("errors").getJsonObject("confused");
     assertEquals("shape_failed", confused.getString("kind"), "a when that errors fails its source");
+  }
+
+  @Test
+  void aSourceWhoseTemplateNeedsAFailedSourceIsDependencyFailedBeforeItsWhenIsAsked() throws Exception {
+    JsonObject error = get("/aggregate/rescue").bodyAsJsonObject().getJsonObject("errors").getJsonObject("downFriend");
+    assertEquals("dependency_failed", error.getString("kind"), "not the when's error on the null it would read");
   }
 
   @Test
