@@ -31,7 +31,8 @@ class CheckPlanTest {
             "profile": {"upstream": "users", "path": "/users/{userId}", "required": true},
             "account": {"query": "account", "params": ["{userId}"]},
             "orders": {"upstream": "orders", "path": "/orders?user={profile.id}"},
-            "friends": {"upstream": "users", "path": "/users/{id}", "forEach": "profile.friendIds", "as": "id"},
+            "friends": {"upstream": "users", "path": "/users/{id}", "forEach": "profile.friendIds", "as": "id",
+                        "when": "length(profile.friendIds) > `0`", "fallback": []},
             "items": {"upstream": "orders", "path": "/orders/{orders.0.id}/items"}
           }}
         }
@@ -74,7 +75,8 @@ class CheckPlanTest {
     List<String> out = plan(dir, 1500);
     assertTrue(line(out, "  profile ").contains("waits for nothing; GET users /users/{userId}, required"), out.toString());
     assertTrue(line(out, "  items ").contains("waits for orders; GET orders /orders/{orders.0.id}/items, optional"));
-    assertTrue(line(out, "  friends ").contains("once per item of profile.friendIds (concurrently)"));
+    assertTrue(line(out, "  friends ").contains("once per item of profile.friendIds (concurrently), optional, "
+        + "only when length(profile.friendIds) > `0`, else []"), out.toString());
     assertTrue(budget(out, "profile").contains("timeout 800 ms (upstreams.users.timeoutMs); up to 3 tries of at most "
         + "300 ms each"), out.toString());
     assertTrue(budget(out, "orders").contains("a second copy after 50 ms"));

@@ -154,6 +154,8 @@ public final class ExecutionPlan {
       out.append("  ").append(String.format("%-" + width + "s", source.name())).append("  waits for ")
           .append(source.dependencies().isEmpty() ? "nothing" : String.join(", ", source.dependencies()))
           .append("; ").append(step.call()).append(source.required() ? ", required" : ", optional")
+          .append(source.when().map(when -> ", only when " + when.text()).orElse(""))
+          .append(source.fallback().map(value -> ", else " + value).orElse(""))
           .append("\n  ").append(" ".repeat(width)).append("  timeout ").append(step.timeoutMs()).append(" ms (")
           .append(step.timeoutKey()).append(')');
       if (!step.resilience().isEmpty()) {
