@@ -19,7 +19,7 @@ import java.util.stream.Collectors;
 public record AggregateConfig(String name, String path, int deadlineMs, List<SourceConfig> sources, String method,
     boolean envelope, Optional<Shape> shape) {
   public static final String PATH_PREFIX = "/aggregate/";
-  private static final Set<String> KEYS = Set.of("path", "deadlineMs", "sources", "method", "envelope", "shape");
+  static final Set<String> KEYS = Set.of("path", "deadlineMs", "sources", "method", "envelope", "shape");
   private static final List<String> METHODS = List.of("GET", "POST", "PUT", "PATCH", "DELETE");
   /** Names an expression or template reads from the request, so no source may take them. */
   public static final Set<String> RESERVED = Set.of("params", "body", "header", "jwt", "query");

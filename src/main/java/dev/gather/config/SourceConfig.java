@@ -44,7 +44,7 @@ public record SourceConfig(
     Optional<Expr> when,
     Optional<JsonNode> fallback) {
 
-  private static final Set<String> KEYS = Set.of("upstream", "method", "path", "query", "params", "required",
+  static final Set<String> KEYS = Set.of("upstream", "method", "path", "query", "params", "required",
       "forEach", "as", "body", "headers", "forwardQuery", "timeoutMs", "passStatus", "one", "select", "allow", "deny",
       "rename", "when", "fallback");
   private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE");

@@ -17,4 +17,21 @@ class ReadmeConfigTableTest {
       assertTrue(readme.contains(row), "README.md lacks the row for " + key.path() + ": " + row);
     }
   }
+
+  @Test
+  void theReadmeDocumentsEveryKeyOfAnAggregateAndOfItsSources() throws Exception {
+    String readme = Files.readString(Path.of("README.md"));
+    for (String key : AggregateConfig.KEYS) {
+      String row = key.equals("sources") ? "| `aggregates.<name>.sources.<source>` |"
+          : "| `aggregates.<name>." + key + "` |";
+      assertTrue(readme.contains(row), "README.md lacks the row " + row);
+    }
+    String sourcesRow = readme.lines().filter(line -> line.startsWith("| `aggregates.<name>.sources.<source>` |"))
+        .findFirst().orElseThrow(() -> new AssertionError("README.md lacks the row for aggregates.<name>.sources"));
+    for (String key : SourceConfig.KEYS) {
+      String row = "| `aggregates.<name>.sources.<source>." + key + "` |";
+      assertTrue(readme.contains(row) || sourcesRow.contains("`" + key + "`"),
+          "README.md documents source key " + key + " neither in a row " + row + " nor in the sources row");
+    }
+  }
 }
