@@ -1,6 +1,7 @@
 package dev.gather.server;
 
 import dev.gather.config.AggregateConfig;
+import dev.gather.config.RouteGroup;
 import dev.gather.fanout.AggregatesApi;
 import dev.gather.http.AccessLog;
 import dev.gather.http.ApiDocs;
@@ -9,6 +10,7 @@ import dev.gather.http.Problems;
 import dev.gather.http.RequestIds;
 import dev.gather.http.RequestMeter;
 import dev.gather.http.RequestTimeout;
+import dev.gather.http.RouteGuard;
 import dev.gather.jobs.ComputeApi;
 import dev.gather.jobs.JobsApi;
 import dev.gather.proxy.ProxyApi;
@@ -19,6 +21,7 @@ import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import io.vertx.ext.web.handler.BodyHandler;
 
 /** Every route of the HTTP API in one place; {@code openapi.yaml} describes exactly these. */
@@ -33,7 +36,7 @@ public final class ApiRouter {
   public static Router create(Vertx vertx, long maxBodyBytes, AccessLog accessLog, RequestMeter meter,
       RequestTimeout timeout, Problems problems, OpsApi ops, ApiDocs docs, UsersApi users,
       AggregatesApi aggregatesApi, Collection<AggregateConfig> aggregates, ProxyApi proxy, JobsApi jobs,
-      ComputeApi compute) {
+      ComputeApi compute, List<RouteGuard> guards) {
     Router router = Router.router(vertx);
     router.route().handler(meter::begin).handler(RequestIds::assign);
     if (accessLog != null) {
@@ -42,40 +45,41 @@ public final class ApiRouter {
     router.route().handler(timeout::handle).handler(proxy::guard);
     // Per route, not global: a method-filtered catch-all route would turn every unknown path into a 405.
     BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes);
+    Stations stations = new Stations(meter, guards);
 
-    at(router.get("/"), meter).handler(ops::info);
-    at(router.get("/health/live"), meter).handler(ops::live);
-    at(router.get("/health/ready"), meter).handler(ops::ready);
-    at(router.get("/metrics"), meter).handler(ops::metrics);
-    at(router.get("/openapi.yaml"), meter).handler(docs::spec);
-    at(router.get("/docs"), meter).handler(docs::page);
-    at(router.get("/docs/assets/*"), meter).handler(docs::assets);
+    stations.at(router.get("/"), RouteGroup.INFO).handler(ops::info);
+    stations.at(router.get("/health/live"), RouteGroup.HEALTH).handler(ops::live);
+    stations.at(router.get("/health/ready"), RouteGroup.HEALTH).handler(ops::ready);
+    stations.at(router.get("/metrics"), RouteGroup.METRICS).handler(ops::metrics);
+    stations.at(router.get("/openapi.yaml"), RouteGroup.DOCS).handler(docs::spec);
+    stations.at(router.get("/docs"), RouteGroup.DOCS).handler(docs::page);
+    stations.at(router.get("/docs/assets/*"), RouteGroup.DOCS).handler(docs::assets);
 
-    at(router.get("/users"), meter).handler(users::list);
-    at(router.post("/users"), meter).consumes(JSON).handler(body).handler(users::create);
-    at(router.get("/users/export"), meter).handler(users::export);
-    at(router.get("/users/:id"), meter).handler(users::get);
-    at(router.put("/users/:id"), meter).consumes(JSON).handler(body).handler(users::update);
-    at(router.delete("/users/:id"), meter).handler(users::delete);
+    stations.at(router.get("/users"), RouteGroup.USERS).handler(users::list);
+    stations.at(router.post("/users"), RouteGroup.USERS).consumes(JSON).handler(body).handler(users::create);
+    stations.at(router.get("/users/export"), RouteGroup.USERS).handler(users::export);
+    stations.at(router.get("/users/:id"), RouteGroup.USERS).handler(users::get);
+    stations.at(router.put("/users/:id"), RouteGroup.USERS).consumes(JSON).handler(body).handler(users::update);
+    stations.at(router.delete("/users/:id"), RouteGroup.USERS).handler(users::delete);
 
-    at(router.post("/compute/:kind"), meter).handler(body).handler(compute::compute);
-    at(router.post("/jobs"), meter).handler(body).handler(jobs::enqueue);
-    at(router.post("/jobs/batch"), meter).handler(body).handler(jobs::enqueueMany);
-    at(router.get("/jobs"), meter).handler(jobs::list);
-    at(router.get("/jobs/:id"), meter).handler(jobs::get);
-    at(router.delete("/jobs/:id"), meter).handler(jobs::cancel);
+    stations.at(router.post("/compute/:kind"), RouteGroup.COMPUTE).handler(body).handler(compute::compute);
+    stations.at(router.post("/jobs"), RouteGroup.JOBS).handler(body).handler(jobs::enqueue);
+    stations.at(router.post("/jobs/batch"), RouteGroup.JOBS).handler(body).handler(jobs::enqueueMany);
+    stations.at(router.get("/jobs"), RouteGroup.JOBS).handler(jobs::list);
+    stations.at(router.get("/jobs/:id"), RouteGroup.JOBS).handler(jobs::get);
+    stations.at(router.delete("/jobs/:id"), RouteGroup.JOBS).handler(jobs::cancel);
 
     // Declared in config: the served openapi.yaml gets their operations at start (dev.gather.openapi).
     // The body is read (and bounded) only where a template reads it; elsewhere nothing buffers it.
     for (AggregateConfig aggregate : aggregates) {
-      Route route = at(router.route(HttpMethod.valueOf(aggregate.method()), aggregate.path()), meter);
+      Route route = stations.at(router.route(HttpMethod.valueOf(aggregate.method()), aggregate.path()), aggregate);
       if (aggregate.readsBody()) {
         route.handler(body);
       }
       route.handler(aggregatesApi.handler(aggregate));
     }
 
-    Route proxied = at(router.route("/proxy/:upstream/*"), meter);
+    Route proxied = stations.at(router.route("/proxy/:upstream/*"), RouteGroup.PROXY);
     PROXIED_METHODS.forEach(proxied::method);
     proxied.handler(proxy::forward);
 
@@ -86,8 +90,24 @@ public final class ApiRouter {
     return router;
   }
 
-  /** A route whose requests are measured under its template, failed ones included. */
-  private static Route at(Route route, RequestMeter meter) {
-    return route.handler(meter.at(route.getName()));
+  /**
+   * What every route runs before its own handlers: its meter (measured under its template, failed requests
+   * included), then each guard's handlers for its group, in the guards' order (authentication before rate limits).
+   */
+  private record Stations(RequestMeter meter, List<RouteGuard> guards) {
+    Route at(Route route, RouteGroup group) {
+      return guarded(route.handler(meter.at(route.getName())), group, Optional.empty());
+    }
+
+    Route at(Route route, AggregateConfig aggregate) {
+      return guarded(route.handler(meter.at(route.getName())), RouteGroup.AGGREGATES, Optional.of(aggregate));
+    }
+
+    private Route guarded(Route route, RouteGroup group, Optional<AggregateConfig> aggregate) {
+      for (RouteGuard guard : guards) {
+        guard.handlers(group, aggregate).forEach(route::handler);
+      }
+      return route;
+    }
   }
 }

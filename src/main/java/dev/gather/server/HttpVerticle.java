@@ -11,6 +11,7 @@ import dev.gather.http.OpsApi;
 import dev.gather.http.Problems;
 import dev.gather.http.RequestMeter;
 import dev.gather.http.RequestTimeout;
+import dev.gather.http.RouteGuard;
 import dev.gather.http.ServiceState;
 import dev.gather.jobs.ComputeApi;
 import dev.gather.jobs.JobHandlers;
@@ -32,6 +33,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlClient;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -96,7 +98,8 @@ public final class HttpVerticle extends VerticleBase {
           config.aggregates().values(),
           new ProxyApi(upstreams),
           new JobsApi(new JobStore(vertx, client, queryTimeoutMs), jobHandlers, config.jobs()),
-          new ComputeApi(vertx, jobHandlers, config.jobs().computeTimeoutMs()));
+          new ComputeApi(vertx, jobHandlers, config.jobs().computeTimeoutMs()),
+          guards());
       server = vertx.createHttpServer(new HttpServerOptions()
               .setHost(config.http().host())
               .setPort(config.http().port())
@@ -109,6 +112,11 @@ public final class HttpVerticle extends VerticleBase {
           .requestHandler(router);
       return server.listen();
     });
+  }
+
+  /** What stands in front of the routes, in order: who is calling, then how often they may. */
+  private List<RouteGuard> guards() {
+    return List.of();
   }
 
   /** Stops accepting at once, then lets in-flight requests finish for up to shutdown.drainMs. */
