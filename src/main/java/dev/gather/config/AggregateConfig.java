@@ -14,18 +14,20 @@ import java.util.stream.Collectors;
 /**
  * A declared aggregate: the route it answers (path and {@code method}), the deadline of the whole request, its
  * sources in dependency order (every source comes after the sources it needs), and whether the answer is the
- * envelope or the data alone ({@code envelope}); {@code shape} builds the answer's data from every source's.
+ * envelope or the data alone ({@code envelope}); {@code shape} builds the answer's data from every source's; {@code rate}
+ * is its own per-client rate limit, in place of the aggregates group's.
  */
 public record AggregateConfig(String name, String path, int deadlineMs, List<SourceConfig> sources, String method,
-    boolean envelope, Optional<Shape> shape) {
+    boolean envelope, Optional<Shape> shape, Optional<Rate> rate) {
   public static final String PATH_PREFIX = "/aggregate/";
-  static final Set<String> KEYS = Set.of("path", "deadlineMs", "sources", "method", "envelope", "shape");
+  static final Set<String> KEYS = Set.of("path", "deadlineMs", "sources", "method", "envelope", "shape",
+      "rate");
   private static final List<String> METHODS = List.of("GET", "POST", "PUT", "PATCH", "DELETE");
   /** Names an expression or template reads from the request, so no source may take them. */
   public static final Set<String> RESERVED = Set.of("params", "body", "header", "jwt", "query");
 
   public AggregateConfig(String name, String path, int deadlineMs, List<SourceConfig> sources) {
-    this(name, path, deadlineMs, sources, "GET", true, Optional.empty());
+    this(name, path, deadlineMs, sources, "GET", true, Optional.empty(), Optional.empty());
   }
 
   /**
@@ -104,8 +106,9 @@ public record AggregateConfig(String name, String path, int deadlineMs, List<Sou
     }
     Optional<Shape> shape = json.containsKey("shape") ? Shape.parse(in.key("shape"), json.getValue("shape"), problems)
         : Optional.empty();
+    Optional<Rate> rate = in.object("rate").flatMap(rateJson -> Rate.parse(in.key("rate"), rateJson, problems));
     return new AggregateConfig(name, path, deadlineMs, inDependencyOrder(key, sources, problems), method, envelope,
-        shape);
+        shape, rate);
   }
 
   /** Kahn's algorithm: a cycle leaves sources unplaced, and they are named in the problem. */

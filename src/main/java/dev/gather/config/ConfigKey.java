@@ -64,7 +64,24 @@ public enum ConfigKey {
   JOBS_BACKOFF_MAX_MS("jobs.backoffMaxMs", "600000", "Longest retry delay."),
   JOBS_RETENTION_MS("jobs.retentionMs", "86400000",
       "How long succeeded, failed and cancelled jobs (and their idempotency keys) are kept before deletion."),
-  JOBS_FILES_DIR("jobs.filesDir", "data/files", "Directory that file-writing jobs (users.export) write to.");
+  JOBS_FILES_DIR("jobs.filesDir", "data/files", "Directory that file-writing jobs (users.export) write to."),
+  RATE_LIMIT_REDIS_URL("rateLimit.redisUrl", "",
+      "redis://host:6379 to keep rate-limit buckets in Redis, shared by every replica; empty keeps them in process."),
+  RATE_LIMIT_FAIL_OPEN("rateLimit.failOpen", "true",
+      "When Redis does not answer in time: let the request through (true, counted and logged) or answer 503 (false)."),
+  RATE_LIMIT_REDIS_TIMEOUT_MS("rateLimit.redisTimeoutMs", "200", "Longest one rate-limit check waits for Redis."),
+  RATE_LIMIT_LOCAL_MAX_BUCKETS("rateLimit.localMaxBuckets", "100000",
+      "Most callers' buckets kept in process (least recently used dropped first)."),
+  CORS_ORIGINS("cors.origins", "",
+      "Origins whose pages may call the API (https://app.example), a list or comma-separated; empty: no CORS."),
+  CORS_METHODS("cors.methods", "GET,HEAD,POST,PUT,PATCH,DELETE", "Methods a cross-origin page may use."),
+  CORS_HEADERS("cors.headers", "Authorization,Content-Type,X-Api-Key,X-Request-Id",
+      "Request headers a cross-origin page may send."),
+  CORS_EXPOSED_HEADERS("cors.exposedHeaders",
+      "X-Request-Id,X-Gather-Complete,X-Gather-Errors,Server-Timing,Retry-After,RateLimit,RateLimit-Policy",
+      "Response headers a cross-origin page may read."),
+  CORS_CREDENTIALS("cors.credentials", "false", "Whether a cross-origin page may send cookies and credentials."),
+  CORS_MAX_AGE_SECONDS("cors.maxAgeSeconds", "600", "How long a browser may cache a preflight's answer.");
 
   private final String path;
   private final String defaultValue;

@@ -58,6 +58,23 @@ final class ConfigReader {
     return Boolean.parseBoolean(key.defaultValue());
   }
 
+  /** A list: a JSON array of strings, or (from an environment variable or property) comma-separated text. */
+  List<String> texts(ConfigKey key) {
+    Object value = raw(key);
+    if (value == null) {
+      value = key.defaultValue();
+    }
+    if (value instanceof String text) {
+      return Stream.of(text.split(",")).map(String::trim).filter(t -> !t.isEmpty()).toList();
+    }
+    if (value instanceof io.vertx.core.json.JsonArray array && array.stream().allMatch(String.class::isInstance)) {
+      return array.stream().map(item -> ((String) item).trim()).toList();
+    }
+    problems.add(key.path() + " = " + value + ": expected a list of strings, e.g. [\"" + key.defaultValue()
+        .replace(",", "\", \"") + "\"], or comma-separated text");
+    return List.of();
+  }
+
   int integer(ConfigKey key, int min, int max) {
     return (int) number(key, min, max);
   }
@@ -90,7 +107,8 @@ final class ConfigReader {
           .map(s -> s.substring(section.length() + 1).split("\\.")[0])
           .collect(Collectors.toSet());
       for (String name : node.fieldNames()) {
-        if (!leaves.contains(name) && !children.contains(name)) {
+        if (!leaves.contains(name) && !children.contains(name)
+            && !GatherConfig.NAMED_KEYS.contains(section + "." + name)) {
           problems.add(section + "." + name + ": unknown key; keys of " + section + " are "
               + String.join(", ", sorted(leaves)));
         }

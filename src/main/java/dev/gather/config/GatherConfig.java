@@ -19,10 +19,16 @@ public record GatherConfig(
     JobsConfig jobs,
     Map<String, UpstreamConfig> upstreams,
     Map<String, String> queries,
-    Map<String, AggregateConfig> aggregates) {
+    Map<String, AggregateConfig> aggregates,
+    RateLimitConfig rateLimit,
+    CorsConfig cors) {
 
   /** Top-level sections holding named entries rather than fixed keys. */
   static final Set<String> NAMED_SECTIONS = Set.of("upstreams", "queries", "aggregates");
+  /** Keys inside a fixed section that hold named entries (file only, no environment name). */
+  static final Set<String> NAMED_KEYS = Set.of("rateLimit.routes");
+  private static final Pattern ORIGIN = Pattern.compile("https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|\\*");
+  private static final Set<String> CORS_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]+");
   private static final int MAX_PORT = 65_535;
@@ -69,6 +75,9 @@ public record GatherConfig(
           + "request timeout's 503 instead of its own 504 and keep running; lower it or raise the other");
     }
 
+    RateLimitConfig rateLimit = rateLimit(in, tree);
+    CorsConfig cors = cors(in);
+
     List<String> problems = in.problems();
     Map<String, UpstreamConfig> upstreams = new LinkedHashMap<>();
     named(tree, "upstreams", problems).forEach((name, json) ->
@@ -88,7 +97,64 @@ public record GatherConfig(
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
-    return new GatherConfig(http, db, shutdown, demo, jobs, Map.copyOf(upstreams), Map.copyOf(queries), Map.copyOf(aggregates));
+    return new GatherConfig(http, db, shutdown, demo, jobs, Map.copyOf(upstreams), Map.copyOf(queries), Map.copyOf(aggregates),
+        rateLimit, cors);
+  }
+
+  private static RateLimitConfig rateLimit(ConfigReader in, JsonObject tree) {
+    String url = in.text(ConfigKey.RATE_LIMIT_REDIS_URL);
+    if (!url.isEmpty() && !url.matches("(redis|rediss|unix)://.+")) {
+      in.problem(ConfigKey.RATE_LIMIT_REDIS_URL.path() + " = \"" + withoutPassword(url) + "\": not a Redis URL; use "
+          + "redis://host:6379 (rediss:// for TLS, redis://:password@host:6379/0 with a password), or leave it empty "
+          + "to keep the buckets in process");
+    }
+    Map<RouteGroup, Rate> routes = new java.util.EnumMap<>(RouteGroup.class);
+    Object section = tree.getValue("rateLimit") instanceof JsonObject rate ? rate.getValue("routes") : null;
+    if (section != null && !(section instanceof JsonObject)) {
+      in.problem("rateLimit.routes = " + section + ": expected an object of route groups, e.g. "
+          + "{\"aggregates\": {\"perSecond\": 50, \"burst\": 100}}");
+    } else if (section instanceof JsonObject groups) {
+      for (String name : groups.fieldNames()) {
+        String key = "rateLimit.routes." + name;
+        Optional<RouteGroup> group = RouteGroup.byKey(name);
+        if (group.isEmpty()) {
+          in.problem(key + ": no such route group; groups are " + java.util.Arrays.stream(RouteGroup.values())
+              .filter(g -> g != RouteGroup.HEALTH).map(RouteGroup::key).toList());
+        } else if (group.get() == RouteGroup.HEALTH) {
+          in.problem(key + ": health probes are never limited (an orchestrator must always reach them); remove it");
+        } else if (groups.getValue(name) instanceof JsonObject json) {
+          Rate.parse(key, json, in.problems()).ifPresent(rate -> routes.put(group.get(), rate));
+        } else {
+          in.problem(key + " = " + groups.getValue(name) + ": expected {\"perSecond\": 10, \"burst\": 20}");
+        }
+      }
+    }
+    return new RateLimitConfig(url.isEmpty() ? Optional.empty() : Optional.of(url),
+        in.bool(ConfigKey.RATE_LIMIT_FAIL_OPEN),
+        in.number(ConfigKey.RATE_LIMIT_REDIS_TIMEOUT_MS, 1, 60_000),
+        in.number(ConfigKey.RATE_LIMIT_LOCAL_MAX_BUCKETS, 1, 100_000_000),
+        Map.copyOf(routes));
+  }
+
+  private static CorsConfig cors(ConfigReader in) {
+    List<String> origins = in.texts(ConfigKey.CORS_ORIGINS);
+    for (String origin : origins) {
+      if (!ORIGIN.matcher(origin).matches()) {
+        in.problem(ConfigKey.CORS_ORIGINS.path() + ": \"" + origin + "\" is not an origin; write scheme, host and "
+            + "port only, e.g. \"https://app.example\" or \"http://localhost:3000\" (no path, no trailing /), or \"*\"");
+      }
+    }
+    List<String> methods = in.texts(ConfigKey.CORS_METHODS).stream()
+        .map(m -> m.toUpperCase(java.util.Locale.ROOT)).toList();
+    methods.stream().filter(m -> !CORS_METHODS.contains(m)).forEach(m -> in.problem(ConfigKey.CORS_METHODS.path()
+        + ": \"" + m + "\" is not a method gather answers; use some of " + new java.util.TreeSet<>(CORS_METHODS)));
+    boolean credentials = in.bool(ConfigKey.CORS_CREDENTIALS);
+    if (credentials && origins.contains("*")) {
+      in.problem(ConfigKey.CORS_CREDENTIALS.path() + " = true with " + ConfigKey.CORS_ORIGINS.path() + " \"*\": "
+          + "browsers refuse credentials for any origin; list the origins, or set credentials to false");
+    }
+    return new CorsConfig(origins, methods, in.texts(ConfigKey.CORS_HEADERS), in.texts(ConfigKey.CORS_EXPOSED_HEADERS),
+        credentials, in.integer(ConfigKey.CORS_MAX_AGE_SECONDS, 0, DAY_MS / 1000));
   }
 
   private static JobsConfig jobs(ConfigReader in) {

@@ -23,6 +23,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CorsHandler;
 
 /** Every route of the HTTP API in one place; {@code openapi.yaml} describes exactly these. */
 public final class ApiRouter {
@@ -36,12 +37,14 @@ public final class ApiRouter {
   public static Router create(Vertx vertx, long maxBodyBytes, AccessLog accessLog, RequestMeter meter,
       RequestTimeout timeout, Problems problems, OpsApi ops, ApiDocs docs, UsersApi users,
       AggregatesApi aggregatesApi, Collection<AggregateConfig> aggregates, ProxyApi proxy, JobsApi jobs,
-      ComputeApi compute, List<RouteGuard> guards) {
+      ComputeApi compute, List<RouteGuard> guards, Optional<CorsHandler> cors) {
     Router router = Router.router(vertx);
     router.route().handler(meter::begin).handler(RequestIds::assign);
     if (accessLog != null) {
       router.route().handler(accessLog::record);
     }
+    // Before the timeout and the routes: a preflight is answered here, whatever route it names.
+    cors.ifPresent(handler -> router.route().handler(handler));
     router.route().handler(timeout::handle).handler(proxy::guard);
     // Per route, not global: a method-filtered catch-all route would turn every unknown path into a 405.
     BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes);

@@ -6,6 +6,7 @@ import dev.gather.db.NamedQueries;
 import dev.gather.fanout.AggregatesApi;
 import dev.gather.http.AccessLog;
 import dev.gather.http.ApiDocs;
+import dev.gather.http.Cors;
 import dev.gather.openapi.OpenApiDocument;
 import dev.gather.http.OpsApi;
 import dev.gather.http.Problems;
@@ -19,6 +20,7 @@ import dev.gather.jobs.JobStore;
 import dev.gather.jobs.JobsApi;
 import dev.gather.metrics.HttpServerMeters;
 import dev.gather.proxy.ProxyApi;
+import dev.gather.ratelimit.RateLimits;
 import dev.gather.time.Ticker;
 import dev.gather.time.Timers;
 import dev.gather.upstream.UpstreamGuards;
@@ -99,7 +101,8 @@ public final class HttpVerticle extends VerticleBase {
           new ProxyApi(upstreams),
           new JobsApi(new JobStore(vertx, client, queryTimeoutMs), jobHandlers, config.jobs()),
           new ComputeApi(vertx, jobHandlers, config.jobs().computeTimeoutMs()),
-          guards());
+          guards(),
+          Cors.handler(config.cors()));
       server = vertx.createHttpServer(new HttpServerOptions()
               .setHost(config.http().host())
               .setPort(config.http().port())
@@ -116,7 +119,7 @@ public final class HttpVerticle extends VerticleBase {
 
   /** What stands in front of the routes, in order: who is calling, then how often they may. */
   private List<RouteGuard> guards() {
-    return List.of();
+    return List.of(RateLimits.shared(vertx, config.rateLimit(), registry));
   }
 
   /** Stops accepting at once, then lets in-flight requests finish for up to shutdown.drainMs. */
