@@ -69,6 +69,8 @@ public enum ConfigKey {
       "redis://host:6379 to keep rate-limit buckets in Redis, shared by every replica; empty keeps them in process."),
   RATE_LIMIT_FAIL_OPEN("rateLimit.failOpen", "true",
       "When Redis does not answer in time: let the request through (true, counted and logged) or answer 503 (false)."),
+  RATE_LIMIT_REDIS_PREFIX("rateLimit.redisPrefix", "gather:rate:",
+      "Prefix of the bucket keys in Redis; deployments sharing one Redis but not their limits use different ones."),
   RATE_LIMIT_REDIS_TIMEOUT_MS("rateLimit.redisTimeoutMs", "200", "Longest one rate-limit check waits for Redis."),
   RATE_LIMIT_LOCAL_MAX_BUCKETS("rateLimit.localMaxBuckets", "100000",
       "Most callers' buckets kept in process (least recently used dropped first)."),

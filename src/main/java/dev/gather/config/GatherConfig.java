@@ -129,7 +129,12 @@ public record GatherConfig(
         }
       }
     }
-    return new RateLimitConfig(url.isEmpty() ? Optional.empty() : Optional.of(url),
+    String prefix = in.text(ConfigKey.RATE_LIMIT_REDIS_PREFIX);
+    if (prefix.isEmpty() || prefix.length() > 100) {
+      in.problem(ConfigKey.RATE_LIMIT_REDIS_PREFIX.path() + " = \"" + prefix + "\": use 1 to 100 characters, e.g. \""
+          + ConfigKey.RATE_LIMIT_REDIS_PREFIX.defaultValue() + "\"");
+    }
+    return new RateLimitConfig(url.isEmpty() ? Optional.empty() : Optional.of(url), prefix,
         in.bool(ConfigKey.RATE_LIMIT_FAIL_OPEN),
         in.number(ConfigKey.RATE_LIMIT_REDIS_TIMEOUT_MS, 1, 60_000),
         in.number(ConfigKey.RATE_LIMIT_LOCAL_MAX_BUCKETS, 1, 100_000_000),

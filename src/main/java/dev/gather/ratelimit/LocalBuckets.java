@@ -56,6 +56,10 @@ final class LocalBuckets implements Buckets {
     return entry.bucket().decision(rate);
   }
 
+  boolean holds(String key) {
+    return buckets.getIfPresent(key) != null;
+  }
+
   long size() {
     buckets.cleanUp();
     return buckets.estimatedSize();

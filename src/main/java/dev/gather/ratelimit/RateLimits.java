@@ -67,7 +67,8 @@ public final class RateLimits implements RouteGuard, Shareable {
   public static RateLimits shared(Vertx vertx, RateLimitConfig config, MeterRegistry registry) {
     return vertx.sharedData().<String, RateLimits>getLocalMap(SHARED_MAP).computeIfAbsent("limits", name ->
         config.redisUrl()
-            .map(url -> new RateLimits(config, registry, new RedisBuckets(vertx, url, config.redisTimeoutMs()), "redis",
+            .map(url -> new RateLimits(config, registry, new RedisBuckets(vertx, url, config.redisPrefix(),
+                config.redisTimeoutMs()), "redis",
                 Ticker.SYSTEM))
             .orElseGet(() -> new RateLimits(config, registry,
                 new LocalBuckets(config.localMaxBuckets(), Ticker.SYSTEM), "local", Ticker.SYSTEM)));

@@ -23,7 +23,6 @@ import java.util.concurrent.TimeUnit;
  * agree. A check that Redis does not answer within {@code timeoutMs} fails; the guard then fails open or closed.
  */
 final class RedisBuckets implements Buckets {
-  static final String KEY_PREFIX = "gather:rate:";
   /** KEYS[1] the bucket; ARGV[1] tokens per second, ARGV[2] burst. Returns {took (0/1), tokens left as text}. */
   static final String SCRIPT = """
       local rate = tonumber(ARGV[1])
@@ -52,9 +51,11 @@ final class RedisBuckets implements Buckets {
   private final Redis client;
   private final RedisAPI redis;
   private final long timeoutMs;
+  private final String prefix;
 
-  RedisBuckets(Vertx vertx, String url, long timeoutMs) {
+  RedisBuckets(Vertx vertx, String url, String prefix, long timeoutMs) {
     this.timeoutMs = timeoutMs;
+    this.prefix = prefix;
     this.client = Redis.createClient(vertx, new RedisOptions()
         .setConnectionString(url)
         .setMaxPoolSize(8)
@@ -68,11 +69,11 @@ final class RedisBuckets implements Buckets {
 
   @Override
   public Future<Decision> take(String key, Rate rate) {
-    List<String> args = List.of(SCRIPT_SHA, "1", KEY_PREFIX + key, Double.toString(rate.perSecond()),
+    List<String> args = List.of(SCRIPT_SHA, "1", prefix + key, Double.toString(rate.perSecond()),
         Long.toString(rate.burst()));
     return redis.evalsha(args)
         .recover(failure -> isNoScript(failure)
-            ? redis.eval(List.of(SCRIPT, "1", KEY_PREFIX + key, args.get(3), args.get(4)))
+            ? redis.eval(List.of(SCRIPT, "1", prefix + key, args.get(3), args.get(4)))
             : Future.failedFuture(failure))
         .timeout(timeoutMs, TimeUnit.MILLISECONDS)
         .map(response -> decision(rate, response));
