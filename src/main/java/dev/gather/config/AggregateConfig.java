@@ -17,15 +17,16 @@ import java.util.stream.Collectors;
  * envelope or the data alone ({@code envelope}); {@code shape} builds the answer's data from every source's.
  */
 public record AggregateConfig(String name, String path, int deadlineMs, List<SourceConfig> sources, String method,
-    boolean envelope, Optional<Shape> shape) {
+    boolean envelope, Optional<Shape> shape, Optional<AuthPolicy> auth) {
   public static final String PATH_PREFIX = "/aggregate/";
-  static final Set<String> KEYS = Set.of("path", "deadlineMs", "sources", "method", "envelope", "shape");
+  static final Set<String> KEYS = Set.of("path", "deadlineMs", "sources", "method", "envelope", "shape",
+      "auth");
   private static final List<String> METHODS = List.of("GET", "POST", "PUT", "PATCH", "DELETE");
   /** Names an expression or template reads from the request, so no source may take them. */
   public static final Set<String> RESERVED = Set.of("params", "body", "header", "jwt", "query");
 
   public AggregateConfig(String name, String path, int deadlineMs, List<SourceConfig> sources) {
-    this(name, path, deadlineMs, sources, "GET", true, Optional.empty());
+    this(name, path, deadlineMs, sources, "GET", true, Optional.empty(), Optional.empty());
   }
 
   /**
@@ -42,6 +43,13 @@ public record AggregateConfig(String name, String path, int deadlineMs, List<Sou
     Set<String> headers = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
     sources.forEach(s -> s.allTemplates().forEach(t -> headers.addAll(t.headers())));
     return headers;
+  }
+
+  /** The token claims its templates read ({@code {jwt.sub}}): a caller must bring each. */
+  public Set<String> claimsRead() {
+    Set<String> claims = new java.util.TreeSet<>();
+    sources.forEach(s -> s.allTemplates().forEach(t -> claims.addAll(t.claims())));
+    return claims;
   }
 
   static AggregateConfig parse(String name, JsonObject json, Map<String, UpstreamConfig> upstreams,
@@ -104,8 +112,9 @@ public record AggregateConfig(String name, String path, int deadlineMs, List<Sou
     }
     Optional<Shape> shape = json.containsKey("shape") ? Shape.parse(in.key("shape"), json.getValue("shape"), problems)
         : Optional.empty();
+    Optional<AuthPolicy> auth = in.object("auth").map(policy -> AuthPolicy.parse(in.key("auth"), policy, problems));
     return new AggregateConfig(name, path, deadlineMs, inDependencyOrder(key, sources, problems), method, envelope,
-        shape);
+        shape, auth);
   }
 
   /** Kahn's algorithm: a cycle leaves sources unplaced, and they are named in the problem. */

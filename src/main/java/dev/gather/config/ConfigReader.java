@@ -58,6 +58,19 @@ final class ConfigReader {
     return Boolean.parseBoolean(key.defaultValue());
   }
 
+  /** A list of strings, or (as an environment variable gives it) one comma-separated string. */
+  List<String> texts(ConfigKey key) {
+    Object value = raw(key);
+    if (value == null || value instanceof String text && text.isBlank()) {
+      return List.of();
+    }
+    if (value instanceof String text) {
+      return java.util.Arrays.stream(text.split(",")).map(String::trim).filter(t -> !t.isEmpty()).toList();
+    }
+    JsonObject node = section(key.section());
+    return new Fields(key.section(), node, problems).texts(key.leaf()).stream().map(String::trim).toList();
+  }
+
   int integer(ConfigKey key, int min, int max) {
     return (int) number(key, min, max);
   }
