@@ -130,7 +130,8 @@ final class TokenVerifier {
   }
 
   private Future<Caller> accepted(String token, User user) {
-    JsonObject claims = user.principal();
+    // The decoded payload; the principal also holds the raw token, which must never become a claim (or a header).
+    JsonObject claims = user.attributes().getJsonObject("accessToken", new JsonObject());
     if (!(claims.getValue("exp") instanceof Number exp)) {
       // A token that never expires cannot be taken back; the provider must say when it ends.
       return Future.failedFuture(AuthFailure.invalidToken("the token has no exp (expiry) claim"));
