@@ -11,10 +11,10 @@ import org.junit.jupiter.api.Test;
 class AuthConfigTest {
 
   private static String problems(JsonObject auth) {
-    return problems(new JsonObject().put("auth", auth));
+    return problemsOf(new JsonObject().put("auth", auth));
   }
 
-  private static String problems(JsonObject tree) {
+  private static String problemsOf(JsonObject tree) {
     return String.join("\n", assertThrows(ConfigException.class, () -> GatherConfig.from(tree)).problems());
   }
 
@@ -67,7 +67,7 @@ class AuthConfigTest {
         .put("upstreams", new JsonObject().put("u", new JsonObject().put("url", "http://127.0.0.1:1")))
         .put("aggregates", new JsonObject().put("me", new JsonObject().put("sources", new JsonObject()
             .put("p", new JsonObject().put("upstream", "u").put("path", "/users/{jwt.sub}")))));
-    assertTrue(problems(tree).contains("aggregates.me: reads {jwt.sub} but its policy is not \"required\""));
+    assertTrue(problemsOf(tree).contains("aggregates.me: reads {jwt.sub} but its policy is not \"required\""));
     tree.getJsonObject("aggregates").getJsonObject("me").put("auth", new JsonObject().put("policy", "required"));
     GatherConfig.from(tree);
   }
