@@ -18,16 +18,16 @@ import java.util.stream.Collectors;
  * is its own per-client rate limit, in place of the aggregates group's.
  */
 public record AggregateConfig(String name, String path, int deadlineMs, List<SourceConfig> sources, String method,
-    boolean envelope, Optional<Shape> shape, Optional<Rate> rate) {
+    boolean envelope, Optional<Shape> shape, Optional<Rate> rate, Optional<AuthPolicy> auth) {
   public static final String PATH_PREFIX = "/aggregate/";
   static final Set<String> KEYS = Set.of("path", "deadlineMs", "sources", "method", "envelope", "shape",
-      "rate");
+      "rate", "auth");
   private static final List<String> METHODS = List.of("GET", "POST", "PUT", "PATCH", "DELETE");
   /** Names an expression or template reads from the request, so no source may take them. */
   public static final Set<String> RESERVED = Set.of("params", "body", "header", "jwt", "query");
 
   public AggregateConfig(String name, String path, int deadlineMs, List<SourceConfig> sources) {
-    this(name, path, deadlineMs, sources, "GET", true, Optional.empty(), Optional.empty());
+    this(name, path, deadlineMs, sources, "GET", true, Optional.empty(), Optional.empty(), Optional.empty());
   }
 
   /**
@@ -44,6 +44,13 @@ public record AggregateConfig(String name, String path, int deadlineMs, List<Sou
     Set<String> headers = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
     sources.forEach(s -> s.allTemplates().forEach(t -> headers.addAll(t.headers())));
     return headers;
+  }
+
+  /** The token claims its templates read ({@code {jwt.sub}}): a caller must bring each. */
+  public Set<String> claimsRead() {
+    Set<String> claims = new java.util.TreeSet<>();
+    sources.forEach(s -> s.allTemplates().forEach(t -> claims.addAll(t.claims())));
+    return claims;
   }
 
   static AggregateConfig parse(String name, JsonObject json, Map<String, UpstreamConfig> upstreams,
@@ -107,8 +114,9 @@ public record AggregateConfig(String name, String path, int deadlineMs, List<Sou
     Optional<Shape> shape = json.containsKey("shape") ? Shape.parse(in.key("shape"), json.getValue("shape"), problems)
         : Optional.empty();
     Optional<Rate> rate = in.object("rate").flatMap(rateJson -> Rate.parse(in.key("rate"), rateJson, problems));
+    Optional<AuthPolicy> auth = in.object("auth").map(policy -> AuthPolicy.parse(in.key("auth"), policy, problems));
     return new AggregateConfig(name, path, deadlineMs, inDependencyOrder(key, sources, problems), method, envelope,
-        shape, rate);
+        shape, rate, auth);
   }
 
   /** Kahn's algorithm: a cycle leaves sources unplaced, and they are named in the problem. */

@@ -83,7 +83,23 @@ public enum ConfigKey {
       "X-Request-Id,X-Gather-Complete,X-Gather-Errors,Server-Timing,Retry-After,RateLimit,RateLimit-Policy",
       "Response headers a cross-origin page may read."),
   CORS_CREDENTIALS("cors.credentials", "false", "Whether a cross-origin page may send cookies and credentials."),
-  CORS_MAX_AGE_SECONDS("cors.maxAgeSeconds", "600", "How long a browser may cache a preflight's answer.");
+  CORS_MAX_AGE_SECONDS("cors.maxAgeSeconds", "600", "How long a browser may cache a preflight's answer."),
+  AUTH_JWT_JWKS_URL("auth.jwt.jwksUrl", "",
+      "URL of the identity provider's JSON Web Key Set; keys are fetched at start, on schedule and on an unknown kid."),
+  AUTH_JWT_JWKS_REFRESH_MS("auth.jwt.jwksRefreshMs", "300000", "How often the JWKS is fetched again."),
+  AUTH_JWT_JWKS_TIMEOUT_MS("auth.jwt.jwksTimeoutMs", "2000", "Timeout of one JWKS fetch."),
+  AUTH_JWT_JWKS_REFETCH_MIN_MS("auth.jwt.jwksRefetchMinMs", "10000",
+      "Least time between two fetches caused by tokens naming an unknown kid, so bad tokens cannot hammer the IdP."),
+  AUTH_JWT_PUBLIC_KEYS("auth.jwt.publicKeys", "",
+      "PEM public keys (RSA or EC) that sign tokens, as a list (or comma-separated in the environment)."),
+  AUTH_JWT_SECRET("auth.jwt.secret", "", "HMAC secret (HS256/384/512 only), at least 32 bytes."),
+  AUTH_JWT_ALGORITHMS("auth.jwt.algorithms", "",
+      "Algorithms a token may use; empty: RS256 and ES256 with keys, HS256 with a secret. Never none; HS and "
+          + "asymmetric ones never together."),
+  AUTH_JWT_ISSUER("auth.jwt.issuer", "", "Required iss of every token (empty: not checked)."),
+  AUTH_JWT_AUDIENCE("auth.jwt.audience", "", "A token's aud must name one of these (empty: not checked)."),
+  AUTH_JWT_CLOCK_SKEW_SECONDS("auth.jwt.clockSkewSeconds", "30",
+      "How far exp, nbf and iat may be off, for clocks that disagree.");
 
   private final String path;
   private final String defaultValue;

@@ -64,6 +64,9 @@ final class ConfigReader {
     if (value == null) {
       value = key.defaultValue();
     }
+    if (value instanceof String text && text.isBlank()) {
+      return List.of();
+    }
     if (value instanceof String text) {
       return Stream.of(text.split(",")).map(String::trim).filter(t -> !t.isEmpty()).toList();
     }

@@ -21,7 +21,8 @@ public record GatherConfig(
     Map<String, String> queries,
     Map<String, AggregateConfig> aggregates,
     RateLimitConfig rateLimit,
-    CorsConfig cors) {
+    CorsConfig cors,
+    AuthConfig auth) {
 
   /** Top-level sections holding named entries rather than fixed keys. */
   static final Set<String> NAMED_SECTIONS = Set.of("upstreams", "queries", "aggregates");
@@ -79,6 +80,7 @@ public record GatherConfig(
     CorsConfig cors = cors(in);
 
     List<String> problems = in.problems();
+    AuthConfig auth = AuthConfig.parse(tree, in, problems);
     Map<String, UpstreamConfig> upstreams = new LinkedHashMap<>();
     named(tree, "upstreams", problems).forEach((name, json) ->
         upstreams.put(name, UpstreamConfig.parse(name, json, problems)));
@@ -94,11 +96,21 @@ public record GatherConfig(
       }
     });
 
+    aggregates.values().forEach(a -> {
+      a.auth().ifPresent(policy -> auth.checkSatisfiable("aggregates." + a.name() + ".auth", policy, problems));
+      if (!a.claimsRead().isEmpty() && a.auth().orElse(auth.policy(RouteGroup.AGGREGATES)).mode()
+          != AuthPolicy.Mode.REQUIRED) {
+        problems.add("aggregates." + a.name() + ": reads {jwt." + a.claimsRead().iterator().next() + "} but its "
+            + "policy is not \"required\", so a caller might bring no token; set aggregates." + a.name()
+            + ".auth.policy (or auth.routes.aggregates.policy) to \"required\"");
+      }
+    });
+
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
     return new GatherConfig(http, db, shutdown, demo, jobs, Map.copyOf(upstreams), Map.copyOf(queries), Map.copyOf(aggregates),
-        rateLimit, cors);
+        rateLimit, cors, auth);
   }
 
   private static RateLimitConfig rateLimit(ConfigReader in, JsonObject tree) {

@@ -34,15 +34,21 @@ public record Template(String text, List<Part> parts, List<String> sources) {
       return !isLiteral() && source.filter(HEADER::equals).isPresent();
     }
 
+    /** {@code {jwt.sub}}: a claim of the caller's verified token. */
+    public boolean readsJwt() {
+      return !isLiteral() && source.filter(JWT::equals).isPresent();
+    }
+
     /** Whether it reads another source's data (rather than the client's request). */
     boolean readsSource() {
-      return !isLiteral() && source.isPresent() && !readsBody() && !readsHeader();
+      return !isLiteral() && source.isPresent() && !readsBody() && !readsHeader() && !readsJwt();
     }
   }
 
   /** Roots a placeholder reads from the client's request rather than from a source of that name. */
   public static final String BODY = "body";
   public static final String HEADER = "header";
+  public static final String JWT = "jwt";
 
   Template(String text, List<Part> parts) {
     this(text, parts, parts.stream().filter(Part::readsSource).flatMap(p -> p.source().stream()).distinct().toList());
@@ -64,7 +70,7 @@ public record Template(String text, List<Part> parts, List<String> sources) {
       String reference = m.group(1).trim();
       if (!REFERENCE.matcher(reference).matches()) {
         problems.add(key + " = \"" + text + "\": {" + reference + "} is not a placeholder; write {param} or "
-            + "{source.field}, {body.field} or {header.Name}");
+            + "{source.field}, {body.field}, {header.Name} or {jwt.claim}");
       } else {
         parts.add(reference(reference));
       }
@@ -101,6 +107,11 @@ public record Template(String text, List<Part> parts, List<String> sources) {
   /** The client headers its placeholders name. */
   public List<String> headers() {
     return parts.stream().filter(Part::readsHeader).map(p -> String.join(".", p.path())).distinct().toList();
+  }
+
+  /** The token claims its placeholders name ({@code {jwt.tenant}} names tenant). */
+  public List<String> claims() {
+    return parts.stream().filter(Part::readsJwt).map(p -> p.path().get(0)).distinct().toList();
   }
 
   /** The one placeholder this template is, with no text around it; its value keeps its JSON type. */

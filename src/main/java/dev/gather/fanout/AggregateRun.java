@@ -59,6 +59,8 @@ final class AggregateRun {
   /** The client's JSON body (null when none, or when no template reads it) and its query parameters. */
   private Object clientBody;
   private MultiMap clientQuery = MultiMap.caseInsensitiveMultiMap();
+  /** The caller's verified token claims, for {@code {jwt.x}}. */
+  private JsonObject claims = new JsonObject();
 
   /**
    * {@code read} names the sources whose data another source reads (a template, a forEach); only theirs is
@@ -84,6 +86,12 @@ final class AggregateRun {
   AggregateRun client(Object body, MultiMap query) {
     this.clientBody = body;
     this.clientQuery = query;
+    return this;
+  }
+
+  /** The claims of the caller's verified token, which {@code {jwt.x}} placeholders read. */
+  AggregateRun claims(Map<String, Object> claims) {
+    this.claims = new JsonObject(claims);
     return this;
   }
 
@@ -400,6 +408,13 @@ final class AggregateRun {
         throw new Failure(FailureKind.MISSING_PARAMETER, "needs request header " + name);
       }
       return header;
+    }
+    if (part.readsJwt()) {
+      Object claim = walk(claims, part.path());
+      if (claim == null) {
+        throw new Failure(FailureKind.MISSING_PARAMETER, "needs token claim " + String.join(".", part.path()));
+      }
+      return claim;
     }
     if (part.source().isEmpty()) {
       Object value = binding.containsKey(part.parameter()) ? binding.get(part.parameter()) : params.get(part.parameter());

@@ -6,6 +6,7 @@ import dev.gather.db.NamedQueries;
 import dev.gather.failure.Failure;
 import dev.gather.failure.FailureKind;
 import dev.gather.http.ApiError;
+import dev.gather.http.Caller;
 import dev.gather.http.RequestIds;
 import dev.gather.shape.ShapeException;
 import dev.gather.time.Ticker;
@@ -47,12 +48,14 @@ public final class AggregatesApi {
   }
 
   /** What is worked out once per aggregate rather than on every request: the envelope, the meters, who reads whom. */
-  private record Plan(AggregateConfig aggregate, Set<String> read, Envelope envelope, AggregateMetrics metrics) {}
+  private record Plan(AggregateConfig aggregate, Set<String> read, Envelope envelope, AggregateMetrics metrics,
+      Set<String> claimsRead) {}
 
   public Handler<RoutingContext> handler(AggregateConfig aggregate) {
     Set<String> read = aggregate.sources().stream().flatMap(s -> s.dependencies().stream())
         .collect(Collectors.toUnmodifiableSet());
-    Plan plan = new Plan(aggregate, read, new Envelope(aggregate), new AggregateMetrics(registry, aggregate.name()));
+    Plan plan = new Plan(aggregate, read, new Envelope(aggregate), new AggregateMetrics(registry, aggregate.name()),
+        aggregate.claimsRead());
     return ctx -> run(ctx, plan);
   }
 
@@ -66,9 +69,19 @@ public final class AggregatesApi {
     Map<String, String> params = new HashMap<>();
     ctx.queryParams().forEach(params::putIfAbsent);
     params.putAll(ctx.pathParams());
+    Caller caller = Caller.of(ctx);
+    for (String claim : plan.claimsRead()) {
+      if (!caller.claims().containsKey(claim)) {
+        // The policy let the caller in, but its credentials (an API key, or a token without it) lack what the
+        // aggregate reads: not a malformed request, a caller not entitled to this answer.
+        throw new ApiError(403, "forbidden", "this aggregate reads the token claim " + claim
+            + ", which the caller's credentials do not carry");
+      }
+    }
     Object body = plan.aggregate().readsBody() ? clientBody(ctx) : null;
     AggregateRun run = new AggregateRun(plan.aggregate(), plan.read(), upstreams, queries, queryTimeoutMs, params,
-        ctx.request().headers(), RequestIds.of(ctx), ticker, timers).client(body, ctx.queryParams());
+        ctx.request().headers(), RequestIds.of(ctx), ticker, timers).client(body, ctx.queryParams())
+        .claims(caller.claims());
     // A client that leaves takes its upstream calls with it: they are reset, and no further source starts.
     ctx.response().closeHandler(closed -> run.cancel());
     (sequential ? run.sequential() : run.concurrent())

@@ -16,7 +16,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.Shareable;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.PlatformHandler;
+import io.vertx.ext.web.handler.SecurityPolicyHandler;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
@@ -112,8 +112,11 @@ public final class RateLimits implements RouteGuard, Shareable {
     }
   }
 
-  /** Runs before the body handler of its route, so it must be a platform handler for Vert.x Web to accept it. */
-  private final class Check implements PlatformHandler {
+  /**
+   * A security-policy handler for Vert.x Web's ordering of a route's handlers: after the authentication guard
+   * (also one, so that the caller is known) and before the body handler, so a refused request is not read.
+   */
+  private final class Check implements SecurityPolicyHandler {
     private final Policy policy;
 
     Check(Policy policy) {

@@ -1,5 +1,6 @@
 package dev.gather.server;
 
+import dev.gather.auth.Authentication;
 import dev.gather.config.GatherConfig;
 import dev.gather.db.Database;
 import dev.gather.db.NamedQueries;
@@ -119,7 +120,7 @@ public final class HttpVerticle extends VerticleBase {
 
   /** What stands in front of the routes, in order: who is calling, then how often they may. */
   private List<RouteGuard> guards() {
-    return List.of(RateLimits.shared(vertx, config.rateLimit(), registry));
+    return List.of(Authentication.create(vertx, config.auth()), RateLimits.shared(vertx, config.rateLimit(), registry));
   }
 
   /** Stops accepting at once, then lets in-flight requests finish for up to shutdown.drainMs. */
