@@ -23,6 +23,9 @@
 #            as many connections, or those free (PostgreSQL's own ceiling)            64 connections
 #   rows     10,000 users as JSON: gather through a SQL source and GET /users/export (NDJSON from a cursor); the
 #            floor from one prepared query through its Pool                           8 connections
+#   edge     gather only: the 3-call aggregate open, behind JWT verification (an RS256 token made here with
+#            openssl, sent on every request), and behind a rate limit it never reaches; the ratios are what the
+#            edge costs                                                               64 connections
 #   shaped   gather only: 3 calls of /profile (a 0.7 KB user record) as they come, and the same 3 calls with a
 #            `select` per source and a JSON-template `shape` (JMESPath); the ratio is what shaping costs 64 connections
 # For each measured run: requests/s, p50 and p99 (wrk's, from bench/percentiles.lua) and the CPU of the server
@@ -31,7 +34,7 @@
 # gather's resident memory (VmRSS now, VmHWM the peak) with the same process.
 #
 # Knobs (environment): DURATION (measured seconds per run, default 20), WARMUP (seconds of the warm-up run before
-# each, default 15), SCENARIOS (default "hello three0 three50 row rows shaped"), THREADS (wrk and pgbench threads, default
+# each, default 15), SCENARIOS (default "hello three0 three50 row rows shaped edge"), THREADS (wrk and pgbench threads, default
 # 1), LABEL (the report's file name, default the short commit), UPSTREAM (nginx or demo, default nginx),
 # BENCH_DB_URL (the PostgreSQL server, without a database; default postgresql://postgres@127.0.0.1:5432; psql and
 # pgbench must reach it too), JAR (default target/gather.jar, built if missing), JAVA_OPTS (gather's JVM, given to
@@ -56,14 +59,14 @@ ROW_ID=${ROW_ID:-42}
 FLOOR_POOL_SIZE=${FLOOR_POOL_SIZE:-${GATHER_DB_POOL_SIZE:-8}}
 DB_BASE=${BENCH_DB_URL:-postgresql://postgres@127.0.0.1:5432}
 DB_BASE=${DB_BASE%/}
-read -r -a SCENARIO_LIST <<< "${SCENARIOS:-hello three0 three50 row rows shaped}"
+read -r -a SCENARIO_LIST <<< "${SCENARIOS:-hello three0 three50 row rows shaped edge}"
 for n in "$DURATION" "$WARMUP" "$THREADS" "$ROW_ID" "$FLOOR_POOL_SIZE"; do
   [[ $n =~ ^[0-9]+$ ]] || { echo "DURATION, WARMUP, THREADS, ROW_ID and FLOOR_POOL_SIZE must be numbers, not $n" >&2; exit 2; }
 done
 [ "$DURATION" -ge 1 ] && [ "$THREADS" -ge 1 ] && [ "$ROW_ID" -ge 1 ] && [ "$ROW_ID" -le 10000 ] ||
   { echo "DURATION and THREADS must be at least 1, ROW_ID 1 to 10000" >&2; exit 2; }
 for scenario in "${SCENARIO_LIST[@]}"; do # fail before starting anything, not after minutes of load
-  case $scenario in hello|three0|three50|row|rows|shaped) ;; *) echo "unknown scenario $scenario (use hello three0 three50 row rows shaped)" >&2; exit 2 ;; esac
+  case $scenario in hello|three0|three50|row|rows|shaped|edge) ;; *) echo "unknown scenario $scenario (use hello three0 three50 row rows shaped edge)" >&2; exit 2 ;; esac
 done
 case $UPSTREAM in nginx|demo) ;; *) echo "UPSTREAM must be nginx or demo, not $UPSTREAM" >&2; exit 2 ;; esac
 LABEL=${LABEL:-$(git rev-parse --short HEAD 2>/dev/null || echo run)}
@@ -84,7 +87,7 @@ command -v pgbench > /dev/null || install_packages postgresql-client
 if [ "$UPSTREAM" = nginx ] && { ! command -v nginx > /dev/null || [ ! -f "$NGINX_ECHO" ]; }; then
   install_packages nginx libnginx-mod-http-echo
 fi
-for tool in java wrk curl jq psql pgbench awk git; do
+for tool in java wrk curl jq psql pgbench awk git openssl; do
   command -v "$tool" > /dev/null || { echo "bench/run.sh needs $tool" >&2; exit 2; }
 done
 
@@ -175,7 +178,15 @@ DB_CREATED=1
 q() { psql "$DB_BASE/$DB" -X -q -v ON_ERROR_STOP=1 -At "$@"; }
 
 # The upstream URLs live only in the config file, so the port is written into a copy.
-jq --arg url "http://127.0.0.1:$UPSTREAM_PORT" '.upstreams |= map_values(.url = $url)' bench/gather-bench.json \
+# The edge scenario's token: an RSA key made for this run; gather gets its public half, wrk a token signed with it.
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$WORK/jwt-key.pem" 2> /dev/null
+openssl pkey -in "$WORK/jwt-key.pem" -pubout -out "$WORK/jwt-pub.pem"
+b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
+JWT_SIGNED="$(printf '{"alg":"RS256","typ":"JWT"}' | b64url).$(printf '{"sub":"bench","scope":"bench","exp":%d}' \
+  "$(( $(date +%s) + 86400 ))" | b64url)"
+BENCH_TOKEN="$JWT_SIGNED.$(printf '%s' "$JWT_SIGNED" | openssl dgst -sha256 -sign "$WORK/jwt-key.pem" -binary | b64url)"
+jq --arg url "http://127.0.0.1:$UPSTREAM_PORT" --rawfile key "$WORK/jwt-pub.pem" \
+  '.upstreams |= map_values(.url = $url) | .auth.jwt.publicKeys = [$key]' bench/gather-bench.json \
   > "$WORK/gather-bench.json"
 
 # The JVM behind a pid: the launcher may be a script that runs java as a child rather than exec-ing it.
@@ -241,6 +252,11 @@ if [[ " ${SCENARIO_LIST[*]} " == *" shaped "* ]]; then
   check "gather three0plain complete" "get $GATHER/aggregate/three0plain | jq -e '.complete and .data.a.address.city == \"Lyon\"'"
   check "gather three0shaped complete" "get $GATHER/aggregate/three0shaped | jq -e '.complete and .data.name == \"Ada Ritchie\" and (.data.friends | length == 5)'"
 fi
+if [[ " ${SCENARIO_LIST[*]} " == *" edge "* ]]; then
+  check "gather three0auth refuses no token" "[ \"\$(curl -s -o /dev/null -w '%{http_code}' $GATHER/aggregate/three0auth)\" = 401 ]"
+  check "gather three0auth takes the token" "curl -fsS -H 'Authorization: Bearer $BENCH_TOKEN' $GATHER/aggregate/three0auth | jq -e '.complete'"
+  check "gather three0limited complete" "get $GATHER/aggregate/three0limited | jq -e '.complete'"
+fi
 check "gather three50 complete" "get $GATHER/aggregate/three50 | jq -e '.complete and .data.a.delayedMs == 50'"
 check "floor three50" "get $FLOOR/three50 | jq -e '.b.delayedMs == 50'"
 check "gather row (SQL source)" "get $GATHER/aggregate/row/$ROW_USER_ID | jq -e '.data.user[0].id == $ROW_USER_ID'"
@@ -271,14 +287,16 @@ lua_value() { # wrk output, line (wrk_ms, raw_ms or summary), key -> value
   awk -v line="$2" -v k="$3" '$1 == line {for (i = 2; i <= NF; i++) {split($i, kv, "="); if (kv[1] == k) print kv[2]}}' "$1"
 }
 declare -A RPS P50 P99 US JIT CORES ERRS REQS PATHS CONNS
-run_wrk() { # key (scenario.server), server pid, base url, path, connections
+run_wrk() { # key (scenario.server), server pid, base url, path, connections[, a request header for every request]
   local key=$1 pid=$2 url=$3$4 conns=$5 out=$WORK/$1.wrk
+  local header=(); [ -z "${6:-}" ] || header=(-H "$6")
   echo "$key: $url, warm-up $WARMUP s, then $DURATION s with $conns connections" >&2
   # wrk's own 2 s timeout would count a slow 10,000-row answer on a busy machine as an error and drop its latency.
-  [ "$WARMUP" = 0 ] || wrk -t"$THREADS" -c"$conns" -d"${WARMUP}s" --timeout 30s "$url" > "$WORK/$key.warmup.wrk"
+  [ "$WARMUP" = 0 ] || wrk -t"$THREADS" -c"$conns" -d"${WARMUP}s" --timeout 30s "${header[@]}" "$url" > "$WORK/$key.warmup.wrk"
   local t0 b0 s0 j0 t1 b1 s1 j1
   t0=$(proc_ticks "$pid"); j0=$(jit_ticks "$pid"); b0=$(busy_ticks); s0=$(date +%s.%N)
-  WRK_CONNECTIONS=$conns wrk -t"$THREADS" -c"$conns" -d"${DURATION}s" --timeout 30s --latency -s bench/percentiles.lua "$url" > "$out"
+  WRK_CONNECTIONS=$conns wrk -t"$THREADS" -c"$conns" -d"${DURATION}s" --timeout 30s --latency -s bench/percentiles.lua \
+    "${header[@]}" "$url" > "$out"
   j1=$(jit_ticks "$pid"); t1=$(proc_ticks "$pid"); b1=$(busy_ticks); s1=$(date +%s.%N)
   local requests seconds; requests=$(lua_value "$out" summary requests); seconds=$(lua_value "$out" summary seconds)
   REQS[$key]=$requests; PATHS[$key]=$4; CONNS[$key]=$conns
@@ -339,6 +357,10 @@ for scenario in "${SCENARIO_LIST[@]}"; do
       run_wrk rows.gather "$GATHER_PID" "$GATHER" /aggregate/rows 8
       run_wrk rows.export "$GATHER_PID" "$GATHER" /users/export 8
       run_wrk rows.floor "$FLOOR_PID" "$FLOOR" /rows 8 ;;
+    edge)
+      run_wrk edge.open "$GATHER_PID" "$GATHER" /aggregate/three0 64
+      run_wrk edge.jwt "$GATHER_PID" "$GATHER" /aggregate/three0auth 64 "Authorization: Bearer $BENCH_TOKEN"
+      run_wrk edge.limited "$GATHER_PID" "$GATHER" /aggregate/three0limited 64 ;;
     shaped)
       run_wrk shaped.plain "$GATHER_PID" "$GATHER" /aggregate/three0plain 64
       run_wrk shaped.gather "$GATHER_PID" "$GATHER" /aggregate/three0shaped 64 ;;
@@ -416,6 +438,12 @@ REPORT=$WORK/report.md
     r=$(ratio "${US[rows.export]}" "${US[rows.gather]}")
     echo "| 10,000 rows, \`/users/export\` (NDJSON) | 8 | vs gather's SQL source: $(cell rows.gather) | $(cell rows.export) | $r$(without_jit rows.export rows.gather) of the SQL source ($(ratio "${US[rows.export]}" "${US[rows.floor]}") of the floor) | ≤ 1.0× the SQL source $(verdict "$r" 1.0) |"
   fi
+  if has edge.jwt; then
+    r=$(ratio "${US[edge.jwt]}" "${US[edge.open]}")
+    echo "| 3 calls, 0 ms, a JWT (RS256) verified on every request | 64 | vs gather open: $(cell edge.open) | $(cell edge.jwt) | $r$(without_jit edge.jwt edge.open) of the open aggregate | ≤ 1.15× the open $(verdict "$r" 1.15) |"
+    r=$(ratio "${US[edge.limited]}" "${US[edge.open]}")
+    echo "| 3 calls, 0 ms, rate-limited (in-process buckets, never reached) | 64 | vs gather open: $(cell edge.open) | $(cell edge.limited) | $r$(without_jit edge.limited edge.open) of the open aggregate | (for comparison) |"
+  fi
   if has shaped.gather; then
     r=$(ratio "${US[shaped.gather]}" "${US[shaped.plain]}")
     echo "| 3 calls, 0 ms, shaped (\`select\` per source + a \`shape\` template) | 64 | vs gather unshaped: $(cell shaped.plain) | $(cell shaped.gather) | $r$(without_jit shaped.gather shaped.plain) of the unshaped aggregate | ≤ 1.25× the unshaped $(verdict "$r" 1.25) |"
@@ -435,7 +463,7 @@ REPORT=$WORK/report.md
   echo "| run | path | connections | requests | req/s | p50 ms | p99 ms | raw p99 ms | CPU µs / request | of which JIT | cores: server of machine | errors |"
   echo "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|"
   for key in hello.gather hello.floor three0.gather three0.floor three50.gather three50.floor row.gather row.users \
-             row.floor row.floorpool rows.gather rows.export rows.floor shaped.plain shaped.gather; do
+             row.floor row.floorpool rows.gather rows.export rows.floor shaped.plain shaped.gather edge.open edge.jwt edge.limited; do
     has "$key" || continue
     echo "| $key | \`${PATHS[$key]}\` | ${CONNS[$key]} | ${REQS[$key]} | ${RPS[$key]} | ${P50[$key]} | ${P99[$key]}" \
          "| $(lua_value "$WORK/$key.wrk" raw_ms p99) | ${US[$key]} | ${JIT[$key]} | ${CORES[$key]} | ${ERRS[$key]} |"
@@ -449,7 +477,7 @@ REPORT=$WORK/report.md
   echo "- gather log lines at WARN/ERROR: $(grep -cE ' (WARN|ERROR) ' "$WORK/gather.log" || true); floor log: $(wc -l < "$WORK/floor.log") lines"
   echo "- answer sizes: /users/export $(wc -c < "$WORK/export.ndjson") bytes, /aggregate/rows $(wc -c < "$WORK/rows.json") bytes, floor /rows $(wc -c < "$WORK/floor-rows.json") bytes"
   for key in hello.gather hello.floor three0.gather three0.floor three50.gather three50.floor row.gather row.users \
-             row.floor row.floorpool rows.gather rows.export rows.floor shaped.plain shaped.gather; do
+             row.floor row.floorpool rows.gather rows.export rows.floor shaped.plain shaped.gather edge.open edge.jwt edge.limited; do
     has "$key" || continue
     echo; echo "### $key"; echo; echo '```'; cat "$WORK/$key.wrk"; echo '```'
   done
