@@ -36,6 +36,10 @@ public final class Problems {
     if (failure instanceof DecodeException) {
       return ApiError.badRequest("request body is not valid JSON");
     }
+    if (failure instanceof NumberFormatException || failure instanceof io.netty.handler.codec.DecoderException) {
+      // The codec failed on the body after the head was routed (a chunk size that is not hex): the client's.
+      return new ApiError(400, "bad-chunk", "the request body's chunked encoding is malformed");
+    }
     int status = failure instanceof HttpException http ? http.getStatusCode() : ctx.statusCode();
     return switch (status) {
       case 400 -> ApiError.badRequest("the request is malformed");

@@ -162,7 +162,11 @@ final class ConnectionWatch {
         phase = Phase.BODY;
       }
       if (msg instanceof LastHttpContent) {
-        phase = Phase.AWAITING_ANSWER;
+        if (answersOwed == 0) {
+          idle(); // answered while its end was on the way in (Vert.x may answer as soon as the head arrives)
+        } else {
+          phase = Phase.AWAITING_ANSWER;
+        }
       }
       ctx.fireChannelRead(msg);
     }
@@ -176,13 +180,17 @@ final class ConnectionWatch {
         answerStarted = false;
         answersOwed = Math.max(0, answersOwed - 1);
         if (answersOwed == 0 && phase == Phase.AWAITING_ANSWER) {
-          phase = Phase.IDLE;
-          since = System.nanoTime();
-          arm(since + idleTimeoutNanos);
+          idle();
         }
       }
       ctx.write(msg, promise);
     }
+  }
+
+  private void idle() {
+    phase = Phase.IDLE;
+    since = System.nanoTime();
+    arm(since + idleTimeoutNanos);
   }
 
   /** True unless the request has a Transfer-Encoding whose last coding is not chunked. */
