@@ -87,6 +87,12 @@ public final class Problems {
     return body.mergeIn(error.extensions());
   }
 
+  /** Whether the request announced a body (one without is merely not "ended" until its empty end is read). */
+  private static boolean hasBody(io.vertx.core.http.HttpServerRequest request) {
+    String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+    return request.headers().contains(HttpHeaders.TRANSFER_ENCODING) || (length != null && !"0".equals(length));
+  }
+
   private static void send(RoutingContext ctx, ApiError error) {
     if (ctx.response().headWritten()) {
       // A stream already under way cannot change its status; cutting the connection tells the client.
@@ -96,7 +102,7 @@ public final class Problems {
     JsonObject body = body(error, ctx.request().path(), RequestIds.of(ctx));
     error.retryAfterSeconds().ifPresent(seconds ->
         ctx.response().putHeader(HeaderNames.RETRY_AFTER, String.valueOf(seconds)));
-    boolean unread = !ctx.request().isEnded();
+    boolean unread = !ctx.request().isEnded() && hasBody(ctx.request());
     if (unread) {
       // The body was refused (413, 405, a failed upstream...): reading the rest to keep the connection would let
       // a client make gather swallow any number of bytes, so the answer says close and the connection goes.

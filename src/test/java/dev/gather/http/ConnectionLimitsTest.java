@@ -140,6 +140,19 @@ class ConnectionLimitsTest {
   }
 
   @Test
+  void aProblemAnswerToARequestWithoutABodyKeepsTheConnection() throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", app.port)) {
+      RawHttp http = new RawHttp(socket);
+      for (int i = 0; i < 2; i++) {
+        send(socket.getOutputStream(), "GET /nowhere HTTP/1.1\r\nHost: gather\r\n\r\n");
+        RawHttp.Outcome outcome = http.read(System.nanoTime() + TimeUnit.SECONDS.toNanos(2), false);
+        assertEquals(404, outcome.answer().status());
+        assertNull(outcome.answer().header("connection"));
+      }
+    }
+  }
+
+  @Test
   void connectionsOverMaxConnectionsAreClosedAtOnceAndCounted() throws Exception {
     try (RunningGather small = RunningGather.start(new JsonObject().put("http", new JsonObject()
         .put("maxConnections", 3).put("instances", 1)))) {
