@@ -16,6 +16,17 @@ public enum ConfigKey {
       "A request still unanswered after this long gets 503 (streamed exports are exempt once they start)."),
   HTTP_ACCESS_LOG("http.accessLog", "true",
       "Write one access-log line per request (logger gather.access); off saves CPU at high request rates."),
+  HTTP_HEADER_TIMEOUT_MS("http.headerTimeoutMs", "10000",
+      "A request head (request line and headers) not complete this long after its first byte gets 408 and the "
+          + "connection is closed."),
+  HTTP_IDLE_TIMEOUT_MS("http.idleTimeoutMs", "60000",
+      "A connection with no request under way for this long is closed (keep below your load balancer's idle timeout)."),
+  HTTP_BODY_TIMEOUT_MS("http.bodyTimeoutMs", "30000",
+      "A request body that sends nothing for this long (while gather is reading) gets 408 and the connection is "
+          + "closed."),
+  HTTP_MAX_CONNECTIONS("http.maxConnections", "10000",
+      "Open client connections allowed; beyond it a new connection is closed at once (metric "
+          + "gather_http_connections_refused_total)."),
   DB_URL("db.url", "",
       "PostgreSQL URL (postgresql://user:password@host:5432/db). Empty: start the embedded PostgreSQL."),
   DB_POOL_SIZE("db.poolSize", "8", "Connections in the reactive pool."),

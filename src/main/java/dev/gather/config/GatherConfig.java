@@ -51,7 +51,11 @@ public record GatherConfig(
         instances == 0 ? Runtime.getRuntime().availableProcessors() : instances,
         in.number(ConfigKey.HTTP_MAX_BODY_BYTES, 1, 1L << 30),
         in.number(ConfigKey.HTTP_REQUEST_TIMEOUT_MS, 1, DAY_MS),
-        in.bool(ConfigKey.HTTP_ACCESS_LOG));
+        in.bool(ConfigKey.HTTP_ACCESS_LOG),
+        in.number(ConfigKey.HTTP_HEADER_TIMEOUT_MS, 1, DAY_MS),
+        in.number(ConfigKey.HTTP_IDLE_TIMEOUT_MS, 1, DAY_MS),
+        in.number(ConfigKey.HTTP_BODY_TIMEOUT_MS, 1, DAY_MS),
+        in.integer(ConfigKey.HTTP_MAX_CONNECTIONS, 1, 10_000_000));
 
     DbConfig db = new DbConfig(
         databaseUrl(in),

@@ -25,7 +25,12 @@ public record UpstreamConfig(
     RetryConfig retry,
     HedgeConfig hedge,
     boolean coalesce,
-    Optional<BreakerConfig> circuitBreaker) {
+    Optional<BreakerConfig> circuitBreaker,
+    List<String> forwardCredentials) {
+
+  /** The client credentials the proxy can pass on; which it does is {@code forwardCredentials}. */
+  public static final List<String> CREDENTIAL_HEADERS = List.of("Authorization", "Cookie", "X-Api-Key");
+  private static final List<String> DEFAULT_CREDENTIALS = List.of("Authorization", "Cookie");
 
   private static final Set<String> KEYS = keys();
   private static final int DAY_MS = 86_400_000;
@@ -47,12 +52,32 @@ public record UpstreamConfig(
         RetryConfig.parse(in, timeoutMs),
         HedgeConfig.parse(in),
         in.bool("coalesce", false),
-        in.object("circuitBreaker").map(breaker -> BreakerConfig.parse(in, breaker)));
+        in.object("circuitBreaker").map(breaker -> BreakerConfig.parse(in, breaker)),
+        credentials(in, json));
+  }
+
+  /** Which of the client's credential headers the proxy forwards: by default what a pass-through would. */
+  private static List<String> credentials(Fields in, JsonObject json) {
+    if (!json.containsKey("forwardCredentials")) {
+      return DEFAULT_CREDENTIALS;
+    }
+    List<String> names = new java.util.ArrayList<>();
+    for (String name : in.texts("forwardCredentials")) {
+      Optional<String> known = CREDENTIAL_HEADERS.stream().filter(h -> h.equalsIgnoreCase(name)).findFirst();
+      if (known.isPresent()) {
+        names.add(known.get());
+      } else {
+        in.problem("forwardCredentials", ": \"" + name + "\" is not a client credential header; list some of "
+            + CREDENTIAL_HEADERS + ", or [] to forward none");
+      }
+    }
+    return List.copyOf(names);
   }
 
   private static Set<String> keys() {
     Set<String> keys = new HashSet<>(Set.of("url", "connectTimeoutMs", "timeoutMs", "maxConnections",
-        "maxConcurrent", "maxQueued", "maxBodyBytes", "forwardHeaders", "hedgeAfterMs", "coalesce", "circuitBreaker"));
+        "maxConcurrent", "maxQueued", "maxBodyBytes", "forwardHeaders", "hedgeAfterMs", "coalesce", "circuitBreaker",
+        "forwardCredentials"));
     keys.addAll(RetryConfig.KEYS);
     return Set.copyOf(keys);
   }

@@ -18,6 +18,7 @@ import dev.gather.upstream.Cancellation;
 import dev.gather.upstream.Upstream;
 import dev.gather.upstream.Upstreams;
 import dev.gather.wire.HeaderNames;
+import dev.gather.wire.HopByHop;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -31,6 +32,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
@@ -277,7 +279,14 @@ final class AggregateRun {
     MultiMap headers = MultiMap.caseInsensitiveMultiMap()
         .add(HeaderNames.REQUEST_ID, requestId)
         .add(HeaderNames.DEADLINE_MS, String.valueOf(remainingMs));
+    Set<String> hopByHop = null;
     for (String header : upstream.config().forwardHeaders()) {
+      if (hopByHop == null) {
+        hopByHop = HopByHop.names(incomingHeaders);
+      }
+      if (hopByHop.contains(header.toLowerCase(Locale.ROOT))) {
+        continue; // the client's Connection header made it this hop's only (or it is hop-by-hop by definition)
+      }
       List<String> values = incomingHeaders.getAll(header);
       if (!values.isEmpty()) {
         headers.add(header, values);

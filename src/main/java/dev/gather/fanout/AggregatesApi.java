@@ -8,6 +8,7 @@ import dev.gather.failure.FailureKind;
 import dev.gather.http.ApiError;
 import dev.gather.http.Caller;
 import dev.gather.http.RequestIds;
+import dev.gather.http.RequestParams;
 import dev.gather.shape.ShapeException;
 import dev.gather.time.Ticker;
 import dev.gather.time.Timers;
@@ -110,7 +111,7 @@ public final class AggregatesApi {
   /** The client's JSON body, read by the route up to http.maxBodyBytes; null when it sent none. */
   private static Object clientBody(RoutingContext ctx) {
     Buffer bytes = ctx.body() == null ? null : ctx.body().buffer();
-    if (bytes == null || bytes.length() == 0) {
+    if (RequestParams.blank(bytes)) {
       return null;
     }
     try {

@@ -3,6 +3,7 @@ package dev.gather.http;
 import dev.gather.failure.Failure;
 import dev.gather.wire.HeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -34,6 +35,10 @@ public final class Problems {
     }
     if (failure instanceof DecodeException) {
       return ApiError.badRequest("request body is not valid JSON");
+    }
+    if (failure instanceof NumberFormatException || failure instanceof io.netty.handler.codec.DecoderException) {
+      // The codec failed on the body after the head was routed (a chunk size that is not hex): the client's.
+      return new ApiError(400, "bad-chunk", "the request body's chunked encoding is malformed");
     }
     int status = failure instanceof HttpException http ? http.getStatusCode() : ctx.statusCode();
     return switch (status) {
@@ -70,25 +75,47 @@ public final class Problems {
     return error;
   }
 
+  /** The problem+json body of {@code error}, for answers made where no route runs (the codec, a connection). */
+  public static JsonObject body(ApiError error, String instance, String requestId) {
+    JsonObject body = new JsonObject()
+        .put("type", TYPE_PREFIX + error.type())
+        .put("title", HttpResponseStatus.valueOf(error.status()).reasonPhrase())
+        .put("status", error.status())
+        .put("detail", error.getMessage())
+        .put("instance", instance)
+        .put("requestId", requestId);
+    return body.mergeIn(error.extensions());
+  }
+
+  /** Whether the request announced a body (one without is merely not "ended" until its empty end is read). */
+  private static boolean hasBody(io.vertx.core.http.HttpServerRequest request) {
+    String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+    return request.headers().contains(HttpHeaders.TRANSFER_ENCODING) || (length != null && !"0".equals(length));
+  }
+
   private static void send(RoutingContext ctx, ApiError error) {
     if (ctx.response().headWritten()) {
       // A stream already under way cannot change its status; cutting the connection tells the client.
       ctx.response().reset();
       return;
     }
-    JsonObject body = new JsonObject()
-        .put("type", TYPE_PREFIX + error.type())
-        .put("title", HttpResponseStatus.valueOf(error.status()).reasonPhrase())
-        .put("status", error.status())
-        .put("detail", error.getMessage())
-        .put("instance", ctx.request().path())
-        .put("requestId", RequestIds.of(ctx));
-    body.mergeIn(error.extensions());
+    JsonObject body = body(error, ctx.request().path(), RequestIds.of(ctx));
     error.retryAfterSeconds().ifPresent(seconds ->
         ctx.response().putHeader(HeaderNames.RETRY_AFTER, String.valueOf(seconds)));
+    boolean unread = !ctx.request().isEnded() && hasBody(ctx.request());
+    if (unread) {
+      // The body was refused (413, 405, a failed upstream...): reading the rest to keep the connection would let
+      // a client make gather swallow any number of bytes, so the answer says close and the connection goes.
+      ctx.response().putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+    }
     ctx.response()
         .setStatusCode(error.status())
         .putHeader(HeaderNames.CONTENT_TYPE, CONTENT_TYPE)
-        .end(body.toBuffer());
+        .end(body.toBuffer())
+        .onComplete(sent -> {
+          if (unread) {
+            ctx.request().connection().close();
+          }
+        });
   }
 }

@@ -21,15 +21,34 @@ public final class RequestIds {
 
   public static void assign(RoutingContext ctx) {
     String given = ctx.request().getHeader(HeaderNames.REQUEST_ID);
-    String id = given != null && ACCEPTED.matcher(given).matches() ? given : fresh();
+    String id = of(given);
     ctx.put(KEY, id);
     ctx.response().putHeader(HeaderNames.REQUEST_ID, id);
     ctx.next();
   }
 
+  /**
+   * The id of a request answered outside the router (the codec's refusals, a connection's deadlines): the
+   * client's when sane, a fresh one otherwise.
+   */
+  public static String of(String given) {
+    return given != null && ACCEPTED.matcher(given).matches() ? given : fresh();
+  }
+
+  /**
+   * The request's id. One the router refused before any route ran (an asterisk or authority target) has not
+   * been given one yet: it gets it now, header included, so that its problem answer names an id too.
+   */
   public static String of(RoutingContext ctx) {
     String id = ctx.get(KEY);
-    return id == null ? "-" : id;
+    if (id == null) {
+      id = of(ctx.request().getHeader(HeaderNames.REQUEST_ID));
+      ctx.put(KEY, id);
+      if (!ctx.response().headWritten()) {
+        ctx.response().putHeader(HeaderNames.REQUEST_ID, id);
+      }
+    }
+    return id;
   }
 
   // ThreadLocalRandom, not UUID.randomUUID(): no shared SecureRandom on the hot path of every request. 32 hex

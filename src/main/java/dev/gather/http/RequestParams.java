@@ -1,6 +1,8 @@
 package dev.gather.http;
 
 import dev.gather.config.Integers;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -38,19 +40,38 @@ public final class RequestParams {
 
   /**
    * The body as a JSON object; {@code whatToSend} completes "send a JSON object with ..." in the error.
-   * An empty body is {@code emptyAs}, or an error when that is null.
+   * An empty or blank body (whitespace only) is {@code emptyAs}, or a 400 when that is null.
    */
   public static JsonObject jsonObject(RoutingContext ctx, String whatToSend, JsonObject emptyAs) {
-    if (ctx.body().length() == 0) {
+    if (ctx.body() == null || blank(ctx.body().buffer())) {
       if (emptyAs != null) {
         return emptyAs;
       }
       throw ApiError.badRequest("request body is empty; send a JSON object with " + whatToSend);
     }
-    Object json = Json.decodeValue(ctx.body().buffer());
+    Object json;
+    try {
+      json = Json.decodeValue(ctx.body().buffer());
+    } catch (DecodeException e) {
+      throw ApiError.badRequest("request body is not valid JSON; send a JSON object with " + whatToSend);
+    }
     if (!(json instanceof JsonObject object)) {
       throw ApiError.badRequest("request body must be a JSON object with " + whatToSend);
     }
     return object;
+  }
+
+  /** No bytes, or only JSON whitespace: nothing a JSON parser could read, so "empty" rather than "invalid". */
+  public static boolean blank(Buffer body) {
+    if (body == null) {
+      return true;
+    }
+    for (int i = 0; i < body.length(); i++) {
+      byte b = body.getByte(i);
+      if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
+        return false;
+      }
+    }
+    return true;
   }
 }

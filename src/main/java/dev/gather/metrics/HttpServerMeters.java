@@ -10,6 +10,7 @@ import io.vertx.core.http.HttpMethod;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntFunction;
@@ -37,7 +38,8 @@ public final class HttpServerMeters {
   private final PerMethod<LongAdder> active;
   private final PerMethod<Counter> resets;
   private final PerMethod<DistributionSummary> requestBytes;
-  private final LongAdder connections = new LongAdder();
+  private final AtomicLong connections = new AtomicLong();
+  private final Counter refusedConnections;
 
   public HttpServerMeters(MeterRegistry registry) {
     this.registry = registry;
@@ -52,16 +54,28 @@ public final class HttpServerMeters {
         .description("Number of request resets").tag("method", name(method)).register(registry));
     this.requestBytes = new PerMethod<>(method -> DistributionSummary.builder("vertx.http.server.request.bytes")
         .description("Size of requests in bytes").tag("method", name(method)).register(registry));
-    Gauge.builder("vertx.http.server.active.connections", connections, LongAdder::doubleValue)
+    Gauge.builder("vertx.http.server.active.connections", connections, AtomicLong::doubleValue)
         .description("Number of opened connections to the server").register(registry);
+    refusedConnections = Counter.builder("gather.http.connections.refused")
+        .description("Connections closed at once because http.maxConnections were open").register(registry);
   }
 
-  public void connected() {
-    connections.increment();
+  /**
+   * Counts a new connection in when fewer than {@code max} are open (the count is the whole process's, every
+   * event loop's connections); false, and counted as refused, when it must be closed at once.
+   */
+  public boolean connected(long max) {
+    long open = connections.incrementAndGet();
+    if (open > max) {
+      connections.decrementAndGet();
+      refusedConnections.increment();
+      return false;
+    }
+    return true;
   }
 
   public void disconnected() {
-    connections.decrement();
+    connections.decrementAndGet();
   }
 
   /** The meters of one route template; call it once per route, not per request. */

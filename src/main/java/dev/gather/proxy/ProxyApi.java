@@ -25,8 +25,14 @@ public final class ProxyApi {
    */
   public void guard(RoutingContext ctx) {
     String raw = ctx.request().uri();
+    String normalized;
+    try {
+      normalized = ctx.normalizedPath();
+    } catch (IllegalArgumentException e) { // Vert.x decodes while it normalizes: %zz is not an escape
+      throw new ApiError(400, "bad-path", "the path holds a % that does not start a %XX escape");
+    }
     if (!raw.startsWith(ProxyTarget.PREFIX) && !ctx.request().path().startsWith(ProxyTarget.PREFIX)
-        && !ctx.normalizedPath().startsWith(ProxyTarget.PREFIX)) {
+        && !normalized.startsWith(ProxyTarget.PREFIX)) {
       ctx.next();
       return;
     }

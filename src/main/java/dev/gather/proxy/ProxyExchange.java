@@ -6,10 +6,13 @@ import dev.gather.http.ApiError;
 import dev.gather.http.RequestIds;
 import dev.gather.time.Ticker;
 import dev.gather.upstream.Admission;
+import dev.gather.upstream.CallFailure;
 import dev.gather.upstream.Cancellation;
 import dev.gather.upstream.Upstream;
 import dev.gather.wire.HeaderNames;
+import dev.gather.wire.HopByHop;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
@@ -33,14 +36,14 @@ import java.util.Set;
  * ({@link Upstream#admit}, {@link Upstream#send}, {@link Admission#end}).
  */
 final class ProxyExchange {
-  // Hop-by-hop headers (RFC 9110 7.6.1) and those the client connection sets for itself.
-  private static final Set<String> NOT_FORWARDED = Set.of("connection", "keep-alive", "proxy-authenticate",
-      "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "host");
+  /** The client's credentials, forwarded only as far as the upstream's {@code forwardCredentials} says. */
+  static final Set<String> CREDENTIALS = Set.of("authorization", "cookie", "x-api-key");
 
   private final RoutingContext ctx;
   private final Upstream upstream;
   private final ProxyTarget target;
   private final long timeoutMs;
+  private final Set<String> forwardedCredentials;
   private final Ticker ticker = Ticker.SYSTEM;
   private final long began = ticker.nanoTime();
   /** Cancelled when the client leaves. */
@@ -53,6 +56,8 @@ final class ProxyExchange {
     this.upstream = upstream;
     this.target = target;
     this.timeoutMs = upstream.config().timeoutMs();
+    this.forwardedCredentials = new HashSet<>();
+    upstream.config().forwardCredentials().forEach(name -> forwardedCredentials.add(name.toLowerCase(Locale.ROOT)));
   }
 
   void run() {
@@ -66,7 +71,13 @@ final class ProxyExchange {
     upstream.admit(timeoutMs)
         .compose(admitted -> {
           admission = admitted;
-          return upstream.send(options(), timeoutMs - ticker.millisSince(began), clientLeft, this::send);
+          long leftMs = timeoutMs - ticker.millisSince(began);
+          if (leftMs <= 0) {
+            return Future.failedFuture(timeout("to be admitted"));
+          }
+          // No timer around the whole exchange: the upload is timed by its progress, the answer from the
+          // upload's end (send), so a slow client's upload is not taken for a slow upstream.
+          return upstream.send(options(), Long.MAX_VALUE, clientLeft, this::send);
         })
         .onSuccess(this::relay)
         .onFailure(this::failBeforeAnswer);
@@ -76,6 +87,11 @@ final class ProxyExchange {
     HttpServerRequest in = ctx.request();
     MultiMap headers = MultiMap.caseInsensitiveMultiMap();
     Set<String> dropped = dropped(in.headers());
+    for (String credential : CREDENTIALS) {
+      if (!forwardedCredentials.contains(credential)) {
+        dropped.add(credential);
+      }
+    }
     for (Map.Entry<String, String> header : in.headers()) {
       if (!dropped.contains(header.getKey().toLowerCase(Locale.ROOT))) {
         headers.add(header.getKey(), header.getValue());
@@ -96,18 +112,85 @@ final class ProxyExchange {
         .setHeaders(headers);
   }
 
-  /** Sends the request, its body streamed from the client's; the answer's head ends the wait. */
+  /**
+   * Sends the request, its body streamed from the client's with back-pressure; the answer's head ends the wait.
+   * The upstream's {@code timeoutMs} applies twice, apart: the upload may not stall for longer (neither side
+   * moving a byte: the client's own stalls also meet http.bodyTimeoutMs), and the answer must start within it
+   * once the upload has ended.
+   */
   private Future<HttpClientResponse> send(HttpClientRequest request) {
     outbound = request;
     MultiMap headers = ctx.request().headers();
     boolean hasBody = headers.contains(HttpHeaders.TRANSFER_ENCODING)
         || (headers.contains(HttpHeaders.CONTENT_LENGTH) && !"0".equals(headers.get(HttpHeaders.CONTENT_LENGTH)));
+    Promise<HttpClientResponse> answer = Promise.promise();
+    request.response().onComplete(answer::tryComplete, answer::tryFail);
     if (!hasBody) {
       request.headers().remove(HttpHeaders.CONTENT_LENGTH);
       ctx.request().resume();
-      return request.send();
+      request.end().onComplete(ended -> awaitAnswer(answer, request), answer::tryFail);
+      return answer.future();
     }
-    return request.send(ctx.request()); // streams with back-pressure; chunked when no Content-Length was given
+    if (!request.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
+      request.setChunked(true);
+    }
+    upload(request, answer);
+    return answer.future();
+  }
+
+  /** Streams the client's body up, timing each stall; the answer's timer starts when the last byte is sent. */
+  private void upload(HttpClientRequest request, Promise<HttpClientResponse> answer) {
+    HttpServerRequest in = ctx.request();
+    long[] lastProgress = {ticker.nanoTime()};
+    long[] stallTimer = {-1};
+    Runnable stopWatching = () -> ctx.vertx().cancelTimer(stallTimer[0]);
+    stallTimer[0] = ctx.vertx().setPeriodic(Math.max(1, timeoutMs / 4), id -> {
+      if (answer.future().isComplete()) {
+        ctx.vertx().cancelTimer(id);
+      } else if (ticker.millisSince(lastProgress[0]) >= timeoutMs) {
+        ctx.vertx().cancelTimer(id);
+        if (answer.tryFail(new CallFailure(FailureKind.TIMEOUT, null, "the upload to " + upstream.config().name()
+            + " made no progress for " + timeoutMs + " ms"))) {
+          request.reset();
+        }
+      }
+    });
+    answer.future().onComplete(done -> stopWatching.run());
+    in.handler(chunk -> {
+      lastProgress[0] = ticker.nanoTime();
+      request.write(chunk);
+      if (request.writeQueueFull()) {
+        in.pause();
+        request.drainHandler(drained -> {
+          lastProgress[0] = ticker.nanoTime();
+          in.resume();
+        });
+      }
+    });
+    in.exceptionHandler(answer::tryFail);
+    in.endHandler(ended -> {
+      stopWatching.run();
+      request.end().onComplete(sent -> awaitAnswer(answer, request), answer::tryFail);
+    });
+    in.resume();
+  }
+
+  /** The request is all sent: the upstream has {@code timeoutMs} from now for its answer to start. */
+  private void awaitAnswer(Promise<HttpClientResponse> answer, HttpClientRequest request) {
+    if (answer.future().isComplete()) {
+      return;
+    }
+    long timer = ctx.vertx().setTimer(timeoutMs, id -> {
+      if (answer.tryFail(timeout("after the request was sent"))) {
+        request.reset();
+      }
+    });
+    answer.future().onComplete(done -> ctx.vertx().cancelTimer(timer));
+  }
+
+  private CallFailure timeout(String when) {
+    return new CallFailure(FailureKind.TIMEOUT, null, upstream.config().name() + " did not answer within "
+        + timeoutMs + " ms " + when);
   }
 
   private void relay(HttpClientResponse answer) {
@@ -159,14 +242,10 @@ final class ProxyExchange {
     ctx.fail(failure);
   }
 
-  /** Headers not to pass on: the hop-by-hop ones, and those the Connection header names as such. */
+  /** Headers not to pass on: the hop-by-hop ones, those the Connection header names as such, and Host. */
   private static Set<String> dropped(MultiMap headers) {
-    Set<String> dropped = new HashSet<>(NOT_FORWARDED);
-    for (String connection : headers.getAll(HttpHeaders.CONNECTION)) {
-      for (String token : connection.split(",")) {
-        dropped.add(token.trim().toLowerCase(Locale.ROOT));
-      }
-    }
+    Set<String> dropped = HopByHop.names(headers);
+    dropped.add("host");
     return dropped;
   }
 

@@ -2,6 +2,7 @@ package dev.gather.server;
 
 import dev.gather.auth.Authentication;
 import dev.gather.config.GatherConfig;
+import dev.gather.config.HttpConfig;
 import dev.gather.db.Database;
 import dev.gather.db.NamedQueries;
 import dev.gather.fanout.AggregatesApi;
@@ -9,6 +10,7 @@ import dev.gather.http.AccessLog;
 import dev.gather.http.ApiDocs;
 import dev.gather.http.Cors;
 import dev.gather.openapi.OpenApiDocument;
+import dev.gather.http.InvalidRequests;
 import dev.gather.http.OpsApi;
 import dev.gather.http.Problems;
 import dev.gather.http.RequestMeter;
@@ -104,15 +106,26 @@ public final class HttpVerticle extends VerticleBase {
           new ComputeApi(vertx, jobHandlers, config.jobs().computeTimeoutMs()),
           guards(),
           Cors.handler(config.cors()));
-      server = vertx.createHttpServer(new HttpServerOptions()
-              .setHost(config.http().host())
-              .setPort(config.http().port())
-              .setCompressionSupported(true)
-              .setMaxFormAttributeSize((int) Math.min(Integer.MAX_VALUE, config.http().maxBodyBytes())))
+      HttpConfig http = config.http();
+      HttpServerOptions options = new HttpServerOptions()
+          .setHost(http.host())
+          .setPort(http.port())
+          .setCompressionSupported(true)
+          // Cleartext HTTP/2 is not served: its upgrade handler answers an Upgrade: h2c that the Connection
+          // header does not name with a body-less 400, where RFC 9110 7.8 says to ignore it.
+          .setHttp2ClearTextEnabled(false)
+          .setMaxFormAttributeSize((int) Math.min(Integer.MAX_VALUE, http.maxBodyBytes()));
+      server = vertx.createHttpServer(options)
           .connectionHandler(connection -> {
-            serverMeters.connected();
+            if (!serverMeters.connected(http.maxConnections())) {
+              ConnectionWatch.closeAtOnce(connection);
+              return;
+            }
             connection.closeHandler(closed -> serverMeters.disconnected());
+            ConnectionWatch.install(connection, options, http.headerTimeoutMs(), http.idleTimeoutMs(),
+                http.bodyTimeoutMs());
           })
+          .invalidRequestHandler(new InvalidRequests(options.getMaxInitialLineLength(), options.getMaxHeaderSize()))
           .requestHandler(router);
       return server.listen();
     });

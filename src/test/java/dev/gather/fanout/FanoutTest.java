@@ -264,6 +264,14 @@ class FanoutTest {
   }
 
   @Test
+  void aForwardedHeaderTheClientsConnectionNamesIsNotForwarded() throws Exception {
+    HttpResponse<Buffer> response = app.client.get("/aggregate/echo").putHeader("Authorization", "Bearer t")
+        .putHeader("Connection", "keep-alive, Authorization").send().await(10, TimeUnit.SECONDS);
+    JsonObject echo = response.bodyAsJsonObject().getJsonObject("data").getJsonObject("echo");
+    assertNull(echo.getValue("authorization"), "forwardHeaders lists it, but the client made it this hop's only");
+  }
+
+  @Test
   void anUnknownModeIs400() throws Exception {
     HttpResponse<Buffer> response = get("/aggregate/ten?mode=parallel");
     assertEquals(400, response.statusCode());

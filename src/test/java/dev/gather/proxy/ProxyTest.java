@@ -95,6 +95,8 @@ class ProxyTest {
 
     app = RunningGather.start(new JsonObject().put("upstreams", new JsonObject()
         .put("api", new JsonObject().put("url", "http://127.0.0.1:" + upstream.actualPort() + "/api").put("timeoutMs", 500))
+        .put("bare", new JsonObject().put("url", "http://127.0.0.1:" + upstream.actualPort() + "/api")
+            .put("forwardCredentials", new io.vertx.core.json.JsonArray().add("Cookie")))
         .put("dead", new JsonObject().put("url", "http://127.0.0.1:" + RunningGather.freePort()))
         .put("fragile", new JsonObject().put("url", "http://127.0.0.1:" + RunningGather.freePort())
             .put("circuitBreaker", new JsonObject().put("failures", 1).put("resetMs", 60_000)))));
@@ -141,6 +143,38 @@ class ProxyTest {
     assertFalse(head.contains("proxy-authenticate"), head);
     assertFalse(head.contains("upgrade"), head);
     assertTrue(head.contains("x-upstream: kept"), head);
+  }
+
+  @Test
+  void credentialsAreForwardedAsFarAsTheUpstreamsForwardCredentialsSays() throws Exception {
+    String all = "Host: gather\r\nAuthorization: Bearer t\r\nCookie: s=1\r\nX-Api-Key: k\r\nConnection: close\r\n\r\n";
+    JsonObject byDefault = echoed(raw("GET /proxy/api/echo HTTP/1.1\r\n" + all));
+    assertEquals("Bearer t", byDefault.getString("authorization"));
+    assertEquals("s=1", byDefault.getString("cookie"));
+    assertNull(byDefault.getValue("x-api-key"), "gather's own API key is not a pass-through credential by default");
+    JsonObject onlyCookie = echoed(raw("GET /proxy/bare/echo HTTP/1.1\r\n" + all));
+    assertNull(onlyCookie.getValue("authorization"));
+    assertEquals("s=1", onlyCookie.getString("cookie"));
+    assertNull(onlyCookie.getValue("x-api-key"));
+  }
+
+  @Test
+  void theTimeoutStartsOnceASlowUploadHasBeenSent() throws Exception {
+    // The upload takes three times the upstream's 500 ms timeout, moving all along; the echo answers at once.
+    try (Socket socket = new Socket("127.0.0.1", app.port)) {
+      socket.setSoTimeout(10_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(("POST /proxy/api/echo HTTP/1.1\r\nHost: gather\r\nContent-Length: 15\r\nConnection: close\r\n\r\n")
+          .getBytes(StandardCharsets.ISO_8859_1));
+      for (int i = 0; i < 15; i++) {
+        out.write('x');
+        out.flush();
+        Thread.sleep(100); // the pace of the upload is the point of the test
+      }
+      String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+      assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+      assertEquals(15, new JsonObject(answer.substring(answer.indexOf("\r\n\r\n") + 4)).getInteger("bytes"));
+    }
   }
 
   @Test
@@ -277,6 +311,11 @@ class ProxyTest {
     assertEquals("urn:gather:problem:circuit-open", open.bodyAsJsonObject().getString("type"));
     long seconds = Long.parseLong(open.getHeader("Retry-After"));
     assertTrue(seconds > 55 && seconds <= 60, "the next probe goes within resetMs (60 s): " + seconds);
+  }
+
+  private static JsonObject echoed(String answer) {
+    assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+    return new JsonObject(answer.substring(answer.indexOf("\r\n\r\n") + 4)).getJsonObject("headers");
   }
 
   /** Exact bytes on a socket: an HTTP client library would clean up what these tests need to send. */
