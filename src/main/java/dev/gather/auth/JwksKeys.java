@@ -36,6 +36,8 @@ final class JwksKeys {
   private boolean loaded;
   private long lastUnknownKidFetch;
   private boolean unknownKidFetched;
+  private long lastFailure;
+  private boolean failed;
 
   JwksKeys(Vertx vertx, JwtConfig config, Ticker ticker, Consumer<List<JsonObject>> onKeys) {
     this.config = config;
@@ -66,6 +68,8 @@ final class JwksKeys {
     Promise<Void> done = Promise.promise();
     inFlight = done.future();
     client.getAbs(url).timeout(config.jwksTimeoutMs()).putHeader("Accept", "application/json").send()
+        // The request's own timeout is reset by every byte; this bounds the whole fetch, trickled answers included.
+        .timeout(config.jwksTimeoutMs(), TimeUnit.MILLISECONDS)
         .compose(response -> {
           if (response.statusCode() != 200) {
             return Future.failedFuture("answered " + response.statusCode());
@@ -78,6 +82,8 @@ final class JwksKeys {
         })
         .onComplete(result -> {
           inFlight = null;
+          failed = result.failed();
+          lastFailure = ticker.nanoTime();
           if (result.succeeded()) {
             loaded = true;
             onKeys.accept(result.result());
@@ -90,6 +96,27 @@ final class JwksKeys {
           }
         });
     return inFlight;
+  }
+
+  /**
+   * A fetch for a token that arrives while no key was ever fetched: the one under way, or a new one when the last
+   * failed at least {@code jwksRefetchMinMs} ago; else null, and the token is answered 503 at once (see
+   * {@link #retryAfterMs()}). Without that gap, every request during an outage of the provider would be a fetch.
+   */
+  Future<Void> fetchWhileEmpty() {
+    if (inFlight != null || !failed || sinceLastFailureMs() >= config.jwksRefetchMinMs()) {
+      return fetch();
+    }
+    return null;
+  }
+
+  /** When a fetch for a token may next be tried, which is when a 503 for want of keys may turn into an answer. */
+  long retryAfterMs() {
+    return inFlight != null ? config.jwksTimeoutMs() : Math.max(0, config.jwksRefetchMinMs() - sinceLastFailureMs());
+  }
+
+  private long sinceLastFailureMs() {
+    return TimeUnit.NANOSECONDS.toMillis(ticker.nanoTime() - lastFailure);
   }
 
   /**

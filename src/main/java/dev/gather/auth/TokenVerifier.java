@@ -104,13 +104,22 @@ final class TokenVerifier {
       if (jwks == null) {
         return Future.failedFuture(AuthFailure.invalidToken("no key verifies tokens"));
       }
-      // No key yet: the first fetch failed or is under way. Wait for one, within its timeout.
-      return jwks.fetch().transform(done -> auth == null
-          ? Future.failedFuture(new ApiError(503, "unavailable", "the keys that verify tokens could not be fetched; "
-              + "retry later").retryAfterMs(1000))
-          : check(token, true));
+      // No key yet: the first fetch failed or is under way. Wait for one, within its timeout, or answer at once
+      // when the last one failed too recently to try again.
+      Future<Void> fetch = jwks.fetchWhileEmpty();
+      return fetch == null ? Future.failedFuture(noKeys())
+          : fetch.transform(done -> auth == null ? Future.failedFuture(noKeys()) : check(token, true));
     }
     return check(token, jwks != null);
+  }
+
+  /**
+   * 503, not 401: the token may well be good, gather cannot tell yet. Retry-After says when gather may next try the
+   * provider, so a client retrying sooner would only get this answer again.
+   */
+  private ApiError noKeys() {
+    return new ApiError(503, "unavailable", "the keys that verify tokens could not be fetched from auth.jwt.jwksUrl; "
+        + "retry later").retryAfterMs(jwks.retryAfterMs());
   }
 
   private Future<Caller> check(String token, boolean mayRefetch) {
