@@ -1,6 +1,8 @@
 package dev.gather.openapi;
 
 import dev.gather.config.AggregateConfig;
+import dev.gather.config.AuthConfig;
+import dev.gather.config.AuthPolicy;
 import dev.gather.config.SourceConfig;
 import dev.gather.config.Template;
 import io.vertx.core.json.JsonArray;
@@ -34,6 +36,12 @@ public final class AggregateOperations {
 
   /** The path items, keyed by OpenAPI path ({@code /aggregate/x/{id}}), in path and method order. */
   public static JsonObject pathItems(Collection<AggregateConfig> aggregates) {
+    return pathItems(aggregates, AuthConfig.OPEN);
+  }
+
+  /** The path items, each operation with the security its policy under {@code auth} asks for. */
+  public static JsonObject pathItems(Collection<AggregateConfig> aggregates, AuthConfig auth) {
+    OperationSecurity security = new OperationSecurity(auth);
     JsonObject paths = new JsonObject();
     Set<String> operationIds = new java.util.HashSet<>();
     aggregates.stream()
@@ -45,7 +53,11 @@ public final class AggregateOperations {
             item = new JsonObject();
             paths.put(path, item);
           }
-          item.put(aggregate.method().toLowerCase(Locale.ROOT), operation(aggregate, operationIds));
+          JsonObject operation = operation(aggregate, operationIds);
+          if (security.applies()) {
+            secure(operation, aggregate, security);
+          }
+          item.put(aggregate.method().toLowerCase(Locale.ROOT), operation);
         });
     return paths;
   }
@@ -53,6 +65,25 @@ public final class AggregateOperations {
   /** Vert.x writes {@code /aggregate/x/:id}; OpenAPI writes {@code /aggregate/x/{id}}. */
   public static String openApiPath(String routePath) {
     return ROUTE_PARAMETER.matcher(routePath).replaceAll("{$1}");
+  }
+
+  private static void secure(JsonObject operation, AggregateConfig aggregate, OperationSecurity security) {
+    AuthPolicy policy = security.policy(aggregate);
+    operation.put("security", security.requirement(policy));
+    JsonObject responses = operation.getJsonObject("responses");
+    security.responses(policy, !aggregate.claimsRead().isEmpty()).forEach(entry -> {
+      if (!responses.containsKey(entry.getKey())) {
+        responses.put(entry.getKey(), entry.getValue());
+      }
+    });
+    if (!policy.claims().isEmpty() || !aggregate.claimsRead().isEmpty()) {
+      StringBuilder needs = new StringBuilder(operation.getString("description")).append("\nCredentials must carry");
+      policy.claims().forEach((claim, value) -> needs.append(" the claim `").append(claim).append("` = `").append(value)
+          .append("`,"));
+      aggregate.claimsRead().forEach(claim -> needs.append(" the claim `").append(claim).append("`,"));
+      needs.setLength(needs.length() - 1);
+      operation.put("description", needs.append(" (a token; an API key has no claims).\n").toString());
+    }
   }
 
   private static JsonObject operation(AggregateConfig aggregate, Set<String> operationIds) {

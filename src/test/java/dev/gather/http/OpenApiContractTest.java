@@ -223,6 +223,90 @@ class OpenApiContractTest {
         .containsKey(dev.gather.openapi.AggregateOperations.openApiPath(a.path())), a.path()));
   }
 
+  /** The auth the security tests configure: a secret and an API key, users and jobs closed, aggregates optional. */
+  static final JsonObject AUTH = new JsonObject("""
+      {
+        "auth": {
+          "jwt": {"secret": "a-secret-that-is-long-enough-for-hs256-0123"},
+          "apiKeys": {"ci": {"sha256": "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+                             "scopes": ["jobs:write"]}},
+          "routes": {"users": {"policy": "required"}, "jobs": {"policy": "required", "scopes": ["jobs:write"]},
+                     "aggregates": {"policy": "optional"}}
+        },
+        "aggregates": {
+          "acme": {"path": "/aggregate/acme", "auth": {"policy": "required", "claims": {"tenant": "acme"}},
+                   "sources": {"profile": {"upstream": "users", "path": "/users/{jwt.sub}", "required": true}}}
+        }
+      }
+      """);
+
+  @Test
+  void eachOperationCarriesTheSecurityItsConfiguredPolicyAsksAndTheDocumentStaysValid() throws Exception {
+    try (RunningGather secured = RunningGather.start(AGGREGATES.copy().mergeIn(AUTH, true))) {
+      String text = secured.client.get("/openapi.yaml").send().await(10, TimeUnit.SECONDS).bodyAsString();
+      SwaggerParseResult result = new OpenAPIV3Parser().readContents(text, null, new ParseOptions());
+      assertEquals(List.of(), result.getMessages());
+      @SuppressWarnings("unchecked")
+      Map<String, Map<String, Object>> paths = (Map<String, Map<String, Object>>) map(new Yaml().load(text)).get("paths");
+      Map<String, Object> bearerOrKey = Map.of("bearerAuth", List.of());
+      Map<String, Object> keyAlone = Map.of("apiKeyAuth", List.of());
+
+      assertEquals(List.of(bearerOrKey, keyAlone), map(paths.get("/users").get("get")).get("security"));
+      assertTrue(map(map(paths.get("/users/{id}").get("put")).get("responses")).containsKey("401"));
+      Map<String, Object> enqueue = map(paths.get("/jobs").get("post"));
+      assertEquals(List.of(Map.of("bearerAuth", List.of("jobs:write")), Map.of("apiKeyAuth", List.of("jobs:write"))),
+          enqueue.get("security"));
+      assertTrue(map(enqueue.get("responses")).keySet().containsAll(Set.of("401", "403")));
+      assertEquals(List.of(), map(paths.get("/health/ready").get("get")).get("security"), "health is always open");
+      assertEquals(List.of(), map(paths.get("/metrics").get("get")).get("security"), "no policy: open");
+      assertFalse(map(map(paths.get("/metrics").get("get")).get("responses")).containsKey("401"));
+
+      Map<String, Object> dashboard = map(paths.get("/aggregate/dashboard/{userId}").get("get"));
+      assertEquals(List.of(Map.of(), bearerOrKey, keyAlone), dashboard.get("security"), "the group's optional");
+      Map<String, Object> acme = map(paths.get("/aggregate/acme").get("get"));
+      assertEquals(List.of(bearerOrKey, keyAlone), acme.get("security"), "its own required");
+      assertTrue(map(acme.get("responses")).keySet().containsAll(Set.of("401", "403")));
+      assertTrue(String.valueOf(acme.get("description")).contains("`tenant` = `acme`"), acme.toString());
+    }
+  }
+
+  @Test
+  void everyHandWrittenOperationButHealthIsSecuredWhenEveryGroupRequiresCredentials() throws Exception {
+    JsonObject routes = new JsonObject();
+    for (String group : List.of("info", "metrics", "docs", "users", "jobs", "compute", "aggregates", "proxy")) {
+      routes.put(group, new JsonObject().put("policy", "required"));
+    }
+    GatherConfig config = GatherConfig.from(AGGREGATES.copy().mergeIn(AUTH, true).put("auth",
+        AUTH.getJsonObject("auth").copy().put("routes", routes)));
+    Buffer spec;
+    try (InputStream in = getClass().getResourceAsStream("/" + ApiDocs.SPEC_RESOURCE)) {
+      spec = Buffer.buffer(in.readAllBytes());
+    }
+    String text = dev.gather.openapi.OpenApiDocument.served(spec, config.aggregates().values(), config.auth())
+        .toString();
+    assertEquals(List.of(), new OpenAPIV3Parser().readContents(text, null, new ParseOptions()).getMessages());
+    @SuppressWarnings("unchecked")
+    Map<String, Map<String, Object>> paths = (Map<String, Map<String, Object>>) map(new Yaml().load(text)).get("paths");
+    paths.forEach((path, operations) -> operations.forEach((method, operation) -> {
+      if (!HTTP_METHODS.contains(method)) {
+        return;
+      }
+      Object security = map(operation).get("security");
+      if (path.startsWith("/health/")) {
+        assertEquals(List.of(), security, path);
+      } else {
+        assertEquals(2, ((List<?>) security).size(), method + " " + path + ": " + security);
+        assertTrue(map(map(operation).get("responses")).containsKey("401"), method + " " + path);
+      }
+    }));
+  }
+
+  @Test
+  void withoutCredentialsConfiguredNoOperationOverridesTheTopLevelSecurity() throws Exception {
+    served().forEach((path, operations) -> operations.forEach((method, operation) ->
+        assertFalse(HTTP_METHODS.contains(method) && map(operation).containsKey("security"), path)));
+  }
+
   private static Map<String, Map<String, Object>> served() throws Exception {
     String text = app.client.get("/openapi.yaml").send().await(10, TimeUnit.SECONDS).bodyAsString();
     Map<String, Object> spec = new Yaml().load(text);
