@@ -1,30 +1,43 @@
 package dev.gather.openapi;
 
 import dev.gather.config.AggregateConfig;
+import dev.gather.config.RateLimitConfig;
 import io.vertx.core.buffer.Buffer;
 import java.util.Collection;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The served OpenAPI document: the hand-written {@code openapi.yaml} with the declared aggregates' path items
- * written in at the top of {@code paths}. Text is spliced rather than the YAML re-serialized, so the
- * hand-written part is served exactly as written (comments, order, flow style).
+ * written in at the top of {@code paths}, and the answers of the running config's rate limits (429, and 503 when
+ * they fail closed) added to the operations they limit. Text is spliced rather than the YAML re-serialized, so
+ * the hand-written part is served exactly as written (comments, order, flow style).
  */
 public final class OpenApiDocument {
   private static final String PATHS = "\npaths:\n";
+  /** The next top-level key after paths: a line that starts with neither a space nor a comment. */
+  private static final Pattern TOP_LEVEL = Pattern.compile("\n(?=[^ #\n])");
 
   private OpenApiDocument() {}
 
   public static Buffer withAggregates(Buffer spec, Collection<AggregateConfig> aggregates) {
-    if (aggregates.isEmpty()) {
-      return spec;
-    }
+    return of(spec, aggregates, new RateLimitConfig(Optional.empty(), "", true, 1, 1, Map.of()));
+  }
+
+  public static Buffer of(Buffer spec, Collection<AggregateConfig> aggregates, RateLimitConfig rateLimit) {
     String text = spec.toString();
     int paths = text.indexOf(PATHS);
     if (paths < 0) {
       throw new IllegalStateException("openapi.yaml has no top-level paths: section to add the aggregates to");
     }
     int at = paths + PATHS.length();
-    return Buffer.buffer(text.substring(0, at) + YamlWriter.write(AggregateOperations.pathItems(aggregates), 2)
-        + text.substring(at));
+    Matcher next = TOP_LEVEL.matcher(text);
+    int end = next.find(at) ? next.start() + 1 : text.length();
+    String handWritten = RateLimitedRoutes.splice(text.substring(at, end), rateLimit);
+    String generated = aggregates.isEmpty() ? ""
+        : YamlWriter.write(AggregateOperations.pathItems(aggregates, rateLimit), 2);
+    return Buffer.buffer(text.substring(0, at) + generated + handWritten + text.substring(end));
   }
 }
