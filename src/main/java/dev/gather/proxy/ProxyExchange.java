@@ -229,6 +229,9 @@ final class ProxyExchange {
       out.setStatusMessage(answer.statusMessage());
     }
     Set<String> dropped = dropped(answer.headers());
+    if (out.headers().contains(HeaderNames.REQUEST_ID)) {
+      dropped.add(HeaderNames.REQUEST_ID.toString().toLowerCase(Locale.ROOT)); // the upstream's echo of ours would repeat it
+    }
     for (Map.Entry<String, String> header : answer.headers()) {
       if (!dropped.contains(header.getKey().toLowerCase(Locale.ROOT))) {
         out.headers().add(header.getKey(), header.getValue());

@@ -66,6 +66,7 @@ class ProxyTest {
           request.response()
               .putHeader("Content-Type", "application/json")
               .putHeader("X-Upstream", "kept")
+              .putHeader("X-Request-Id", String.valueOf(request.getHeader("X-Request-Id")))
               .putHeader("Proxy-Authenticate", "Basic realm=upstream")
               .putHeader("Upgrade", "h2c")
               .end(new JsonObject().put("method", request.method().name()).put("uri", request.uri())
@@ -143,6 +144,7 @@ class ProxyTest {
     assertEquals("proxy-1", echo.getJsonObject("headers").getString("x-request-id"));
     assertEquals("127.0.0.1", echo.getJsonObject("headers").getString("x-forwarded-for"));
     assertEquals("kept", response.getHeader("X-Upstream"));
+    assertEquals(List.of("proxy-1"), response.headers().getAll("X-Request-Id"), "the upstream's echo is not repeated");
   }
 
   @Test
