@@ -11,6 +11,10 @@ import java.util.Set;
 /**
  * One upstream API that aggregates and the proxy may call: where it is, how long a call may take, and how
  * much concurrency gather allows it (connections, calls in flight, calls waiting; beyond those, calls are shed).
+ *
+ * @param uploadIdleTimeoutMs the longest the proxy lets a request body it streams to this upstream stall (the
+ *     client sending nothing, or the upstream reading nothing); apart from {@code timeoutMs}, which times the
+ *     answer, because how long a client may pause mid-upload says nothing about how fast the upstream answers
  */
 public record UpstreamConfig(
     String name,
@@ -26,7 +30,8 @@ public record UpstreamConfig(
     HedgeConfig hedge,
     boolean coalesce,
     Optional<BreakerConfig> circuitBreaker,
-    List<String> forwardCredentials) {
+    List<String> forwardCredentials,
+    int uploadIdleTimeoutMs) {
 
   /** The client credentials the proxy can pass on; which it does is {@code forwardCredentials}. */
   public static final List<String> CREDENTIAL_HEADERS = List.of("Authorization", "Cookie", "X-Api-Key");
@@ -53,7 +58,8 @@ public record UpstreamConfig(
         HedgeConfig.parse(in),
         in.bool("coalesce", false),
         in.object("circuitBreaker").map(breaker -> BreakerConfig.parse(in, breaker)),
-        credentials(in, json));
+        credentials(in, json),
+        in.integer("uploadIdleTimeoutMs", 10_000, 1, DAY_MS));
   }
 
   /** Which of the client's credential headers the proxy forwards: by default what a pass-through would. */
@@ -77,7 +83,7 @@ public record UpstreamConfig(
   private static Set<String> keys() {
     Set<String> keys = new HashSet<>(Set.of("url", "connectTimeoutMs", "timeoutMs", "maxConnections",
         "maxConcurrent", "maxQueued", "maxBodyBytes", "forwardHeaders", "hedgeAfterMs", "coalesce", "circuitBreaker",
-        "forwardCredentials"));
+        "forwardCredentials", "uploadIdleTimeoutMs"));
     keys.addAll(RetryConfig.KEYS);
     return Set.copyOf(keys);
   }

@@ -3,6 +3,9 @@ package dev.gather.openapi;
 import dev.gather.config.AggregateConfig;
 import dev.gather.config.AuthConfig;
 import dev.gather.config.AuthPolicy;
+import dev.gather.config.Rate;
+import dev.gather.config.RateLimitConfig;
+import dev.gather.config.RouteGroup;
 import dev.gather.config.SourceConfig;
 import dev.gather.config.Template;
 import io.vertx.core.json.JsonArray;
@@ -15,6 +18,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -23,7 +27,8 @@ import java.util.regex.Pattern;
 /**
  * One OpenAPI operation per declared aggregate, worked out from its config alone: the route's method and path
  * parameters, the query and header parameters its templates read, a request body when a template reads
- * {@code body}, the envelope (or, with {@code envelope: false}, the bare data) and the statuses it can answer.
+ * {@code body}, the envelope (or, with {@code envelope: false}, the bare data) and the statuses it can answer,
+ * 429 (and 503 when the limiter fails closed) among them when the running config limits its rate.
  */
 public final class AggregateOperations {
   private static final Pattern ROUTE_PARAMETER = Pattern.compile(":([A-Za-z0-9_]+)");
@@ -36,11 +41,15 @@ public final class AggregateOperations {
 
   /** The path items, keyed by OpenAPI path ({@code /aggregate/x/{id}}), in path and method order. */
   public static JsonObject pathItems(Collection<AggregateConfig> aggregates) {
-    return pathItems(aggregates, AuthConfig.OPEN);
+    return pathItems(aggregates, AuthConfig.OPEN, new RateLimitConfig(Optional.empty(), "", true, 1, 1, Map.of()));
   }
 
-  /** The path items, each operation with the security its policy under {@code auth} asks for. */
-  public static JsonObject pathItems(Collection<AggregateConfig> aggregates, AuthConfig auth) {
+  /**
+   * The path items, each operation with the security its policy under {@code auth} asks for and the answers of the
+   * rate limit it is under (its own, else its group's).
+   */
+  public static JsonObject pathItems(Collection<AggregateConfig> aggregates, AuthConfig auth,
+      RateLimitConfig rateLimit) {
     OperationSecurity security = new OperationSecurity(auth);
     JsonObject paths = new JsonObject();
     Set<String> operationIds = new java.util.HashSet<>();
@@ -53,7 +62,7 @@ public final class AggregateOperations {
             item = new JsonObject();
             paths.put(path, item);
           }
-          JsonObject operation = operation(aggregate, operationIds);
+          JsonObject operation = operation(aggregate, operationIds, rateLimit);
           if (security.applies()) {
             secure(operation, aggregate, security);
           }
@@ -86,7 +95,7 @@ public final class AggregateOperations {
     }
   }
 
-  private static JsonObject operation(AggregateConfig aggregate, Set<String> operationIds) {
+  private static JsonObject operation(AggregateConfig aggregate, Set<String> operationIds, RateLimitConfig rateLimit) {
     String operationId = operationId(aggregate);
     // Names that differ only in punctuation (a-b, a_b) would share an id, which OpenAPI forbids.
     for (int n = 2; !operationIds.add(operationId); n++) {
@@ -103,7 +112,10 @@ public final class AggregateOperations {
           .put("description", "A JSON value; the sources' templates read it as {body} and {body.field}")
           .put("content", new JsonObject().put("application/json", new JsonObject().put("schema", new JsonObject()))));
     }
-    return operation.put("responses", responses(aggregate));
+    Optional<Rate> rate = aggregate.rate().or(() -> Optional.ofNullable(rateLimit.routes().get(RouteGroup.AGGREGATES)));
+    JsonObject responses = responses(aggregate);
+    rate.ifPresent(limit -> limited(responses, !rateLimit.failOpen()));
+    return operation.put("responses", responses);
   }
 
   private static String operationId(AggregateConfig aggregate) {
@@ -240,6 +252,27 @@ public final class AggregateOperations {
       responses.put("504", ref(PROBLEM));
     }
     return responses;
+  }
+
+  /**
+   * A limited route's answers: every one carries the policy and what is left of it (the 200's headers say so),
+   * one over the limit is 429, and one the limiter's store could not judge in time is 503 when it fails closed
+   * (the 503 a required source can give already has the same shape, so it is kept).
+   */
+  private static void limited(JsonObject responses, boolean failClosed) {
+    JsonObject ok = responses.getJsonObject("200");
+    ok.getJsonObject("headers")
+        .put("RateLimit-Policy", ref("#/components/headers/RateLimit-Policy"))
+        .put("RateLimit", ref("#/components/headers/RateLimit"));
+    responses.put("429", ref(RateLimitedRoutes.RATE_LIMITED));
+    if (failClosed && !responses.containsKey("503")) {
+      responses.put("503", ref(RateLimitedRoutes.LIMITER_UNAVAILABLE));
+    }
+    // Status order, as the rest of the document lists them.
+    JsonObject sorted = new JsonObject();
+    responses.fieldNames().stream().sorted().toList().forEach(status -> sorted.put(status, responses.getValue(status)));
+    responses.clear();
+    responses.mergeIn(sorted);
   }
 
   private static JsonObject envelope(AggregateConfig aggregate) {

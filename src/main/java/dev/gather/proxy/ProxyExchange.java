@@ -43,6 +43,7 @@ final class ProxyExchange {
   private final Upstream upstream;
   private final ProxyTarget target;
   private final long timeoutMs;
+  private final long uploadIdleMs;
   private final Set<String> forwardedCredentials;
   private final Ticker ticker = Ticker.SYSTEM;
   private final long began = ticker.nanoTime();
@@ -50,12 +51,15 @@ final class ProxyExchange {
   private final Cancellation clientLeft = new Cancellation();
   private Admission admission;
   private HttpClientRequest outbound;
+  /** Set when the client's upload stalled: the answer is this, not the upstream's failure. */
+  private ApiError clientStalled;
 
   ProxyExchange(RoutingContext ctx, Upstream upstream, ProxyTarget target) {
     this.ctx = ctx;
     this.upstream = upstream;
     this.target = target;
     this.timeoutMs = upstream.config().timeoutMs();
+    this.uploadIdleMs = upstream.config().uploadIdleTimeoutMs();
     this.forwardedCredentials = new HashSet<>();
     upstream.config().forwardCredentials().forEach(name -> forwardedCredentials.add(name.toLowerCase(Locale.ROOT)));
   }
@@ -114,9 +118,8 @@ final class ProxyExchange {
 
   /**
    * Sends the request, its body streamed from the client's with back-pressure; the answer's head ends the wait.
-   * The upstream's {@code timeoutMs} applies twice, apart: the upload may not stall for longer (neither side
-   * moving a byte: the client's own stalls also meet http.bodyTimeoutMs), and the answer must start within it
-   * once the upload has ended.
+   * The upload may not stall for longer than the upstream's {@code uploadIdleTimeoutMs} (the client's own stalls
+   * also meet http.bodyTimeoutMs), and the answer must start within {@code timeoutMs} once the upload has ended.
    */
   private Future<HttpClientResponse> send(HttpClientRequest request) {
     outbound = request;
@@ -138,19 +141,35 @@ final class ProxyExchange {
     return answer.future();
   }
 
-  /** Streams the client's body up, timing each stall; the answer's timer starts when the last byte is sent. */
+  /**
+   * Streams the client's body up, timing each stall; the answer's timer starts when the last byte is sent. Who
+   * stalled decides the answer: waiting on a full write queue, the upstream stopped reading (504, a gateway
+   * timeout, counted against the upstream); otherwise the client stopped sending (408: the request was not
+   * complete in the time gather waits, RFC 9110 15.5.9; not the upstream's fault, so not counted against it).
+   * Either way the upstream's request is reset, and the unread rest of the body closes the client's connection.
+   */
   private void upload(HttpClientRequest request, Promise<HttpClientResponse> answer) {
     HttpServerRequest in = ctx.request();
     long[] lastProgress = {ticker.nanoTime()};
+    boolean[] upstreamFull = {false};
     long[] stallTimer = {-1};
     Runnable stopWatching = () -> ctx.vertx().cancelTimer(stallTimer[0]);
-    stallTimer[0] = ctx.vertx().setPeriodic(Math.max(1, timeoutMs / 4), id -> {
+    stallTimer[0] = ctx.vertx().setPeriodic(Math.max(1, uploadIdleMs / 4), id -> {
       if (answer.future().isComplete()) {
         ctx.vertx().cancelTimer(id);
-      } else if (ticker.millisSince(lastProgress[0]) >= timeoutMs) {
+      } else if (ticker.millisSince(lastProgress[0]) >= uploadIdleMs) {
         ctx.vertx().cancelTimer(id);
-        if (answer.tryFail(new CallFailure(FailureKind.TIMEOUT, null, "the upload to " + upstream.config().name()
-            + " made no progress for " + timeoutMs + " ms"))) {
+        Throwable stall;
+        if (upstreamFull[0]) {
+          stall = new CallFailure(FailureKind.TIMEOUT, null, upstream.config().name() + " read nothing of the upload"
+              + " for uploadIdleTimeoutMs (" + uploadIdleMs + " ms)");
+        } else {
+          clientStalled = new ApiError(408, "upload-timeout", "the request body sent nothing for upstreams."
+              + upstream.config().name() + ".uploadIdleTimeoutMs (" + uploadIdleMs + " ms)");
+          stall = new CallFailure(FailureKind.CANCELLED, null, "the client's upload to " + upstream.config().name()
+              + " stalled");
+        }
+        if (answer.tryFail(stall)) {
           request.reset();
         }
       }
@@ -161,8 +180,10 @@ final class ProxyExchange {
       request.write(chunk);
       if (request.writeQueueFull()) {
         in.pause();
+        upstreamFull[0] = true;
         request.drainHandler(drained -> {
           lastProgress[0] = ticker.nanoTime();
+          upstreamFull[0] = false;
           in.resume();
         });
       }
@@ -208,6 +229,9 @@ final class ProxyExchange {
       out.setStatusMessage(answer.statusMessage());
     }
     Set<String> dropped = dropped(answer.headers());
+    if (out.headers().contains(HeaderNames.REQUEST_ID)) {
+      dropped.add(HeaderNames.REQUEST_ID.toString().toLowerCase(Locale.ROOT)); // the upstream's echo of ours would repeat it
+    }
     for (Map.Entry<String, String> header : answer.headers()) {
       if (!dropped.contains(header.getKey().toLowerCase(Locale.ROOT))) {
         out.headers().add(header.getKey(), header.getValue());
@@ -239,7 +263,7 @@ final class ProxyExchange {
       return;
     }
     ctx.request().resume(); // let the server read past the unused body, keeping the connection usable
-    ctx.fail(failure);
+    ctx.fail(clientStalled != null ? clientStalled : failure);
   }
 
   /** Headers not to pass on: the hop-by-hop ones, those the Connection header names as such, and Host. */

@@ -96,7 +96,7 @@ public final class HttpVerticle extends VerticleBase {
           new RequestTimeout(config.http().requestTimeoutMs(), Timers.timeouts(vertx)),
           new Problems(),
           new OpsApi(state, () -> database.health(client), registry, guards),
-          new ApiDocs(OpenApiDocument.served(spec, config.aggregates().values(), config.auth())),
+          new ApiDocs(OpenApiDocument.served(spec, config.aggregates().values(), config.auth(), config.rateLimit())),
           new UsersApi(new UserRepository(client, queryTimeoutMs), exports),
           new AggregatesApi(upstreams, new NamedQueries(client, pool, config.queries()), queryTimeoutMs, registry,
               Timers.timeouts(vertx)),

@@ -307,6 +307,77 @@ class OpenApiContractTest {
         assertFalse(HTTP_METHODS.contains(method) && map(operation).containsKey("security"), path)));
   }
 
+  @Test
+  void withoutRateLimitsNoOperationListsA429() throws Exception {
+    served().forEach((path, item) -> item.forEach((method, operation) -> {
+      if (HTTP_METHODS.contains(method)) {
+        assertFalse(map(map(operation).get("responses")).containsKey("429"), method + " " + path);
+      }
+    }));
+  }
+
+  @Test
+  void everyHandWrittenPathItemNamesTheRouteGroupItBelongsTo() throws Exception {
+    try (InputStream in = getClass().getResourceAsStream("/" + ApiDocs.SPEC_RESOURCE)) {
+      Map<String, Object> spec = new Yaml().load(in);
+      map(spec.get("paths")).forEach((path, item) -> {
+        Object group = map(item).get("x-gather-group");
+        assertTrue(group instanceof String key && dev.gather.config.RouteGroup.byKey(key).isPresent(),
+            path + " names no route group: " + group);
+      });
+    }
+  }
+
+  /**
+   * A config that limits the users and proxy groups and the aggregates (dashboard by its own rate), failing closed:
+   * their operations list 429 with the rate-limit fields, and 503 where they did not already; jobs, unlimited,
+   * and health, never limited, do not; and the whole is still valid OpenAPI without a message.
+   */
+  @Test
+  void theRoutesTheRunningConfigLimitsList429And503WhenTheLimiterFailsClosed() throws Exception {
+    JsonObject limited = AGGREGATES.copy();
+    limited.put("rateLimit", new JsonObject().put("failOpen", false).put("routes", new JsonObject()
+        .put("users", new JsonObject().put("perSecond", 5))
+        .put("proxy", new JsonObject().put("perSecond", 5))
+        .put("aggregates", new JsonObject().put("perSecond", 50))));
+    limited.getJsonObject("aggregates").getJsonObject("dashboard")
+        .put("rate", new JsonObject().put("perSecond", 10).put("burst", 20));
+    limited.getJsonObject("aggregates").put("feed", new JsonObject().put("path", "/aggregate/feed")
+        .put("sources", new JsonObject().put("posts", new JsonObject().put("upstream", "users").put("path", "/posts"))));
+    try (RunningGather limitedApp = RunningGather.start(limited)) {
+      String text = limitedApp.client.get("/openapi.yaml").send().await(10, TimeUnit.SECONDS).bodyAsString();
+      ParseOptions options = new ParseOptions();
+      options.setResolve(true);
+      SwaggerParseResult result = new OpenAPIV3Parser().readContents(text, null, options);
+      assertEquals(List.of(), result.getMessages());
+
+      Map<String, Object> paths = map(((Map<String, Object>) new Yaml().load(text)).get("paths"));
+      Map<String, Object> dashboard = map(path(paths, "/aggregate/dashboard/{userId}", "get", "responses"));
+      assertEquals("#/components/responses/RateLimited", path(dashboard, "429", "$ref"));
+      assertEquals("#/components/responses/ProblemRetryAfter", path(dashboard, "503", "$ref"),
+          "a required source's 503 is kept");
+      assertTrue(map(path(dashboard, "200", "headers")).keySet().containsAll(Set.of("RateLimit", "RateLimit-Policy")));
+      Map<String, Object> feed = map(path(paths, "/aggregate/feed", "get", "responses"));
+      assertEquals("#/components/responses/RateLimited", path(feed, "429", "$ref"));
+      assertEquals("#/components/responses/RateLimiterUnavailable", path(feed, "503", "$ref"));
+
+      assertEquals("#/components/responses/RateLimited", path(paths, "/users/{id}", "delete", "responses", "429", "$ref"));
+      assertEquals("#/components/responses/RateLimiterUnavailable",
+          path(paths, "/users/{id}", "get", "responses", "503", "$ref"));
+      for (String method : List.of("get", "head", "post", "put", "patch", "delete", "options")) {
+        assertEquals("#/components/responses/RateLimited",
+            path(paths, "/proxy/{upstream}/{path}", method, "responses", "429", "$ref"), method);
+      }
+      assertFalse(map(path(paths, "/jobs", "post", "responses")).containsKey("429"), "jobs are not limited");
+      assertFalse(map(path(paths, "/health/ready", "get", "responses")).containsKey("429"), "health never is");
+
+      Map<String, Object> rateLimited = map(path(new Yaml().<Map<String, Object>>load(text), "components", "responses",
+          "RateLimited", "headers"));
+      assertEquals(Set.of("Retry-After", "RateLimit", "RateLimit-Policy"), rateLimited.keySet());
+    }
+  }
+
+
   private static Map<String, Map<String, Object>> served() throws Exception {
     String text = app.client.get("/openapi.yaml").send().await(10, TimeUnit.SECONDS).bodyAsString();
     Map<String, Object> spec = new Yaml().load(text);

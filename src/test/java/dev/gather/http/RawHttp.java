@@ -12,23 +12,23 @@ import java.util.Locale;
 import java.util.Map;
 
 /** Reads HTTP/1.1 answers off a raw socket with a deadline, as a test needs to judge them. */
-final class RawHttp {
+public final class RawHttp {
   /** One answer: its status, headers (lower-case names) and body; or none when the connection closed first. */
-  record Answer(int status, Map<String, String> headers, String body) {
-    String header(String name) {
+  public record Answer(int status, Map<String, String> headers, String body) {
+    public String header(String name) {
       return headers.get(name.toLowerCase(Locale.ROOT));
     }
   }
 
   /** What came back within the deadline: the final answer (null if none), and whether the connection closed. */
-  record Outcome(Answer answer, boolean closed, boolean timedOut) {}
+  public record Outcome(Answer answer, boolean closed, boolean timedOut) {}
 
   private final Socket socket;
   private final InputStream in;
   private final ByteArrayOutputStream buffered = new ByteArrayOutputStream();
   private boolean eof;
 
-  RawHttp(Socket socket) throws IOException {
+  public RawHttp(Socket socket) throws IOException {
     this.socket = socket;
     this.in = socket.getInputStream();
   }
@@ -37,7 +37,7 @@ final class RawHttp {
    * Reads the next final (non-1xx) answer, then, when {@code thenClose}, waits for the connection to close;
    * all by {@code deadlineNanos} (System.nanoTime()).
    */
-  Outcome read(long deadlineNanos, boolean thenClose) throws IOException {
+  public Outcome read(long deadlineNanos, boolean thenClose) throws IOException {
     Answer answer;
     do {
       answer = answer(deadlineNanos);

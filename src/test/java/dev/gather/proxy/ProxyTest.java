@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gather.Await;
 import dev.gather.RunningGather;
+import dev.gather.http.RawHttp;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -27,6 +28,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -45,6 +47,11 @@ class ProxyTest {
   private static volatile Promise<Void> release = Promise.promise();
   private static final AtomicBoolean upstreamFinished = new AtomicBoolean();
   private static final AtomicBoolean upstreamSawClose = new AtomicBoolean();
+  private static final AtomicBoolean deafSawClose = new AtomicBoolean();
+  private static final AtomicBoolean deafSawEnd = new AtomicBoolean();
+  private static volatile Runnable hearAgain = () -> { };
+  private static final AtomicInteger uploadStarted = new AtomicInteger();
+  private static final long UPLOAD_IDLE_MS = 300;
 
   @BeforeAll
   static void start() throws Exception {
@@ -59,6 +66,7 @@ class ProxyTest {
           request.response()
               .putHeader("Content-Type", "application/json")
               .putHeader("X-Upstream", "kept")
+              .putHeader("X-Request-Id", String.valueOf(request.getHeader("X-Request-Id")))
               .putHeader("Proxy-Authenticate", "Basic realm=upstream")
               .putHeader("Upgrade", "h2c")
               .end(new JsonObject().put("method", request.method().name()).put("uri", request.uri())
@@ -84,6 +92,14 @@ class ProxyTest {
             .end(Buffer.buffer(new byte[3 * 1024 * 1024]));
       } else if (path.equals("/api/hang")) {
         request.connection().closeHandler(v -> upstreamSawClose.set(true));
+        request.handler(chunk -> uploadStarted.incrementAndGet());
+      } else if (path.equals("/api/deaf")) {
+        request.handler(chunk -> { });
+        request.endHandler(v -> deafSawEnd.set(true));
+        request.pause(); // reads nothing of the body until the test lets it (a paused reader cannot see a close)
+        request.connection().closeHandler(v -> deafSawClose.set(true));
+        io.vertx.core.Context context = servers.getOrCreateContext();
+        hearAgain = () -> context.runOnContext(v -> request.resume());
       } else {
         request.response().setStatusCode(404).end();
       }
@@ -97,6 +113,8 @@ class ProxyTest {
         .put("api", new JsonObject().put("url", "http://127.0.0.1:" + upstream.actualPort() + "/api").put("timeoutMs", 500))
         .put("bare", new JsonObject().put("url", "http://127.0.0.1:" + upstream.actualPort() + "/api")
             .put("forwardCredentials", new io.vertx.core.json.JsonArray().add("Cookie")))
+        .put("stingy", new JsonObject().put("url", "http://127.0.0.1:" + upstream.actualPort() + "/api")
+            .put("timeoutMs", 5000).put("uploadIdleTimeoutMs", UPLOAD_IDLE_MS))
         .put("dead", new JsonObject().put("url", "http://127.0.0.1:" + RunningGather.freePort()))
         .put("fragile", new JsonObject().put("url", "http://127.0.0.1:" + RunningGather.freePort())
             .put("circuitBreaker", new JsonObject().put("failures", 1).put("resetMs", 60_000)))));
@@ -126,6 +144,7 @@ class ProxyTest {
     assertEquals("proxy-1", echo.getJsonObject("headers").getString("x-request-id"));
     assertEquals("127.0.0.1", echo.getJsonObject("headers").getString("x-forwarded-for"));
     assertEquals("kept", response.getHeader("X-Upstream"));
+    assertEquals(List.of("proxy-1"), response.headers().getAll("X-Request-Id"), "the upstream's echo is not repeated");
   }
 
   @Test
@@ -175,6 +194,69 @@ class ProxyTest {
       assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
       assertEquals(15, new JsonObject(answer.substring(answer.indexOf("\r\n\r\n") + 4)).getInteger("bytes"));
     }
+  }
+
+  @Test
+  void aClientWhoseUploadStallsPastUploadIdleTimeoutMsGets408AndTheUpstreamRequestIsReset() throws Exception {
+    upstreamSawClose.set(false);
+    uploadStarted.set(0);
+    try (Socket socket = new Socket("127.0.0.1", app.port)) {
+      OutputStream out = socket.getOutputStream();
+      out.write(("POST /proxy/stingy/hang HTTP/1.1\r\nHost: gather\r\nContent-Length: 100\r\n\r\n0123456789")
+          .getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      Await.until("the upstream to get the first bytes", Duration.ofSeconds(5), () -> uploadStarted.get() > 0);
+      long began = System.nanoTime();
+      RawHttp.Outcome outcome = new RawHttp(socket).read(began + TimeUnit.SECONDS.toNanos(5), true);
+      long ms = (System.nanoTime() - began) / 1_000_000;
+      assertTrue(outcome.answer() != null, "no answer before the connection closed");
+      assertEquals(408, outcome.answer().status(), outcome.answer().body());
+      assertEquals("application/problem+json", outcome.answer().header("content-type"));
+      JsonObject problem = new JsonObject(outcome.answer().body());
+      assertEquals("urn:gather:problem:upload-timeout", problem.getString("type"));
+      assertTrue(problem.getString("detail").contains("upstreams.stingy.uploadIdleTimeoutMs"), problem.encode());
+      assertEquals("close", outcome.answer().header("connection"));
+      assertTrue(outcome.closed(), "the connection stayed open with the rest of the body unread");
+      assertTrue(ms < UPLOAD_IDLE_MS + 2000, "answered after " + ms + " ms");
+    }
+    Await.until("the upstream to see its request reset", Duration.ofSeconds(5), upstreamSawClose::get);
+  }
+
+  @Test
+  void anUpstreamThatStopsReadingTheUploadIsCutAtUploadIdleTimeoutMsWith504() throws Exception {
+    deafSawClose.set(false);
+    deafSawEnd.set(false);
+    long announced = 1L << 30;
+    try (Socket socket = new Socket("127.0.0.1", app.port)) {
+      OutputStream out = socket.getOutputStream();
+      out.write(("POST /proxy/stingy/deaf HTTP/1.1\r\nHost: gather\r\nContent-Length: " + announced + "\r\n\r\n")
+          .getBytes(StandardCharsets.ISO_8859_1));
+      AtomicLong sent = new AtomicLong();
+      Thread writer = new Thread(() -> { // fills every buffer on the way until the upstream's refusal stops it
+        byte[] chunk = new byte[64 * 1024];
+        try {
+          while (sent.get() < announced) {
+            out.write(chunk);
+            sent.addAndGet(chunk.length);
+          }
+        } catch (java.io.IOException closed) {
+          // gather closed the connection: expected
+        }
+      });
+      writer.setDaemon(true);
+      writer.start();
+      RawHttp.Outcome outcome = new RawHttp(socket).read(System.nanoTime() + TimeUnit.SECONDS.toNanos(20), true);
+      assertTrue(outcome.answer() != null, "no answer before the connection closed, after " + sent.get() + " bytes");
+      assertEquals(504, outcome.answer().status(), outcome.answer().body());
+      assertEquals("application/problem+json", outcome.answer().header("content-type"));
+      assertTrue(new JsonObject(outcome.answer().body()).getString("detail").contains("read nothing of the upload"),
+          outcome.answer().body());
+      assertTrue(outcome.closed(), "the connection stayed open with the rest of the body unread");
+      assertTrue(sent.get() < announced / 4, "gather took " + sent.get() + " bytes");
+    }
+    hearAgain.run(); // reading again, the upstream finds the request cut short, not ended
+    Await.until("the upstream to see its request reset", Duration.ofSeconds(5), deafSawClose::get);
+    assertFalse(deafSawEnd.get(), "the upstream saw the cut request end as if complete");
   }
 
   @Test
