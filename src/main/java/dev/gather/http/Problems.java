@@ -3,7 +3,9 @@ package dev.gather.http;
 import dev.gather.failure.Failure;
 import dev.gather.wire.HeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -16,6 +18,9 @@ import org.slf4j.LoggerFactory;
  * client gets a status, a title and a detail it can act on, and never a stack trace.
  */
 public final class Problems {
+  /** How long, and how much, a refused body is still read before its connection closes (see lingerThenClose). */
+  private static final long LINGER_MS = 500;
+  private static final long LINGER_BYTES = 4L * 1024 * 1024;
   public static final String CONTENT_TYPE = "application/problem+json";
   public static final String TYPE_PREFIX = "urn:gather:problem:";
   private static final Logger LOG = LoggerFactory.getLogger(Problems.class);
@@ -114,8 +119,42 @@ public final class Problems {
         .end(body.toBuffer())
         .onComplete(sent -> {
           if (unread) {
-            ctx.request().connection().close();
+            lingerThenClose(ctx);
           }
         });
+  }
+
+  /**
+   * Closes a connection whose refused body is still coming, after reading and dropping what arrives for up to
+   * {@link #LINGER_MS} or {@link #LINGER_BYTES}: closing a socket with unread bytes makes the kernel send a reset,
+   * and a reset can destroy the answer in the client's buffers before it reads it (what nginx's lingering close
+   * is for). Bounded both ways, so that a client still cannot make gather swallow any number of bytes.
+   */
+  private static void lingerThenClose(RoutingContext ctx) {
+    HttpServerRequest request = ctx.request();
+    HttpConnection connection = request.connection();
+    if (request.isEnded()) {
+      connection.close();
+      return;
+    }
+    long timer = ctx.vertx().setTimer(LINGER_MS, late -> connection.close());
+    long[] dropped = {0};
+    Runnable close = () -> {
+      ctx.vertx().cancelTimer(timer);
+      connection.close();
+    };
+    try {
+      request.handler(chunk -> {
+        dropped[0] += chunk.length();
+        if (dropped[0] > LINGER_BYTES) {
+          close.run();
+        }
+      });
+      request.endHandler(ended -> close.run());
+      request.exceptionHandler(failed -> close.run());
+      request.resume();
+    } catch (IllegalStateException alreadyRead) {
+      close.run();
+    }
   }
 }
