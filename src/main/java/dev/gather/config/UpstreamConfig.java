@@ -15,6 +15,11 @@ import java.util.Set;
  * @param uploadIdleTimeoutMs the longest the proxy lets a request body it streams to this upstream stall (the
  *     client sending nothing, or the upstream reading nothing); apart from {@code timeoutMs}, which times the
  *     answer, because how long a client may pause mid-upload says nothing about how fast the upstream answers
+ * @param protocol how gather speaks to it: HTTP/1.1, HTTP/2 over TLS (ALPN), or HTTP/2 in clear text (h2c)
+ * @param maxStreams with HTTP/2, the calls one connection carries at once (the upstream's own
+ *     SETTINGS_MAX_CONCURRENT_STREAMS caps it); {@code maxConnections} then counts connections
+ * @param followRedirects how many 3xx answers in a row a call follows (0: a 3xx is the answer)
+ * @param redirectHosts the hosts other than the upstream's own that a redirect may lead to
  */
 public record UpstreamConfig(
     String name,
@@ -31,7 +36,22 @@ public record UpstreamConfig(
     boolean coalesce,
     Optional<BreakerConfig> circuitBreaker,
     List<String> forwardCredentials,
-    int uploadIdleTimeoutMs) {
+    int uploadIdleTimeoutMs,
+    Protocol protocol,
+    int maxStreams,
+    int followRedirects,
+    List<String> redirectHosts) {
+
+  /** The HTTP version spoken to an upstream. */
+  public enum Protocol {
+    HTTP1("http1"), HTTP2("http2"), H2C("h2c");
+
+    public final String key;
+
+    Protocol(String key) {
+      this.key = key;
+    }
+  }
 
   /** The client credentials the proxy can pass on; which it does is {@code forwardCredentials}. */
   public static final List<String> CREDENTIAL_HEADERS = List.of("Authorization", "Cookie", "X-Api-Key");
@@ -44,12 +64,14 @@ public record UpstreamConfig(
     Fields in = new Fields("upstreams." + name, json, problems);
     in.rejectUnknown(KEYS);
     int timeoutMs = in.integer("timeoutMs", 2000, 1, DAY_MS);
+    Protocol protocol = protocol(in);
     return new UpstreamConfig(
         name,
         url(in),
         in.integer("connectTimeoutMs", 1000, 1, DAY_MS),
         timeoutMs,
-        in.integer("maxConnections", 64, 1, 100_000),
+        // One HTTP/2 connection carries maxStreams calls at once; more would only split the streams' windows.
+        in.integer("maxConnections", protocol == Protocol.HTTP1 ? 64 : 1, 1, 100_000),
         in.integer("maxConcurrent", 256, 1, 1_000_000),
         in.integer("maxQueued", 1024, 0, 1_000_000),
         in.number("maxBodyBytes", 1_048_576, 1, 1L << 30),
@@ -59,7 +81,56 @@ public record UpstreamConfig(
         in.bool("coalesce", false),
         in.object("circuitBreaker").map(breaker -> BreakerConfig.parse(in, breaker)),
         credentials(in, json),
-        in.integer("uploadIdleTimeoutMs", 10_000, 1, DAY_MS));
+        in.integer("uploadIdleTimeoutMs", 10_000, 1, DAY_MS),
+        protocol,
+        in.integer("maxStreams", 100, 1, 10_000),
+        in.integer("followRedirects", 0, 0, 10),
+        redirectHosts(in));
+  }
+
+  /** The protocol, checked against the URL's scheme: h2 is negotiated inside TLS, h2c needs none. */
+  private static Protocol protocol(Fields in) {
+    Optional<String> text = in.text("protocol");
+    if (text.isEmpty()) {
+      return Protocol.HTTP1;
+    }
+    for (Protocol protocol : Protocol.values()) {
+      if (protocol.key.equalsIgnoreCase(text.get())) {
+        String scheme = in.text("url").map(url -> url.toLowerCase(java.util.Locale.ROOT)).orElse("");
+        if (protocol == Protocol.HTTP2 && scheme.startsWith("http:")) {
+          in.problem("protocol", " = \"http2\": HTTP/2 is negotiated over TLS, and url is http://; use an https:// "
+              + "url, or \"h2c\" for HTTP/2 without TLS");
+        } else if (protocol == Protocol.H2C && scheme.startsWith("https:")) {
+          in.problem("protocol", " = \"h2c\": h2c is HTTP/2 without TLS, and url is https://; use \"http2\" for "
+              + "HTTP/2 over TLS");
+        }
+        return protocol;
+      }
+    }
+    in.problem("protocol", " = \"" + text.get() + "\": use http1 (the default), http2 (HTTP/2 over TLS, https url) "
+        + "or h2c (HTTP/2 without TLS, http url)");
+    return Protocol.HTTP1;
+  }
+
+  /** Host names only: a redirect is allowed by where it leads, not by its path. */
+  private static List<String> redirectHosts(Fields in) {
+    List<String> hosts = new java.util.ArrayList<>();
+    for (String host : in.texts("redirectHosts")) {
+      String trimmed = host.trim().toLowerCase(java.util.Locale.ROOT);
+      if (trimmed.isEmpty() || !trimmed.matches("[a-z0-9.\\-]+|\\[[0-9a-f:.]+\\]")) {
+        in.problem("redirectHosts", ": \"" + host + "\" is not a host name; list bare names such as "
+            + "\"cdn.internal\" (no scheme, port or path)");
+      } else {
+        hosts.add(trimmed);
+      }
+    }
+    return List.copyOf(hosts);
+  }
+
+  /** Whether a redirect may lead to {@code host}: the upstream's own host, or one listed in redirectHosts. */
+  public boolean redirectAllowedTo(String host) {
+    return host != null && (host.equalsIgnoreCase(url.getHost())
+        || redirectHosts.contains(host.toLowerCase(java.util.Locale.ROOT)));
   }
 
   /** Which of the client's credential headers the proxy forwards: by default what a pass-through would. */
@@ -83,7 +154,7 @@ public record UpstreamConfig(
   private static Set<String> keys() {
     Set<String> keys = new HashSet<>(Set.of("url", "connectTimeoutMs", "timeoutMs", "maxConnections",
         "maxConcurrent", "maxQueued", "maxBodyBytes", "forwardHeaders", "hedgeAfterMs", "coalesce", "circuitBreaker",
-        "forwardCredentials", "uploadIdleTimeoutMs"));
+        "forwardCredentials", "uploadIdleTimeoutMs", "protocol", "maxStreams", "followRedirects", "redirectHosts"));
     keys.addAll(RetryConfig.KEYS);
     return Set.copyOf(keys);
   }

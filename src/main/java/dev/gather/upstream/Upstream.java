@@ -17,12 +17,16 @@ import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import java.net.ConnectException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeoutException;
@@ -54,7 +58,8 @@ public final class Upstream {
     CHECKED
   }
 
-  record Reply(int status, String statusMessage, Buffer body) {}
+  /** An answer read whole; {@code location} is its Location header (null without one). */
+  record Reply(int status, String statusMessage, Buffer body, String location) {}
 
   Upstream(Vertx vertx, UpstreamConfig config, UpstreamGuard guard) {
     this.vertx = vertx;
@@ -62,17 +67,35 @@ public final class Upstream {
     this.guard = guard;
     this.timeouts = Timers.timeouts(vertx);
     this.timers = Timers.of(vertx);
-    this.client = vertx.createHttpClient(
-        new HttpClientOptions()
-            .setDefaultHost(config.url().getHost())
-            .setDefaultPort(config.port())
-            .setSsl(config.tls())
-            .setKeepAlive(true)
-            .setConnectTimeout(config.connectTimeoutMs()),
+    this.client = vertx.createHttpClient(clientOptions(config),
         // The limiter already bounds calls in flight; the pool's queue only holds those waiting for a socket.
+        // With HTTP/2 maxConnections counts connections, each carrying up to maxStreams calls at once.
         new PoolOptions()
             .setHttp1MaxSize(config.maxConnections())
+            .setHttp2MaxSize(config.maxConnections())
             .setMaxWaitQueueSize(config.maxConcurrent()));
+  }
+
+  /**
+   * HTTP/2 over TLS is chosen by ALPN (an upstream that offers only HTTP/1.1 is still spoken to); h2c is spoken
+   * from the first byte (prior knowledge, RFC 9113 3.3), without the HTTP/1.1 Upgrade dance, which would cost
+   * every new connection a round trip and cannot carry a request body.
+   */
+  static HttpClientOptions clientOptions(UpstreamConfig config) {
+    HttpClientOptions options = new HttpClientOptions()
+        .setDefaultHost(config.url().getHost())
+        .setDefaultPort(config.port())
+        .setSsl(config.tls())
+        .setKeepAlive(true)
+        .setConnectTimeout(config.connectTimeoutMs());
+    switch (config.protocol()) {
+      case HTTP2 -> options.setProtocolVersion(HttpVersion.HTTP_2).setUseAlpn(true)
+          .setHttp2MultiplexingLimit(config.maxStreams());
+      case H2C -> options.setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false)
+          .setHttp2MultiplexingLimit(config.maxStreams());
+      case HTTP1 -> { }
+    }
+    return options;
   }
 
   public UpstreamConfig config() {
@@ -234,9 +257,82 @@ public final class Upstream {
 
   Future<Reply> exchange(HttpMethod method, String uri, MultiMap headers, Buffer requestBody, long timeoutMs,
       Cancellation cancellation) {
-    return send(new RequestOptions().setMethod(method).setURI(uri).setHeaders(headers), timeoutMs, cancellation,
+    long began = ticker.nanoTime();
+    RequestOptions first = new RequestOptions().setMethod(method).setURI(uri).setHeaders(headers);
+    return hop(first, requestBody, timeoutMs, cancellation, origin(uri), config.followRedirects(), began);
+  }
+
+  /**
+   * One request of an exchange, and the redirects it is told to follow, all inside the one timeout. Redirects are
+   * followed here rather than by Vert.x's {@code setFollowRedirects}: Vert.x sends the next request itself, out of
+   * reach of the reset that ends a timed-out or cancelled call, and reads no bound on the 3xx's body.
+   */
+  private Future<Reply> hop(RequestOptions options, Buffer requestBody, long timeoutMs, Cancellation cancellation,
+      URI at, int redirectsLeft, long began) {
+    return send(options, timeoutMs - ticker.millisSince(began), cancellation,
         request -> (requestBody == null ? request.send() : request.send(requestBody))
-            .compose(response -> readBody(request, response)));
+            .compose(response -> readBody(request, response)))
+        .compose(reply -> {
+          if (redirectsLeft <= 0 || !isRedirect(reply.status()) || reply.location() == null || at == null) {
+            return Future.succeededFuture(reply); // a 3xx not followed is the answer, reported as a status
+          }
+          HttpMethod method = options.getMethod();
+          boolean keepsMethod = reply.status() == 307 || reply.status() == 308;
+          if (!keepsMethod && reply.status() != 303 && method != HttpMethod.GET && method != HttpMethod.HEAD) {
+            return Future.succeededFuture(reply); // 301/302 after a POST: which method follows is anyone's guess
+          }
+          URI next;
+          try {
+            next = at.resolve(new URI(reply.location().trim()));
+          } catch (URISyntaxException | IllegalArgumentException e) {
+            return Future.failedFuture(redirectRefused(reply, "to \"" + reply.location() + "\", not a URI"));
+          }
+          if (!"http".equalsIgnoreCase(next.getScheme()) && !"https".equalsIgnoreCase(next.getScheme())
+              || next.getHost() == null) {
+            return Future.failedFuture(redirectRefused(reply, "to " + next + ", not an http(s) URL"));
+          }
+          if ("https".equalsIgnoreCase(at.getScheme()) && "http".equalsIgnoreCase(next.getScheme())) {
+            return Future.failedFuture(redirectRefused(reply, "from https down to " + next));
+          }
+          if (!config.redirectAllowedTo(next.getHost())) {
+            return Future.failedFuture(redirectRefused(reply, "to host " + next.getHost()
+                + ", which is not the upstream's own nor listed in upstreams." + config.name() + ".redirectHosts"));
+          }
+          MultiMap headers = MultiMap.caseInsensitiveMultiMap().addAll(options.getHeaders());
+          if (!next.getHost().equalsIgnoreCase(at.getHost())) {
+            // The caller's credentials were meant for the host they were sent to, not for wherever it points.
+            UpstreamConfig.CREDENTIAL_HEADERS.forEach(headers::remove);
+          }
+          boolean toGet = !keepsMethod && method != HttpMethod.HEAD;
+          if (toGet) {
+            headers.remove(HttpHeaders.CONTENT_LENGTH).remove(HttpHeaders.CONTENT_TYPE);
+          }
+          RequestOptions follow = new RequestOptions().setMethod(toGet ? HttpMethod.GET : method).setHeaders(headers)
+              .setAbsoluteURI(next.toString());
+          return hop(follow, toGet ? null : requestBody, timeoutMs, cancellation, next, redirectsLeft - 1, began);
+        });
+  }
+
+  private static boolean isRedirect(int status) {
+    return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+  }
+
+  /** Where a call's own URI points, to resolve a relative Location against; null if it is no URI. */
+  private URI origin(String uri) {
+    if (config.followRedirects() == 0) {
+      return null;
+    }
+    try {
+      URI base = config.url();
+      return new URI(base.getScheme() + "://" + base.getRawAuthority() + uri);
+    } catch (URISyntaxException e) {
+      return null;
+    }
+  }
+
+  private CallFailure redirectRefused(Reply reply, String where) {
+    return new CallFailure(FailureKind.STATUS, reply.status(), config.name() + " answered " + reply.status()
+        + " redirecting " + where + "; not followed");
   }
 
   /** Reads the body up to maxBodyBytes; past that the request is reset rather than read to the end. */
@@ -262,7 +358,8 @@ public final class Upstream {
         body.appendBuffer(chunk);
       }
     });
-    response.endHandler(v -> result.tryComplete(new Reply(response.statusCode(), response.statusMessage(), body)));
+    response.endHandler(v -> result.tryComplete(new Reply(response.statusCode(), response.statusMessage(), body,
+        response.getHeader(HttpHeaders.LOCATION))));
     return result.future();
   }
 
