@@ -36,6 +36,12 @@ class UpstreamProtocolTest {
     // Vert.x servers take h2c with prior knowledge by default; the options say so for the reader.
     server = upstreamVertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(true))
         .requestHandler(request -> {
+          if (request.path().equals("/echo")) {
+            request.body().onSuccess(body -> request.response().end(new JsonObject()
+                .put("version", request.version().name()).put("bytes", body.length())
+                .put("hop", request.getHeader("X-Hop")).encode()));
+            return;
+          }
           versions.add(request.version());
           connections.add(request.connection());
           // Slow enough that the aggregate's calls overlap: sharing a connection then means multiplexing.
@@ -96,6 +102,17 @@ class UpstreamProtocolTest {
     assertEquals(200, response.statusCode(), response.bodyAsString());
     assertTrue(versions.stream().allMatch(v -> v == HttpVersion.HTTP_2), versions.toString());
     assertEquals(3, connections.size(), "six overlapping calls, two streams on each of three connections");
+  }
+
+  @Test
+  void theProxyStreamsARequestAndItsBodyToAnH2cUpstreamWithoutHopByHopHeaders() throws Exception {
+    HttpResponse<Buffer> response = app.client.post("/proxy/h2c/echo").putHeader("Connection", "keep-alive, X-Hop")
+        .putHeader("X-Hop", "mine").sendBuffer(Buffer.buffer("x".repeat(100_000))).await(10, TimeUnit.SECONDS);
+    assertEquals(200, response.statusCode(), response.bodyAsString());
+    JsonObject echo = response.bodyAsJsonObject();
+    assertEquals("HTTP_2", echo.getString("version"));
+    assertEquals(100_000, echo.getInteger("bytes"));
+    assertEquals(null, echo.getString("hop"), "HTTP/2 forbids connection-specific headers; the proxy drops them");
   }
 
   @Test
