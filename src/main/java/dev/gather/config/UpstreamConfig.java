@@ -31,7 +31,9 @@ public record UpstreamConfig(
     boolean coalesce,
     Optional<BreakerConfig> circuitBreaker,
     List<String> forwardCredentials,
-    int uploadIdleTimeoutMs) {
+    int uploadIdleTimeoutMs,
+    TlsConfig tlsConfig,
+    boolean compression) {
 
   /** The client credentials the proxy can pass on; which it does is {@code forwardCredentials}. */
   public static final List<String> CREDENTIAL_HEADERS = List.of("Authorization", "Cookie", "X-Api-Key");
@@ -59,7 +61,22 @@ public record UpstreamConfig(
         in.bool("coalesce", false),
         in.object("circuitBreaker").map(breaker -> BreakerConfig.parse(in, breaker)),
         credentials(in, json),
-        in.integer("uploadIdleTimeoutMs", 10_000, 1, DAY_MS));
+        in.integer("uploadIdleTimeoutMs", 10_000, 1, DAY_MS),
+        tls(in, json),
+        in.bool("compression", true));
+  }
+
+  /** TLS settings only make sense for an https URL; one given for http would silently do nothing. */
+  private static TlsConfig tls(Fields in, JsonObject json) {
+    Optional<JsonObject> section = in.object("tls");
+    if (section.isEmpty()) {
+      return TlsConfig.NONE;
+    }
+    Object url = json.getValue("url");
+    if (url instanceof String text && !text.trim().toLowerCase(java.util.Locale.ROOT).startsWith("https://")) {
+      in.problem("tls", ": given, but url \"" + text + "\" is not https://; use https:// or remove tls");
+    }
+    return TlsConfig.parse(in, section.get());
   }
 
   /** Which of the client's credential headers the proxy forwards: by default what a pass-through would. */
@@ -83,7 +100,7 @@ public record UpstreamConfig(
   private static Set<String> keys() {
     Set<String> keys = new HashSet<>(Set.of("url", "connectTimeoutMs", "timeoutMs", "maxConnections",
         "maxConcurrent", "maxQueued", "maxBodyBytes", "forwardHeaders", "hedgeAfterMs", "coalesce", "circuitBreaker",
-        "forwardCredentials", "uploadIdleTimeoutMs"));
+        "forwardCredentials", "uploadIdleTimeoutMs", "tls", "compression"));
     keys.addAll(RetryConfig.KEYS);
     return Set.copyOf(keys);
   }

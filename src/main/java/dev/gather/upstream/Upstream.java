@@ -13,7 +13,9 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import dev.gather.config.TlsConfig;
 import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
@@ -22,6 +24,9 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
+import io.vertx.core.net.SocketAddress;
 import java.net.ConnectException;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -63,12 +68,7 @@ public final class Upstream {
     this.timeouts = Timers.timeouts(vertx);
     this.timers = Timers.of(vertx);
     this.client = vertx.createHttpClient(
-        new HttpClientOptions()
-            .setDefaultHost(config.url().getHost())
-            .setDefaultPort(config.port())
-            .setSsl(config.tls())
-            .setKeepAlive(true)
-            .setConnectTimeout(config.connectTimeoutMs()),
+        clientOptions(config),
         // The limiter already bounds calls in flight; the pool's queue only holds those waiting for a socket.
         new PoolOptions()
             .setHttp1MaxSize(config.maxConnections())
@@ -77,6 +77,35 @@ public final class Upstream {
 
   public UpstreamConfig config() {
     return config;
+  }
+
+  /**
+   * The client's options: TLS from the upstream's {@code tls} (files checked at start), and Vert.x's own
+   * decompression when {@code compression} is on, so that readBody counts (and cuts) the decoded bytes.
+   */
+  static HttpClientOptions clientOptions(UpstreamConfig config) {
+    HttpClientOptions options = new HttpClientOptions()
+        .setDefaultHost(config.url().getHost())
+        .setDefaultPort(config.port())
+        .setSsl(config.tls())
+        .setKeepAlive(true)
+        .setConnectTimeout(config.connectTimeoutMs())
+        .setDecompressionSupported(config.compression());
+    TlsConfig tls = config.tlsConfig();
+    if (config.tls()) {
+      options.setVerifyHost(tls.verifyHost())
+          // A handshake is part of connecting: it gets the same bound, not the 10 s Vert.x default.
+          .setSslHandshakeTimeout(config.connectTimeoutMs())
+          .setSslHandshakeTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS);
+      tls.caFile().ifPresent(ca -> options.setTrustOptions(new PemTrustOptions().addCertPath(ca.toString())));
+      if (tls.clientCertificate()) {
+        options.setKeyCertOptions(new PemKeyCertOptions()
+            .setCertPath(tls.certFile().orElseThrow().toString())
+            .setKeyPath(tls.keyFile().orElseThrow().toString()));
+      }
+      tls.serverName().ifPresent(name -> options.setForceSni(true));
+    }
+    return options;
   }
 
   /**
@@ -190,6 +219,10 @@ public final class Upstream {
         ? timeouts.schedule(timeoutMs, () -> cut(result, sent[0], timeout(timeoutMs)))
         : Timers.Scheduled.NONE;
     Runnable unregister = cancellation.onCancel(() -> cut(result, sent[0], stopped(cancellation, timeoutMs)));
+    config.tlsConfig().serverName().ifPresent(name -> options
+        .setServer(SocketAddress.inetSocketAddress(config.port(), config.url().getHost()))
+        .setHost(name)
+        .setPort(config.port()));
     client.request(options.setConnectTimeout(Math.min(config.connectTimeoutMs(), timeoutMs)))
         .onFailure(e -> result.tryFail(transportFailure(e)))
         .onSuccess(request -> {
@@ -234,6 +267,9 @@ public final class Upstream {
 
   Future<Reply> exchange(HttpMethod method, String uri, MultiMap headers, Buffer requestBody, long timeoutMs,
       Cancellation cancellation) {
+    if (config.compression() && !headers.contains(HttpHeaders.ACCEPT_ENCODING)) {
+      headers = MultiMap.caseInsensitiveMultiMap().addAll(headers).set(HttpHeaders.ACCEPT_ENCODING, "gzip, deflate");
+    }
     return send(new RequestOptions().setMethod(method).setURI(uri).setHeaders(headers), timeoutMs, cancellation,
         request -> (requestBody == null ? request.send() : request.send(requestBody))
             .compose(response -> readBody(request, response)));
@@ -312,6 +348,10 @@ public final class Upstream {
       return CallFailure.of(e);
     }
     String message = String.valueOf(e.getMessage());
+    Optional<CallFailure> tls = TlsFailures.classify(config.name(), e);
+    if (tls.isPresent()) {
+      return tls.get();
+    }
     if (e instanceof ConnectException) { // refused, unreachable, or not connected within connectTimeoutMs
       return new CallFailure(FailureKind.CONNECT, null, "cannot connect to " + config.name() + ": " + message);
     }
