@@ -66,7 +66,9 @@ public record GatherConfig(
         in.integer(ConfigKey.DB_QUERY_TIMEOUT_MS, 1, DAY_MS),
         new EmbeddedDbConfig(
             dataDir(in),
-            in.integer(ConfigKey.DB_EMBEDDED_PORT, 0, MAX_PORT)));
+            in.integer(ConfigKey.DB_EMBEDDED_PORT, 0, MAX_PORT)),
+        sslMode(in),
+        databaseTls(in));
 
     ShutdownConfig shutdown = new ShutdownConfig(in.number(ConfigKey.SHUTDOWN_DRAIN_MS, 0, DAY_MS));
 
@@ -264,6 +266,35 @@ public record GatherConfig(
           + "embedded PostgreSQL");
       return Optional.empty();
     }
+  }
+
+  private static final List<String> SSL_MODES =
+      List.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
+
+  private static Optional<String> sslMode(ConfigReader in) {
+    String mode = in.text(ConfigKey.DB_SSL_MODE).toLowerCase(java.util.Locale.ROOT);
+    if (mode.isEmpty()) {
+      return Optional.empty();
+    }
+    if (!SSL_MODES.contains(mode)) {
+      in.problem(ConfigKey.DB_SSL_MODE.path() + " = \"" + mode + "\": not an sslmode; use one of " + SSL_MODES
+          + " (verify-full checks the CA and the host name)");
+      return Optional.empty();
+    }
+    return Optional.of(mode);
+  }
+
+  /** The database's CA and client certificate, checked like an upstream's (the files read and parsed now). */
+  private static TlsConfig databaseTls(ConfigReader in) {
+    Optional<String> ca = nonEmpty(in.text(ConfigKey.DB_TLS_CA_FILE));
+    Optional<String> cert = nonEmpty(in.text(ConfigKey.DB_TLS_CERT_FILE));
+    Optional<String> key = nonEmpty(in.text(ConfigKey.DB_TLS_KEY_FILE));
+    Fields fields = new Fields("db.tls", new JsonObject(), in.problems());
+    return TlsConfig.of(fields, ca, cert, key, true, Optional.empty());
+  }
+
+  private static Optional<String> nonEmpty(String text) {
+    return text.isEmpty() ? Optional.empty() : Optional.of(text);
   }
 
   private static Path dataDir(ConfigReader in) {

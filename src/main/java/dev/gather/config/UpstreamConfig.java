@@ -40,7 +40,9 @@ public record UpstreamConfig(
     Protocol protocol,
     int maxStreams,
     int followRedirects,
-    List<String> redirectHosts) {
+    List<String> redirectHosts,
+    TlsConfig tlsConfig,
+    boolean compression) {
 
   /** The HTTP version spoken to an upstream. */
   public enum Protocol {
@@ -85,7 +87,9 @@ public record UpstreamConfig(
         protocol,
         in.integer("maxStreams", 100, 1, 10_000),
         in.integer("followRedirects", 0, 0, 10),
-        redirectHosts(in));
+        redirectHosts(in),
+        tls(in, json),
+        in.bool("compression", true));
   }
 
   /** The protocol, checked against the URL's scheme: h2 is negotiated inside TLS, h2c needs none. */
@@ -127,6 +131,19 @@ public record UpstreamConfig(
     return List.copyOf(hosts);
   }
 
+  /** TLS settings only make sense for an https URL; one given for http would silently do nothing. */
+  private static TlsConfig tls(Fields in, JsonObject json) {
+    Optional<JsonObject> section = in.object("tls");
+    if (section.isEmpty()) {
+      return TlsConfig.NONE;
+    }
+    Object url = json.getValue("url");
+    if (url instanceof String text && !text.trim().toLowerCase(java.util.Locale.ROOT).startsWith("https://")) {
+      in.problem("tls", ": given, but url \"" + text + "\" is not https://; use https:// or remove tls");
+    }
+    return TlsConfig.parse(in, section.get());
+  }
+
   /** Whether a redirect may lead to {@code host}: the upstream's own host, or one listed in redirectHosts. */
   public boolean redirectAllowedTo(String host) {
     return host != null && (host.equalsIgnoreCase(url.getHost())
@@ -154,7 +171,8 @@ public record UpstreamConfig(
   private static Set<String> keys() {
     Set<String> keys = new HashSet<>(Set.of("url", "connectTimeoutMs", "timeoutMs", "maxConnections",
         "maxConcurrent", "maxQueued", "maxBodyBytes", "forwardHeaders", "hedgeAfterMs", "coalesce", "circuitBreaker",
-        "forwardCredentials", "uploadIdleTimeoutMs", "protocol", "maxStreams", "followRedirects", "redirectHosts"));
+        "forwardCredentials", "uploadIdleTimeoutMs", "protocol", "maxStreams", "followRedirects", "redirectHosts", "tls",
+        "compression"));
     keys.addAll(RetryConfig.KEYS);
     return Set.copyOf(keys);
   }

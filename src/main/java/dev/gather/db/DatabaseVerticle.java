@@ -66,7 +66,7 @@ public final class DatabaseVerticle extends VerticleBase {
         .setPreparedStatementCacheMaxSize(Math.max(1, config.preparedStatementCacheMaxSize()))
         .addProperty("statement_timeout", String.valueOf(config.queryTimeoutMs()))
         .addProperty("application_name", "gather");
-    return options;
+    return DatabaseTls.apply(options, config);
   }
 
   /**
@@ -74,7 +74,7 @@ public final class DatabaseVerticle extends VerticleBase {
    * in place, while a database that is down does not stop the start: the attempt repeats in the background.
    */
   private Future<Void> migrate(PgConnectOptions target) {
-    return vertx.executeBlocking(() -> Migrations.apply(target, config.connectTimeoutMs()), false)
+    return vertx.executeBlocking(() -> Migrations.apply(target, config), false)
         .onSuccess(result -> {
           database.migrated();
           LOG.info("database schema at version {} ({} migrations applied now) on {}",

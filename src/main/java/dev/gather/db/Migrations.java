@@ -1,5 +1,6 @@
 package dev.gather.db;
 
+import dev.gather.config.DbConfig;
 import io.vertx.pgclient.PgConnectOptions;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
@@ -10,9 +11,9 @@ final class Migrations {
 
   private Migrations() {}
 
-  static MigrateResult apply(PgConnectOptions target, int connectTimeoutMs) {
+  static MigrateResult apply(PgConnectOptions target, DbConfig config) {
     String url = "jdbc:postgresql://" + target.getHost() + ":" + target.getPort() + "/" + target.getDatabase()
-        + "?connectTimeout=" + Math.max(1, connectTimeoutMs / 1000);
+        + "?connectTimeout=" + Math.max(1, config.connectTimeoutMs() / 1000) + DatabaseTls.jdbcParameters(target, config);
     return Flyway.configure()
         .dataSource(url, target.getUser(), target.getPassword())
         .locations(LOCATION)

@@ -13,6 +13,17 @@ public enum FailureKind {
   CONNECT("connect", 502, Retry.ALWAYS, Breaker.FAILURE),
   /** The connection broke during the exchange. */
   IO("io", 502, Retry.ALWAYS, Breaker.FAILURE),
+  /**
+   * TLS: the server's certificate is not signed by a CA gather trusts (tls.caFile, else the JVM's). Not retried:
+   * the next try meets the same certificate; counted against the upstream like a connection it cannot make.
+   */
+  TLS_UNKNOWN_CA("tls_unknown_ca", 502, Retry.NEVER, Breaker.FAILURE),
+  /** TLS: the server's certificate does not name the host gather called (or tls.serverName). */
+  TLS_WRONG_HOST("tls_wrong_host", 502, Retry.NEVER, Breaker.FAILURE),
+  /** TLS: the server wants a client certificate and refused the one sent, or none was configured (mTLS). */
+  TLS_CLIENT_CERTIFICATE("tls_client_certificate", 502, Retry.NEVER, Breaker.FAILURE),
+  /** TLS: the handshake failed otherwise (no common protocol or cipher, an expired certificate, ...). */
+  TLS("tls", 502, Retry.NEVER, Breaker.FAILURE),
   /** The upstream answered with a status that is not a success; retried and counted as its config says. */
   STATUS("status", 502, Retry.BY_STATUS, Breaker.BY_STATUS),
   /** The upstream answered a body that is not JSON. */

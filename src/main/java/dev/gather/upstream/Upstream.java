@@ -13,7 +13,9 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import dev.gather.config.TlsConfig;
 import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
@@ -24,6 +26,9 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
+import io.vertx.core.net.SocketAddress;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -76,10 +81,16 @@ public final class Upstream {
             .setMaxWaitQueueSize(config.maxConcurrent()));
   }
 
+  public UpstreamConfig config() {
+    return config;
+  }
+
   /**
-   * HTTP/2 over TLS is chosen by ALPN (an upstream that offers only HTTP/1.1 is still spoken to); h2c is spoken
-   * from the first byte (prior knowledge, RFC 9113 3.3), without the HTTP/1.1 Upgrade dance, which would cost
-   * every new connection a round trip and cannot carry a request body.
+   * The client's options: TLS from the upstream's {@code tls} (files checked at start); Vert.x's own decompression
+   * when {@code compression} is on, so that readBody counts (and cuts) the decoded bytes; and the protocol. HTTP/2
+   * over TLS is chosen by ALPN (an upstream that offers only HTTP/1.1 is still spoken to); h2c is spoken from the
+   * first byte (prior knowledge, RFC 9113 3.3), without the HTTP/1.1 Upgrade dance, which would cost every new
+   * connection a round trip and cannot carry a request body.
    */
   static HttpClientOptions clientOptions(UpstreamConfig config) {
     HttpClientOptions options = new HttpClientOptions()
@@ -87,7 +98,22 @@ public final class Upstream {
         .setDefaultPort(config.port())
         .setSsl(config.tls())
         .setKeepAlive(true)
-        .setConnectTimeout(config.connectTimeoutMs());
+        .setConnectTimeout(config.connectTimeoutMs())
+        .setDecompressionSupported(config.compression());
+    TlsConfig tls = config.tlsConfig();
+    if (config.tls()) {
+      options.setVerifyHost(tls.verifyHost())
+          // A handshake is part of connecting: it gets the same bound, not the 10 s Vert.x default.
+          .setSslHandshakeTimeout(config.connectTimeoutMs())
+          .setSslHandshakeTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS);
+      tls.caFile().ifPresent(ca -> options.setTrustOptions(new PemTrustOptions().addCertPath(ca.toString())));
+      if (tls.clientCertificate()) {
+        options.setKeyCertOptions(new PemKeyCertOptions()
+            .setCertPath(tls.certFile().orElseThrow().toString())
+            .setKeyPath(tls.keyFile().orElseThrow().toString()));
+      }
+      tls.serverName().ifPresent(name -> options.setForceSni(true));
+    }
     switch (config.protocol()) {
       case HTTP2 -> options.setProtocolVersion(HttpVersion.HTTP_2).setUseAlpn(true)
           .setHttp2MultiplexingLimit(config.maxStreams());
@@ -96,10 +122,6 @@ public final class Upstream {
       case HTTP1 -> { }
     }
     return options;
-  }
-
-  public UpstreamConfig config() {
-    return config;
   }
 
   /**
@@ -213,6 +235,10 @@ public final class Upstream {
         ? timeouts.schedule(timeoutMs, () -> cut(result, sent[0], timeout(timeoutMs)))
         : Timers.Scheduled.NONE;
     Runnable unregister = cancellation.onCancel(() -> cut(result, sent[0], stopped(cancellation, timeoutMs)));
+    config.tlsConfig().serverName().ifPresent(name -> options
+        .setServer(SocketAddress.inetSocketAddress(config.port(), config.url().getHost()))
+        .setHost(name)
+        .setPort(config.port()));
     client.request(options.setConnectTimeout(Math.min(config.connectTimeoutMs(), timeoutMs)))
         .onFailure(e -> result.tryFail(transportFailure(e)))
         .onSuccess(request -> {
@@ -257,6 +283,9 @@ public final class Upstream {
 
   Future<Reply> exchange(HttpMethod method, String uri, MultiMap headers, Buffer requestBody, long timeoutMs,
       Cancellation cancellation) {
+    if (config.compression() && !headers.contains(HttpHeaders.ACCEPT_ENCODING)) {
+      headers = MultiMap.caseInsensitiveMultiMap().addAll(headers).set(HttpHeaders.ACCEPT_ENCODING, "gzip, deflate");
+    }
     long began = ticker.nanoTime();
     RequestOptions first = new RequestOptions().setMethod(method).setURI(uri).setHeaders(headers);
     return hop(first, requestBody, timeoutMs, cancellation, origin(uri), config.followRedirects(), began);
@@ -409,6 +438,10 @@ public final class Upstream {
       return CallFailure.of(e);
     }
     String message = String.valueOf(e.getMessage());
+    Optional<CallFailure> tls = TlsFailures.classify(config.name(), e);
+    if (tls.isPresent()) {
+      return tls.get();
+    }
     if (e instanceof ConnectException) { // refused, unreachable, or not connected within connectTimeoutMs
       return new CallFailure(FailureKind.CONNECT, null, "cannot connect to " + config.name() + ": " + message);
     }

@@ -1,0 +1,155 @@
+package dev.gather.config;
+
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyFactory;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Base64;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * How gather speaks TLS to one peer (an upstream, the database): whom it trusts beyond the JVM's CAs, the
+ * client certificate it shows (mTLS), and the name it checks. Every file is read and parsed when the
+ * configuration is, before anything is deployed, so a wrong path or a key in place of a certificate stops the
+ * start with a message naming the key and the file rather than failing the first call.
+ *
+ * @param caFile PEM certificates of the CA(s) to trust instead of the JVM's
+ * @param certFile PEM client certificate (chain), shown when the server asks; with {@code keyFile}
+ * @param keyFile PEM private key of {@code certFile} (PKCS#8, or PKCS#1 RSA / SEC1 EC), unencrypted
+ * @param verifyHost whether the server's certificate must name the host (or {@code serverName})
+ * @param serverName the name sent as SNI and checked in the certificate, when it is not the URL's host
+ */
+public record TlsConfig(
+    Optional<Path> caFile,
+    Optional<Path> certFile,
+    Optional<Path> keyFile,
+    boolean verifyHost,
+    Optional<String> serverName) {
+
+  public static final TlsConfig NONE =
+      new TlsConfig(Optional.empty(), Optional.empty(), Optional.empty(), true, Optional.empty());
+
+  static final Set<String> KEYS = Set.of("caFile", "certFile", "keyFile", "verifyHost", "serverName");
+  private static final Pattern PEM = Pattern.compile(
+      "-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\\s]*)-----END \\1-----");
+
+  /** Whether anything differs from plain TLS with the JVM's trust store. */
+  public boolean configured() {
+    return !equals(NONE);
+  }
+
+  public boolean clientCertificate() {
+    return certFile.isPresent();
+  }
+
+  /** Reads {@code <prefix>.tls} of an upstream: its keys checked, its files read and parsed. */
+  static TlsConfig parse(Fields in, JsonObject json) {
+    Fields tls = in.nested("tls", json);
+    tls.rejectUnknown(KEYS);
+    return of(tls, tls.text("caFile"), tls.text("certFile"), tls.text("keyFile"), tls.bool("verifyHost", true),
+        tls.text("serverName"));
+  }
+
+  /** Builds and checks one, {@code in} naming the keys in messages (e.g. {@code upstreams.users.tls}). */
+  static TlsConfig of(Fields in, Optional<String> ca, Optional<String> cert, Optional<String> key, boolean verifyHost,
+      Optional<String> serverName) {
+    Optional<Path> caFile = ca.map(f -> certificates(in, "caFile", f));
+    Optional<Path> certFile = cert.map(f -> certificates(in, "certFile", f));
+    Optional<Path> keyFile = key.map(f -> privateKey(in, "keyFile", f));
+    if (cert.isPresent() != key.isPresent()) {
+      in.problem(cert.isPresent() ? "keyFile" : "certFile", ": missing; a client certificate needs both certFile "
+          + "and keyFile (PEM), or neither");
+    }
+    serverName.filter(name -> !name.matches("[A-Za-z0-9.-]+")).ifPresent(name -> in.problem("serverName",
+        " = \"" + name + "\": not a host name; write the name the server's certificate holds, e.g. users.internal"));
+    return new TlsConfig(caFile, certFile, keyFile, verifyHost, serverName);
+  }
+
+  /** The file must hold at least one PEM certificate that parses. */
+  private static Path certificates(Fields in, String field, String file) {
+    Path path = Path.of(file).toAbsolutePath().normalize();
+    Optional<String> text = read(in, field, path);
+    if (text.isEmpty()) {
+      return path;
+    }
+    if (!text.get().contains("-----BEGIN CERTIFICATE-----")) {
+      in.problem(field, " = \"" + path + "\": holds no PEM certificate (-----BEGIN CERTIFICATE-----); name a PEM "
+          + "certificate file" + (text.get().contains("PRIVATE KEY") ? " (this one holds a private key)" : ""));
+      return path;
+    }
+    try {
+      CertificateFactory.getInstance("X.509")
+          .generateCertificates(new ByteArrayInputStream(text.get().getBytes(StandardCharsets.US_ASCII)));
+    } catch (CertificateException e) {
+      in.problem(field, " = \"" + path + "\": a certificate in it does not parse (" + e.getMessage()
+          + "); export it again as PEM");
+    }
+    return path;
+  }
+
+  /** The file must hold one unencrypted PEM private key that decodes. */
+  private static Path privateKey(Fields in, String field, String file) {
+    Path path = Path.of(file).toAbsolutePath().normalize();
+    Optional<String> text = read(in, field, path);
+    if (text.isEmpty()) {
+      return path;
+    }
+    Matcher pem = PEM.matcher(text.get());
+    while (pem.find()) {
+      String type = pem.group(1);
+      if (type.equals("ENCRYPTED PRIVATE KEY")) {
+        in.problem(field, " = \"" + path + "\": the key is encrypted; give it unencrypted (openssl pkcs8 -topk8 "
+            + "-nocrypt) and protect the file instead");
+        return path;
+      }
+      if (type.endsWith("PRIVATE KEY")) {
+        try {
+          byte[] der = Base64.getMimeDecoder().decode(pem.group(2));
+          if (type.equals("PRIVATE KEY") && !pkcs8(der)) {
+            in.problem(field, " = \"" + path + "\": the PKCS#8 key is neither RSA nor EC, or is damaged");
+          }
+        } catch (IllegalArgumentException e) {
+          in.problem(field, " = \"" + path + "\": the key's base64 is damaged; export it again as PEM");
+        }
+        return path;
+      }
+    }
+    in.problem(field, " = \"" + path + "\": holds no PEM private key (-----BEGIN PRIVATE KEY-----); name the key of "
+        + "the client certificate" + (text.get().contains("CERTIFICATE") ? " (this one holds a certificate)" : ""));
+    return path;
+  }
+
+  private static boolean pkcs8(byte[] der) {
+    for (String algorithm : new String[] {"RSA", "EC"}) {
+      try {
+        KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
+        return true;
+      } catch (java.security.GeneralSecurityException e) {
+        // try the next algorithm
+      }
+    }
+    return false;
+  }
+
+  private static Optional<String> read(Fields in, String field, Path path) {
+    if (!Files.isRegularFile(path)) {
+      in.problem(field, " = \"" + path + "\": no such file; give the path of a PEM file");
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(Files.readString(path, StandardCharsets.US_ASCII));
+    } catch (IOException | RuntimeException e) {
+      in.problem(field, " = \"" + path + "\": cannot be read (" + e.getMessage() + "); check its permissions");
+      return Optional.empty();
+    }
+  }
+}
