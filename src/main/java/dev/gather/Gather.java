@@ -62,7 +62,7 @@ public final class Gather {
   }
 
   public static Future<Gather> start(Vertx vertx, GatherConfig config, PrometheusMeterRegistry registry) {
-    // Before the first verticle: the reload restarts every appender, which nothing may be using yet.
+    // Before the first verticle, so that everything this gather logs is in its format.
     Logs.use(config.log().format());
     vertx.eventBus().registerCodec(new LocalCodec()).codecSelector(LocalCodec::select);
     Gather gather = new Gather(vertx, config);

@@ -134,7 +134,8 @@ public final class AccessLog {
       field(RequestLogFields.SPAN_ID, trace[1]);
     }
     field("method", method);
-    field("route", RequestMeter.route(ctx));
+    String route = RequestMeter.route(ctx);
+    field("route", route == null || route.isEmpty() ? null : route);
     field("path", request.path());
     batch.append(",\"status\":").append(status)
         .append(",\"bytes\":").append(response.bytesWritten())

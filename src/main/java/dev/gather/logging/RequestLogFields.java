@@ -2,6 +2,7 @@ package dev.gather.logging;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.gather.config.LogConfig;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
@@ -25,11 +26,9 @@ public final class RequestLogFields extends AbstractJsonProvider<ILoggingEvent> 
   private static final String[] FIELDS = {REQUEST_ID, TRACE_ID, SPAN_ID};
   private static final String KEY_PREFIX = "gather.log.";
 
-  /** True while a JSON encoder uses this provider: only then do requests pay for keeping their ids. */
-  private static volatile boolean active;
-
+  /** Only with JSON lines do requests pay for keeping their ids. */
   public static boolean active() {
-    return active;
+    return Logs.format() == LogConfig.Format.JSON;
   }
 
   /**
@@ -38,21 +37,9 @@ public final class RequestLogFields extends AbstractJsonProvider<ILoggingEvent> 
    * context would hand the id to every request on that loop.
    */
   public static void bind(String field, String value) {
-    if (active && Vertx.currentContext() instanceof ContextInternal context && context.isDuplicate()) {
+    if (active() && Vertx.currentContext() instanceof ContextInternal context && context.isDuplicate()) {
       context.putLocal(KEY_PREFIX + field, value);
     }
-  }
-
-  @Override
-  public void start() {
-    super.start();
-    active = true;
-  }
-
-  @Override
-  public void stop() {
-    active = false;
-    super.stop();
   }
 
   @Override
