@@ -8,6 +8,7 @@ import dev.gather.jobs.JobHandlers;
 import dev.gather.jobs.JobPool;
 import dev.gather.jobs.JobRunnerVerticle;
 import dev.gather.jobs.JobsVerticle;
+import dev.gather.logging.Logs;
 import dev.gather.metrics.GatherMetrics;
 import dev.gather.metrics.HttpServerMeters;
 import dev.gather.server.HttpVerticle;
@@ -61,6 +62,8 @@ public final class Gather {
   }
 
   public static Future<Gather> start(Vertx vertx, GatherConfig config, PrometheusMeterRegistry registry) {
+    // Before the first verticle, so that everything this gather logs is in its format.
+    Logs.use(config.log().format());
     vertx.eventBus().registerCodec(new LocalCodec()).codecSelector(LocalCodec::select);
     Gather gather = new Gather(vertx, config);
     JobHandlers handlers;

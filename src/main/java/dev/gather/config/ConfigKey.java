@@ -116,7 +116,11 @@ public enum ConfigKey {
   AUTH_JWT_ISSUER("auth.jwt.issuer", "", "Required iss of every token (empty: not checked)."),
   AUTH_JWT_AUDIENCE("auth.jwt.audience", "", "A token's aud must name one of these (empty: not checked)."),
   AUTH_JWT_CLOCK_SKEW_SECONDS("auth.jwt.clockSkewSeconds", "30",
-      "How far exp, nbf and iat may be off, for clocks that disagree.");
+      "How far exp, nbf and iat may be off, for clocks that disagree."),
+  LOG_FORMAT("log.format", "text",
+      "text: lines for a terminal; json: one JSON object per line (time, level, logger, message, request_id, "
+          + "trace_id, span_id; access lines add method, route, status, bytes, ms, client, aggregate) for a log "
+          + "collector.");
 
   private final String path;
   private final String defaultValue;

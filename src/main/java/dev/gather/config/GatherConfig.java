@@ -22,7 +22,8 @@ public record GatherConfig(
     Map<String, AggregateConfig> aggregates,
     RateLimitConfig rateLimit,
     CorsConfig cors,
-    AuthConfig auth) {
+    AuthConfig auth,
+    LogConfig log) {
 
   /** Top-level sections holding named entries rather than fixed keys. */
   static final Set<String> NAMED_SECTIONS = Set.of("upstreams", "queries", "aggregates");
@@ -84,6 +85,7 @@ public record GatherConfig(
 
     RateLimitConfig rateLimit = rateLimit(in, tree);
     CorsConfig cors = cors(in);
+    LogConfig log = new LogConfig(LogConfig.format(in));
 
     List<String> problems = in.problems();
     AuthConfig auth = AuthConfig.parse(tree, in, problems);
@@ -116,7 +118,7 @@ public record GatherConfig(
       throw new ConfigException(problems);
     }
     return new GatherConfig(http, db, shutdown, demo, jobs, Map.copyOf(upstreams), Map.copyOf(queries), Map.copyOf(aggregates),
-        rateLimit, cors, auth);
+        rateLimit, cors, auth, log);
   }
 
   private static RateLimitConfig rateLimit(ConfigReader in, JsonObject tree) {

@@ -1,5 +1,6 @@
 package dev.gather.http;
 
+import dev.gather.logging.RequestLogFields;
 import dev.gather.wire.HeaderNames;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +25,7 @@ public final class RequestIds {
     String id = of(given);
     ctx.put(KEY, id);
     ctx.response().putHeader(HeaderNames.REQUEST_ID, id);
+    RequestLogFields.bind(RequestLogFields.REQUEST_ID, id);
     ctx.next();
   }
 

@@ -36,14 +36,32 @@ public final class RequestMeter {
    * handler, so that Vert.x lets it run before a route's body handler.
    */
   public PlatformHandler at(String template) {
+    return at(template, null);
+  }
+
+  /** The same for the route of an aggregate, whose name the access log reports. */
+  public PlatformHandler at(String template, String aggregate) {
     HttpServerMeters.Route route = meters.route(template);
     return ctx -> {
       Measured measured = ctx.get(KEY);
       if (measured != null) {
         measured.route = route;
+        measured.aggregate = aggregate;
       }
       ctx.next();
     };
+  }
+
+  /** The route template a request was routed to, as its meters count it; null before {@link #begin}. */
+  static String route(RoutingContext ctx) {
+    Measured measured = ctx.get(KEY);
+    return measured == null ? null : measured.route.template();
+  }
+
+  /** The aggregate a request was routed to, or null. */
+  static String aggregate(RoutingContext ctx) {
+    Measured measured = ctx.get(KEY);
+    return measured == null ? null : measured.aggregate;
   }
 
   private final class Measured implements Handler<AsyncResult<Void>> {
@@ -51,6 +69,7 @@ public final class RequestMeter {
     private final int method;
     private final long began;
     private HttpServerMeters.Route route = meters.unmatched();
+    private String aggregate;
 
     Measured(RoutingContext ctx, int method, long began) {
       this.ctx = ctx;

@@ -137,6 +137,11 @@ public final class HttpServerMeters {
       this.template = template;
     }
 
+    /** The route template these meters count under ({@value #UNMATCHED} for requests no route matched). */
+    public String template() {
+      return template;
+    }
+
     private Answered answered(int method, int status) {
       if (status < 0 || status >= STATUSES) {
         return new Answered(template, method, status); // the registry hands back the meters it already has

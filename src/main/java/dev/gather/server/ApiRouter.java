@@ -103,7 +103,8 @@ public final class ApiRouter {
     }
 
     Route at(Route route, AggregateConfig aggregate) {
-      return guarded(route.handler(meter.at(route.getName())), RouteGroup.AGGREGATES, Optional.of(aggregate));
+      return guarded(route.handler(meter.at(route.getName(), aggregate.name())), RouteGroup.AGGREGATES,
+          Optional.of(aggregate));
     }
 
     private Route guarded(Route route, RouteGroup group, Optional<AggregateConfig> aggregate) {

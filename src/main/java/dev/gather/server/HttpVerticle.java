@@ -87,7 +87,7 @@ public final class HttpVerticle extends VerticleBase {
     Pool pool = database.pool(vertx);
     exports = new UserExports(vertx, pool, EXPORT_IDLE_TIMEOUT_MS, queryTimeoutMs, exportMeters);
     upstreams = new Upstreams(vertx, config.upstreams(), guards);
-    accessLog = config.http().accessLog() ? new AccessLog(vertx, Ticker.SYSTEM) : null;
+    accessLog = config.http().accessLog() ? new AccessLog(vertx, Ticker.SYSTEM, config.log().format()) : null;
     return vertx.fileSystem().readFile(ApiDocs.SPEC_RESOURCE).compose(spec -> {
       var router = ApiRouter.create(vertx,
           config.http().maxBodyBytes(),

@@ -16,6 +16,7 @@ import dev.gather.TestDatabase;
 import dev.gather.config.ConfigException;
 import dev.gather.config.ConfigKey;
 import dev.gather.config.GatherConfig;
+import dev.gather.config.LogConfig;
 import dev.gather.http.ApiDocs;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -480,6 +481,20 @@ class DeploymentManifestsTest {
     assertTrue(process.waitFor(180, TimeUnit.SECONDS), "deploy-check/validate.mjs did not finish");
     System.out.println(output);
     assertEquals(0, process.exitValue(), "deploy-check/validate.mjs found problems:\n" + output);
+  }
+
+  // ---- logs ----
+
+  /** A container's output goes to a log collector: the image, and so Compose and Kubernetes, log JSON lines. */
+  @Test
+  void theImageComposeAndKubernetesLogOneJsonObjectPerLine() throws Exception {
+    Map<String, Object> deployment = Manifests.object(Manifests.baseObjects(), "Deployment", "gather");
+    Map<String, Object> container = Manifests.container(deployment, "gather");
+    assertEquals(LogConfig.Format.JSON, parse(kubernetesConfig(deployment, container)).log().format(),
+        "k8s/base: " + ConfigKey.LOG_FORMAT.envName());
+    assertEquals(LogConfig.Format.JSON,
+        parse(composeConfig(Manifests.service(Manifests.compose(), "gather"))).log().format(),
+        "docker/compose.yaml (the image's ENV): " + ConfigKey.LOG_FORMAT.envName());
   }
 
   // ---- helpers ----
