@@ -215,4 +215,27 @@ class TlsConfigTest {
     assertStartsWith("db.tls.keyFile = \"" + path(damagedKey) + "\": ", problem);
     assertTrue(problem.contains("damaged"), problem);
   }
+
+  @Test
+  void verifyFullWithoutADbCaFileIsNamedWithTheFix() {
+    assertEquals("db.tls.caFile: missing; db.sslMode = \"verify-full\" checks the database's certificate against a "
+        + "CA: name the PEM certificate of the CA that signed it, or use db.sslMode require",
+        problem(db(new JsonObject().put("sslMode", "verify-full"))));
+  }
+
+  @Test
+  void theUrlsVerifyCaWithoutADbCaFileIsNamed() {
+    JsonObject tree = new JsonObject().put("db", new JsonObject()
+        .put("url", "postgresql://gather@db.internal:5432/gather?sslmode=verify-ca"));
+    assertStartsWith("db.tls.caFile: missing; the sslmode of db.url (verify-ca) checks the database's certificate",
+        problem(tree));
+  }
+
+  @Test
+  void dbTlsFilesWithTlsOffAreNamed() {
+    assertEquals("db.sslMode: db.tls files are given, but db.sslMode = \"disable\" turns TLS off; set db.sslMode "
+        + "to require, verify-ca or verify-full, or remove db.tls",
+        problem(db(new JsonObject().put("sslMode", "disable")
+            .put("tls", new JsonObject().put("caFile", ca.certFile().toString())))));
+  }
 }
