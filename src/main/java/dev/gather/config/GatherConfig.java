@@ -70,6 +70,7 @@ public record GatherConfig(
             in.integer(ConfigKey.DB_EMBEDDED_PORT, 0, MAX_PORT)),
         sslMode(in),
         databaseTls(in));
+    databaseTlsAgreesWithSslMode(in, db);
 
     ShutdownConfig shutdown = new ShutdownConfig(in.number(ConfigKey.SHUTDOWN_DRAIN_MS, 0, DAY_MS));
 
@@ -293,6 +294,35 @@ public record GatherConfig(
     Optional<String> key = nonEmpty(in.text(ConfigKey.DB_TLS_KEY_FILE));
     Fields fields = new Fields("db.tls", new JsonObject(), in.problems());
     return TlsConfig.of(fields, ca, cert, key, true, Optional.empty());
+  }
+
+  /**
+   * The pg client refuses verify-ca and verify-full without a CA to check against (it has no libpq-style
+   * ~/.postgresql/root.crt), and ignores files when TLS is off: both would otherwise surface only when the first
+   * connection is tried, or never.
+   */
+  private static void databaseTlsAgreesWithSslMode(ConfigReader in, DbConfig db) {
+    String mode = db.sslMode().orElseGet(() -> db.url().map(GatherConfig::urlSslMode).orElse("disable"));
+    String source = db.sslMode().isPresent() ? ConfigKey.DB_SSL_MODE.path() + " = \"" + mode + "\""
+        : "the sslmode of db.url (" + mode + ")";
+    if (mode.startsWith("verify-") && db.tls().caFile().isEmpty()) {
+      in.problem(ConfigKey.DB_TLS_CA_FILE.path() + ": missing; " + source + " checks the database's certificate "
+          + "against a CA: name the PEM certificate of the CA that signed it, or use db.sslMode require");
+    }
+    if (mode.equals("disable") && db.tls().configured()) {
+      in.problem(ConfigKey.DB_SSL_MODE.path() + ": db.tls files are given, but " + (db.url().isEmpty()
+          ? "the embedded PostgreSQL speaks no TLS" : source + " turns TLS off")
+          + "; set db.sslMode to require, verify-ca or verify-full, or remove db.tls");
+    }
+  }
+
+  private static String urlSslMode(String url) {
+    try {
+      io.vertx.pgclient.SslMode mode = PgConnectOptions.fromUri(url).getSslMode();
+      return mode == null ? "disable" : mode.value;
+    } catch (RuntimeException e) {
+      return "disable"; // db.url is named on its own
+    }
   }
 
   private static Optional<String> nonEmpty(String text) {

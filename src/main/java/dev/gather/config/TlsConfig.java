@@ -115,7 +115,8 @@ public record TlsConfig(
         try {
           byte[] der = Base64.getMimeDecoder().decode(pem.group(2));
           if (type.equals("PRIVATE KEY") && !pkcs8(der)) {
-            in.problem(field, " = \"" + path + "\": the PKCS#8 key is neither RSA nor EC, or is damaged");
+            in.problem(field, " = \"" + path + "\": the PKCS#8 key does not decode as RSA or EC (damaged, or "
+                + "another algorithm); export the client certificate's key again as PEM");
           }
         } catch (IllegalArgumentException e) {
           in.problem(field, " = \"" + path + "\": the key's base64 is damaged; export it again as PEM");

@@ -155,4 +155,15 @@ class UpstreamCompressionTest {
     Await.until("gather to close the bomb's connection", Duration.ofSeconds(10), bombClosed::get);
     assertTrue(bombSent.get() < 16 << 20, "gzip sent before gather cut it: " + bombSent.get() + " bytes");
   }
+
+  @Test
+  void theProxyForwardsTheDecodedAnswerWithoutContentEncoding() throws Exception {
+    // The test's client asks for no encoding; gather still asks the upstream for gzip and decodes it.
+    HttpResponse<Buffer> response = app.client.get("/proxy/zipped/json").send().await(20, TimeUnit.SECONDS);
+    assertEquals(200, response.statusCode(), response.bodyAsString());
+    assertNull(response.getHeader("Content-Encoding"), response.headers().toString());
+    JsonObject json = response.bodyAsJsonObject();
+    assertTrue(json.getString("acceptEncoding").contains("gzip"), json.getString("acceptEncoding"));
+    assertTrue(json.getString("text").startsWith("gather gather"));
+  }
 }
