@@ -37,7 +37,7 @@ final class HostPicker {
       this.index = index;
       this.host = url.getHost();
       this.port = UpstreamConfig.port(url);
-      this.label = (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+      this.label = host + ":" + port; // an IPv6 literal keeps the URI's brackets
     }
 
     @Override

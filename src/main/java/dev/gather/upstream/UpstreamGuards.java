@@ -31,6 +31,18 @@ public final class UpstreamGuards {
     return states;
   }
 
+  /** The hosts of each upstream that has several, with their state (see {@link UpstreamGuard#hostStates}), by name. */
+  public Map<String, Map<String, Map<String, Object>>> hostStates() {
+    Map<String, Map<String, Map<String, Object>>> states = new java.util.TreeMap<>();
+    guards.forEach((name, guard) -> {
+      Map<String, Map<String, Object>> hosts = guard.hostStates();
+      if (!hosts.isEmpty()) {
+        states.put(name, hosts);
+      }
+    });
+    return states;
+  }
+
   UpstreamGuard of(String upstream) {
     return guards.get(upstream);
   }
