@@ -9,8 +9,9 @@ import java.util.Set;
  * {@code ejectMs} × the times it has been ejected, at most {@code maxEjectMs}; never more than
  * {@code maxEjectedPercent} of the hosts at once), and the optional active health check.
  *
- * @param healthPath the path (under no base path) a GET checks every {@code healthIntervalMs}; a host that does
- *     not answer 2xx within {@code healthTimeoutMs} is left out until it does; empty: no active check
+ * @param healthPath the path (as given, not under the base path) a GET checks every {@code healthIntervalMs}; a
+ *     host that twice in a row does not answer 2xx within {@code healthTimeoutMs} is left out until it does;
+ *     empty: no active check
  */
 public record HostsConfig(
     Balance balance,

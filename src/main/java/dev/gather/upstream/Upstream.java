@@ -275,6 +275,10 @@ public final class Upstream {
   }
 
   private RequestOptions aim(RequestOptions options, HostPicker.Host host) {
+    return aim(options, host, config);
+  }
+
+  static RequestOptions aim(RequestOptions options, HostPicker.Host host, UpstreamConfig config) {
     Optional<String> serverName = config.tlsConfig().serverName();
     if (serverName.isPresent()) {
       return options.setServer(SocketAddress.inetSocketAddress(host.port, host.host)).setHost(serverName.get())

@@ -22,6 +22,9 @@ public final class UpstreamGuards {
     this.guards = upstreams.values().stream()
         .collect(Collectors.toUnmodifiableMap(UpstreamConfig::name,
             config -> new UpstreamGuard(config, registry, Ticker.SYSTEM, timers, timeouts)));
+    // Once per process, not per HTTP instance: each host is checked once per interval whatever the instances.
+    upstreams.values().stream().filter(config -> config.hosts().healthPath().isPresent())
+        .forEach(config -> new HealthChecks(vertx, config, guards.get(config.name()).hosts).start());
   }
 
   /** Each upstream that has a circuit breaker, with its state ("closed", "open", "half_open"), by name. */

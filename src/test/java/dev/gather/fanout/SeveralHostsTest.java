@@ -39,15 +39,23 @@ class SeveralHostsTest {
   /** The hosts each request id reached, for the retry test. */
   private static final Map<String, List<Integer>> reached = new ConcurrentHashMap<>();
   private static final AtomicBoolean secondFails = new AtomicBoolean(true);
+  private static final AtomicBoolean eighthDown = new AtomicBoolean(true);
   private static RunningGather app;
 
   @BeforeAll
   static void start() throws Exception {
     servers = Vertx.vertx();
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < 11; i++) {
       int index = i;
       calls.add(new AtomicInteger());
       hosts.add(servers.createHttpServer().requestHandler(request -> {
+        if (request.path().equals("/healthz") && index == 10) { // host 10's health check never answers
+          return;
+        }
+        if (request.path().equals("/healthz")) { // host 7 says it is down until told otherwise
+          request.response().setStatusCode(index == 7 && eighthDown.get() ? 503 : 200).end();
+          return;
+        }
         calls.get(index).incrementAndGet();
         reached.computeIfAbsent(String.valueOf(request.getHeader("X-Request-Id")), id -> new java.util.Vector<>())
             .add(index);
@@ -64,8 +72,13 @@ class SeveralHostsTest {
         .put("spread", new JsonObject().put("urls", urls(0, 1, 2)).put("ejectAfterFailures", 3)
             .put("ejectMs", EJECT_MS))
         .put("retried", new JsonObject().put("urls", urls(3, 4, 5)).put("retries", 2).put("retryBackoffMs", 1)
-            .put("ejectAfterFailures", 1000).put("retryBudget", new JsonObject().put("minPerSecond", 10_000)));
+            .put("ejectAfterFailures", 1000).put("retryBudget", new JsonObject().put("minPerSecond", 10_000)))
+        .put("checked", new JsonObject().put("urls", urls(6, 7, 8)).put("healthPath", "/healthz")
+            .put("healthIntervalMs", 200).put("healthTimeoutMs", 200))
+        .put("hanging", new JsonObject().put("urls", urls(9, 10)).put("healthPath", "/healthz")
+            .put("healthIntervalMs", 200).put("healthTimeoutMs", 100));
     JsonObject aggregates = new JsonObject()
+        .put("checked", one("checked"))
         .put("spread", one("spread"))
         .put("retried", one("retried"));
     app = RunningGather.start(new JsonObject().put("upstreams", upstreams).put("aggregates", aggregates));
@@ -155,6 +168,32 @@ class SeveralHostsTest {
         assertTrue(indexes.stream().filter(i -> i == 3).count() <= 1, "request " + id + " reached " + indexes);
       }
     });
+  }
+
+  @Test
+  void aHostItsHealthCheckFindsDownGetsNoCallsUntilItIsFoundUpAgain() throws Exception {
+    Await.until("host 7 to be found down", Duration.ofSeconds(10), () -> hostState("checked", 7).equals("down"));
+    assertTrue(metrics().contains("gather_upstream_host_state{host=\"" + label(7) + "\",upstream=\"checked\"} 2.0"));
+
+    for (int i = 0; i < 9; i++) {
+      assertEquals(200, get("/aggregate/checked").statusCode());
+    }
+
+    assertEquals(0, calls.get(7).get());
+    assertEquals(9, calls.get(6).get() + calls.get(8).get());
+    eighthDown.set(false);
+    Await.until("host 7 to be found up", Duration.ofSeconds(10), () -> hostState("checked", 7).equals("up"));
+    Await.until("host 7 to be called", Duration.ofSeconds(10), () -> {
+      get("/aggregate/checked");
+      return calls.get(7).get() > 0;
+    });
+  }
+
+  @Test
+  void aHostWhoseHealthCheckDoesNotAnswerWithinHealthTimeoutMsIsFoundDown() throws Exception {
+    Await.until("host 10 to be found down", Duration.ofSeconds(10), () -> hostState("hanging", 10).equals("down"));
+
+    assertEquals("up", hostState("hanging", 9));
   }
 
   @Test
