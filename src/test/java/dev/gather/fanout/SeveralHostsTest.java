@@ -45,7 +45,7 @@ class SeveralHostsTest {
   @BeforeAll
   static void start() throws Exception {
     servers = Vertx.vertx();
-    for (int i = 0; i < 11; i++) {
+    for (int i = 0; i < 14; i++) {
       int index = i;
       calls.add(new AtomicInteger());
       hosts.add(servers.createHttpServer().requestHandler(request -> {
@@ -61,7 +61,9 @@ class SeveralHostsTest {
             .add(index);
         if (index == 1 && secondFails.get() || index == 3) { // host 1 until told otherwise; host 3 always
           request.response().setStatusCode(503).end();
-        } else if (index >= 4) { // the healthy hosts of the retry test answer slowly, so they stay busy
+        } else if (index == 13) { // fails every proxied request
+          request.response().setStatusCode(502).end();
+        } else if (index == 4 || index == 5) { // the healthy hosts of the retry test answer slowly, so they stay busy
           servers.setTimer(50, t -> request.response().end("{\"host\":" + index + "}"));
         } else {
           request.response().end("{\"host\":" + index + "}");
@@ -75,6 +77,7 @@ class SeveralHostsTest {
             .put("ejectAfterFailures", 1000).put("retryBudget", new JsonObject().put("minPerSecond", 10_000)))
         .put("checked", new JsonObject().put("urls", urls(6, 7, 8)).put("healthPath", "/healthz")
             .put("healthIntervalMs", 200).put("healthTimeoutMs", 200))
+        .put("proxied", new JsonObject().put("urls", urls(11, 12, 13)).put("ejectAfterFailures", 2))
         .put("hanging", new JsonObject().put("urls", urls(9, 10)).put("healthPath", "/healthz")
             .put("healthIntervalMs", 200).put("healthTimeoutMs", 100));
     JsonObject aggregates = new JsonObject()
@@ -194,6 +197,22 @@ class SeveralHostsTest {
     Await.until("host 10 to be found down", Duration.ofSeconds(10), () -> hostState("hanging", 10).equals("down"));
 
     assertEquals("up", hostState("hanging", 9));
+  }
+
+  @Test
+  void theProxySpreadsRequestsOverTheHostsAndEjectsOneThatFails() throws Exception {
+    for (int i = 0; i < 9; i++) {
+      get("/proxy/proxied/item");
+    }
+    assertEquals("ejected", hostState("proxied", 13));
+    int before = calls.get(11).get() + calls.get(12).get();
+
+    for (int i = 0; i < 6; i++) {
+      assertEquals(200, get("/proxy/proxied/item").statusCode());
+    }
+
+    assertEquals(before + 6, calls.get(11).get() + calls.get(12).get());
+    assertTrue(calls.get(11).get() > 0 && calls.get(12).get() > 0, "both healthy hosts were used");
   }
 
   @Test
