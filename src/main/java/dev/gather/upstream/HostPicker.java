@@ -11,7 +11,8 @@ import java.util.List;
 /**
  * Chooses the host of an upstream's next try and leaves out the ones that misbehave. Passive outlier ejection as
  * Envoy does it: a host whose tries fail {@code ejectAfterFailures} times in a row is ejected for {@code ejectMs}
- * × the times it has been ejected (at most {@code maxEjectMs}), and comes back by itself when that has passed;
+ * × the times it has been ejected (at most {@code maxEjectMs}; the count starts over once it has stayed in for
+ * {@code maxEjectMs}), and comes back by itself when that has passed;
  * never more than {@code maxEjectedPercent} of the hosts are ejected at once, so a fault of gather's own (or of
  * every host) cannot empty the set. A host the active health check finds down is left out until it is found up.
  * When every host is left out, all of them are used again (Envoy's panic mode): a call that may fail beats one
@@ -29,6 +30,8 @@ final class HostPicker {
     int failuresInARow;
     int timesEjected;
     long ejectedUntilNanos;
+    /** When it last came back from an ejection. */
+    long backSinceNanos;
     boolean ejected;
     boolean down;
     long ejections;
@@ -91,6 +94,7 @@ final class HostPicker {
       if (host.ejected && now - host.ejectedUntilNanos >= 0) {
         host.ejected = false;
         host.failuresInARow = 0;
+        host.backSinceNanos = host.ejectedUntilNanos;
       }
       if (!host.ejected && !host.down) {
         usable.add(host);
@@ -134,6 +138,9 @@ final class HostPicker {
     long ejectedNow = hosts.stream().filter(h -> h.ejected && now - h.ejectedUntilNanos < 0).count();
     if (ejectedNow >= maxEjected) {
       return; // the share is spent: the host stays in, and is ejected on its next failure if room has freed
+    }
+    if (host.timesEjected > 0 && now - host.backSinceNanos >= config.maxEjectMs() * 1_000_000L) {
+      host.timesEjected = 0; // it behaved for as long as the longest ejection: a new fault starts at ejectMs again
     }
     host.timesEjected++;
     host.ejections++;

@@ -144,6 +144,24 @@ class HostPickerTest {
     assertEquals(ms, picker.msUntilBack(host));
   }
 
+  @Test
+  void aHostThatStayedInForMaxEjectMsStartsOverAtEjectMs() {
+    HostPicker picker = threeHosts();
+    HostPicker.Host host = picker.hosts().get(0);
+    failTwice(picker, 0);
+    clock.advance(EJECT_MS);
+    picker.pick(Set.of()).inFlight--;
+    failTwice(picker, 0);
+    assertEquals(2 * EJECT_MS, picker.msUntilBack(host));
+    clock.advance(2 * EJECT_MS);
+    picker.pick(Set.of()).inFlight--;
+
+    clock.advance(MAX_EJECT_MS);
+    failTwice(picker, 0);
+
+    assertEquals(EJECT_MS, picker.msUntilBack(host));
+  }
+
   @ParameterizedTest(name = "{0} hosts, maxEjectedPercent {1}: all failing → {2}")
   @CsvSource({"3, 50, EUU", "4, 50, EEUU", "3, 100, EEE", "3, 0, UUU", "2, 50, EU", "1, 50, U"})
   void neverEjectsMoreThanMaxEjectedPercentOfTheHostsAtOnce(int hosts, int percent, String expected) {
