@@ -151,9 +151,13 @@ public record UpstreamConfig(
     return TlsConfig.parse(in, section.get());
   }
 
-  /** Whether a redirect may lead to {@code host}: the upstream's own host, or one listed in redirectHosts. */
+  /**
+   * Whether a redirect may lead to {@code host}: one of the upstream's own hosts (or its tls.serverName, the name
+   * its hosts answer to), or one listed in redirectHosts.
+   */
   public boolean redirectAllowedTo(String host) {
     return host != null && (urls.stream().anyMatch(u -> host.equalsIgnoreCase(u.getHost()))
+        || tlsConfig.serverName().filter(host::equalsIgnoreCase).isPresent()
         || redirectHosts.contains(host.toLowerCase(java.util.Locale.ROOT)));
   }
 
