@@ -202,7 +202,8 @@ public record UpstreamConfig(
     }
     List<String> texts = in.texts("urls");
     if (texts.isEmpty()) {
-      in.problem("urls", ": empty; list one base URL per host, e.g. [\"http://users-1:8080\", \"http://users-2:8080\"]");
+      in.problem("urls", ": empty; list one base URL per host, e.g. "
+          + "[\"http://users-1:8080\", \"http://users-2:8080\"]");
       return List.of(URI.create("http://invalid"));
     }
     List<URI> urls = new java.util.ArrayList<>();
@@ -238,8 +239,8 @@ public record UpstreamConfig(
     } catch (URISyntaxException e) {
       // reported below
     }
-    in.problem(field, (field.equals("url") ? " = " : ": ") + "\"" + text + "\": not a base URL; use http(s)://host[:port][/base-path] without query, "
-        + "fragment or credentials");
+    in.problem(field, (field.equals("url") ? " = " : ": ") + "\"" + text + "\": not a base URL; use "
+        + "http(s)://host[:port][/base-path] without query, fragment or credentials");
     return URI.create("http://invalid");
   }
 

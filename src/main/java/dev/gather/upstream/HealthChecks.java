@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The active health check of one upstream's hosts: every {@code healthIntervalMs}, a GET of {@code healthPath} on
  * each host; a host that twice in a row does not answer 2xx within {@code healthTimeoutMs} is left out of the picks
- * until a check finds it up again. One per upstream per process, on its own small client (one connection per host), with the
- * upstream's TLS and protocol; at most one check per host at a time, so a hanging host cannot pile them up.
+ * until a check finds it up again. One per upstream per process, on its own small client (one connection per
+ * host), with the upstream's TLS and protocol; at most one check per host at a time, so a hanging host cannot
+ * pile them up.
  */
 final class HealthChecks {
   private static final Logger LOG = LoggerFactory.getLogger(HealthChecks.class);

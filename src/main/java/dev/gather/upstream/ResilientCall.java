@@ -152,7 +152,8 @@ final class ResilientCall {
         .compose(admission -> {
           tries++;
           tried.add(admission.host());
-          return upstream.exchange(admission, method, uri, headersForThisTry(), requestBody, timeoutMs - ticker.millisSince(began), own)
+          return upstream.exchange(admission, method, uri, headersForThisTry(), requestBody,
+                  timeoutMs - ticker.millisSince(began), own)
               .compose(reply -> upstream.decode(reply, body))
               .onComplete(result -> admission.end(result.failed() ? result.cause() : null));
         })

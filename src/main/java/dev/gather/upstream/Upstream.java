@@ -203,7 +203,9 @@ public final class Upstream {
     Optional<CircuitBreaker.Pass> admitted = pass;
     Context context = vertx.getOrCreateContext();
     return guard.limiter.acquire(context, waitMs)
-        .map(permit -> new Admission(permit, admitted, guard.metrics, ticker, began, guard.hosts, guard.hosts.pick(avoid)))
+        // The host is picked with the turn in hand, so that least-in-flight sees tries in flight, not waiting.
+        .map(permit -> new Admission(permit, admitted, guard.metrics, ticker, began, guard.hosts,
+            guard.hosts.pick(avoid)))
         .recover(e -> {
           admitted.ifPresent(CircuitBreaker.Pass::abandoned);
           if (e instanceof CallLimiter.Refused refused) {
