@@ -20,6 +20,9 @@ import java.util.Set;
  *     SETTINGS_MAX_CONCURRENT_STREAMS caps it); {@code maxConnections} then counts connections
  * @param followRedirects how many 3xx answers in a row a call follows (0: a 3xx is the answer)
  * @param redirectHosts the hosts other than the upstream's own that a redirect may lead to
+ * @param urls every host's base URL ({@code urls}, or the one {@code url}); all with the scheme and path of
+ *     {@code url}, which is the first
+ * @param hosts how calls are spread over {@code urls} and which hosts are left out
  */
 public record UpstreamConfig(
     String name,
@@ -42,7 +45,9 @@ public record UpstreamConfig(
     int followRedirects,
     List<String> redirectHosts,
     TlsConfig tlsConfig,
-    boolean compression) {
+    boolean compression,
+    List<URI> urls,
+    HostsConfig hosts) {
 
   /** The HTTP version spoken to an upstream. */
   public enum Protocol {
@@ -66,10 +71,12 @@ public record UpstreamConfig(
     Fields in = new Fields("upstreams." + name, json, problems);
     in.rejectUnknown(KEYS);
     int timeoutMs = in.integer("timeoutMs", 2000, 1, DAY_MS);
-    Protocol protocol = protocol(in);
+    List<URI> urls = urls(in);
+    String scheme = urls.get(0).getScheme().toLowerCase(java.util.Locale.ROOT) + ":";
+    Protocol protocol = protocol(in, scheme);
     return new UpstreamConfig(
         name,
-        url(in),
+        urls.get(0),
         in.integer("connectTimeoutMs", 1000, 1, DAY_MS),
         timeoutMs,
         // One HTTP/2 connection carries maxStreams calls at once; more would only split the streams' windows.
@@ -88,19 +95,20 @@ public record UpstreamConfig(
         in.integer("maxStreams", 100, 1, 10_000),
         in.integer("followRedirects", 0, 0, 10),
         redirectHosts(in),
-        tls(in, json),
-        in.bool("compression", true));
+        tls(in, scheme, urls.get(0)),
+        in.bool("compression", true),
+        urls,
+        HostsConfig.parse(in));
   }
 
   /** The protocol, checked against the URL's scheme: h2 is negotiated inside TLS, h2c needs none. */
-  private static Protocol protocol(Fields in) {
+  private static Protocol protocol(Fields in, String scheme) {
     Optional<String> text = in.text("protocol");
     if (text.isEmpty()) {
       return Protocol.HTTP1;
     }
     for (Protocol protocol : Protocol.values()) {
       if (protocol.key.equalsIgnoreCase(text.get())) {
-        String scheme = in.text("url").map(url -> url.toLowerCase(java.util.Locale.ROOT)).orElse("");
         if (protocol == Protocol.HTTP2 && scheme.startsWith("http:")) {
           in.problem("protocol", " = \"http2\": HTTP/2 is negotiated over TLS, and url is http://; use an https:// "
               + "url, or \"h2c\" for HTTP/2 without TLS");
@@ -132,21 +140,24 @@ public record UpstreamConfig(
   }
 
   /** TLS settings only make sense for an https URL; one given for http would silently do nothing. */
-  private static TlsConfig tls(Fields in, JsonObject json) {
+  private static TlsConfig tls(Fields in, String scheme, URI url) {
     Optional<JsonObject> section = in.object("tls");
     if (section.isEmpty()) {
       return TlsConfig.NONE;
     }
-    Object url = json.getValue("url");
-    if (url instanceof String text && !text.trim().toLowerCase(java.util.Locale.ROOT).startsWith("https://")) {
-      in.problem("tls", ": given, but url \"" + text + "\" is not https://; use https:// or remove tls");
+    if (!scheme.equals("https:") && !url.getHost().equals("invalid")) {
+      in.problem("tls", ": given, but url \"" + url + "\" is not https://; use https:// or remove tls");
     }
     return TlsConfig.parse(in, section.get());
   }
 
-  /** Whether a redirect may lead to {@code host}: the upstream's own host, or one listed in redirectHosts. */
+  /**
+   * Whether a redirect may lead to {@code host}: one of the upstream's own hosts (or its tls.serverName, the name
+   * its hosts answer to), or one listed in redirectHosts.
+   */
   public boolean redirectAllowedTo(String host) {
-    return host != null && (host.equalsIgnoreCase(url.getHost())
+    return host != null && (urls.stream().anyMatch(u -> host.equalsIgnoreCase(u.getHost()))
+        || tlsConfig.serverName().filter(host::equalsIgnoreCase).isPresent()
         || redirectHosts.contains(host.toLowerCase(java.util.Locale.ROOT)));
   }
 
@@ -172,13 +183,49 @@ public record UpstreamConfig(
     Set<String> keys = new HashSet<>(Set.of("url", "connectTimeoutMs", "timeoutMs", "maxConnections",
         "maxConcurrent", "maxQueued", "maxBodyBytes", "forwardHeaders", "hedgeAfterMs", "coalesce", "circuitBreaker",
         "forwardCredentials", "uploadIdleTimeoutMs", "protocol", "maxStreams", "followRedirects", "redirectHosts", "tls",
-        "compression"));
+        "compression", "urls"));
+    keys.addAll(HostsConfig.KEYS);
     keys.addAll(RetryConfig.KEYS);
     return Set.copyOf(keys);
   }
 
-  private static URI url(Fields in) {
-    String text = in.requiredText("url", "http://users.internal:8080");
+  /**
+   * The one {@code url}, or every one of {@code urls}: never both, never none. The hosts of one upstream differ
+   * only in host and port; one client, one TLS setup and one base path serve them all.
+   */
+  private static List<URI> urls(Fields in) {
+    if (!in.has("urls")) {
+      return List.of(url(in, "url", in.requiredText("url", "http://users.internal:8080")));
+    }
+    if (in.has("url")) {
+      in.problem("url", ": given with urls; keep one: url for one host, urls for several");
+    }
+    List<String> texts = in.texts("urls");
+    if (texts.isEmpty()) {
+      in.problem("urls", ": empty; list one base URL per host, e.g. "
+          + "[\"http://users-1:8080\", \"http://users-2:8080\"]");
+      return List.of(URI.create("http://invalid"));
+    }
+    List<URI> urls = new java.util.ArrayList<>();
+    for (String text : texts) {
+      URI uri = url(in, "urls", text.trim());
+      if (uri.getHost().equals("invalid")) {
+        continue;
+      }
+      URI first = urls.isEmpty() ? uri : urls.get(0);
+      if (!first.getScheme().equalsIgnoreCase(uri.getScheme()) || !basePath(first).equals(basePath(uri))) {
+        in.problem("urls", ": \"" + text + "\" differs from \"" + first + "\" in scheme or path; the hosts of one "
+            + "upstream differ only in host and port (use another upstream for another API)");
+      } else if (urls.stream().anyMatch(u -> u.getHost().equalsIgnoreCase(uri.getHost()) && port(u) == port(uri))) {
+        in.problem("urls", ": \"" + text + "\" is listed twice; list each host once");
+      } else {
+        urls.add(uri);
+      }
+    }
+    return urls.isEmpty() ? List.of(URI.create("http://invalid")) : List.copyOf(urls);
+  }
+
+  private static URI url(Fields in, String field, String text) {
     if (text.isEmpty()) {
       return URI.create("http://invalid");
     }
@@ -192,12 +239,17 @@ public record UpstreamConfig(
     } catch (URISyntaxException e) {
       // reported below
     }
-    in.problem("url", " = \"" + text + "\": not a base URL; use http(s)://host[:port][/base-path] without query, "
-        + "fragment or credentials");
+    in.problem(field, (field.equals("url") ? " = " : ": ") + "\"" + text + "\": not a base URL; use "
+        + "http(s)://host[:port][/base-path] without query, fragment or credentials");
     return URI.create("http://invalid");
   }
 
   public int port() {
+    return port(url);
+  }
+
+  /** The port of one of the upstream's URLs, the scheme's own when it names none. */
+  public static int port(URI url) {
     return url.getPort() > 0 ? url.getPort() : "https".equalsIgnoreCase(url.getScheme()) ? 443 : 80;
   }
 
@@ -207,6 +259,10 @@ public record UpstreamConfig(
 
   /** The base path every call's path is appended to, without a trailing slash ("" for none). */
   public String basePath() {
+    return basePath(url);
+  }
+
+  private static String basePath(URI url) {
     String path = url.getRawPath() == null ? "" : url.getRawPath();
     return path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
   }

@@ -68,6 +68,16 @@ public final class OpsApi {
       if (!breakers.isEmpty()) {
         checks.put("circuitBreakers", breakers);
       }
+      // The same for hosts: an ejected host is the picker's to route around, not a reason to stop taking traffic.
+      JsonObject hosts = new JsonObject();
+      upstreams.hostStates().forEach((name, states) -> {
+        JsonObject each = new JsonObject();
+        states.forEach((host, state) -> each.put(host, new JsonObject(state)));
+        hosts.put(name, each);
+      });
+      if (!hosts.isEmpty()) {
+        checks.put("upstreamHosts", hosts);
+      }
       if (health.ready()) {
         ctx.json(new JsonObject().put("status", "UP").put("checks", checks));
       } else {

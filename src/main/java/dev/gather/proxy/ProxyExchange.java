@@ -81,7 +81,7 @@ final class ProxyExchange {
           }
           // No timer around the whole exchange: the upload is timed by its progress, the answer from the
           // upload's end (send), so a slow client's upload is not taken for a slow upstream.
-          return upstream.send(options(), Long.MAX_VALUE, clientLeft, this::send);
+          return upstream.send(upstream.aim(options(), admitted), Long.MAX_VALUE, clientLeft, this::send);
         })
         .onSuccess(this::relay)
         .onFailure(this::failBeforeAnswer);

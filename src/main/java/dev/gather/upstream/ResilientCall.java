@@ -17,8 +17,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * One call to an upstream as its config asks, inside one timeout: each try passes the circuit breaker and
  * takes a turn under maxConcurrent; a try that is slower than the hedge delay gets a twin, and the first answer
  * wins (the other is reset); a failed attempt is retried after a backoff with full jitter while the method is
- * idempotent, the failure's kind says it is worth another try, time is left and the retry budget allows. Used on
- * the caller's event loop.
+ * idempotent, the failure's kind says it is worth another try, time is left and the retry budget allows. A
+ * retry and a hedge go to a host this call has not tried yet when one is usable. Used on the caller's event loop.
  */
 final class ResilientCall {
   private final Upstream upstream;
@@ -35,6 +35,8 @@ final class ResilientCall {
   private int tries;
   private boolean hedged;
   private boolean shortCircuited;
+  /** The hosts this call's tries went to: a retry or a hedge goes elsewhere if another host will do. */
+  private final java.util.Set<HostPicker.Host> tried = new java.util.HashSet<>(4);
 
   ResilientCall(Upstream upstream, UpstreamGuard guard, HttpMethod method, String uri, MultiMap headers,
       long timeoutMs, Cancellation cancellation, Upstream.JsonBody body) {
@@ -145,11 +147,13 @@ final class ResilientCall {
   private Future<Answer> oneTry(Cancellation own) {
     long began = ticker.nanoTime();
     long timeoutMs = Math.min(config.retry().tryTimeoutMs(), remainingMs());
-    return upstream.admit(timeoutMs)
+    return upstream.admit(timeoutMs, tried)
         .onFailure(e -> shortCircuited |= e instanceof CallFailure f && f.kind() == FailureKind.CIRCUIT_OPEN)
         .compose(admission -> {
           tries++;
-          return upstream.exchange(method, uri, headersForThisTry(), requestBody, timeoutMs - ticker.millisSince(began), own)
+          tried.add(admission.host());
+          return upstream.exchange(admission, method, uri, headersForThisTry(), requestBody,
+                  timeoutMs - ticker.millisSince(began), own)
               .compose(reply -> upstream.decode(reply, body))
               .onComplete(result -> admission.end(result.failed() ? result.cause() : null));
         })

@@ -183,6 +183,11 @@ public final class Upstream {
    * {@link Admission} counts the try in the meters when it ends; a wait that ran out is counted here.
    */
   public Future<Admission> admit(long waitMs) {
+    return admit(waitMs, java.util.Set.of());
+  }
+
+  /** The same, for a try whose host should be none of {@code avoid} (those its call has tried) if another will do. */
+  Future<Admission> admit(long waitMs, java.util.Collection<HostPicker.Host> avoid) {
     long began = ticker.nanoTime();
     Optional<CircuitBreaker.Pass> pass = Optional.empty();
     if (guard.breaker.isPresent()) {
@@ -198,7 +203,9 @@ public final class Upstream {
     Optional<CircuitBreaker.Pass> admitted = pass;
     Context context = vertx.getOrCreateContext();
     return guard.limiter.acquire(context, waitMs)
-        .map(permit -> new Admission(permit, admitted, guard.metrics, ticker, began))
+        // The host is picked with the turn in hand, so that least-in-flight sees tries in flight, not waiting.
+        .map(permit -> new Admission(permit, admitted, guard.metrics, ticker, began, guard.hosts,
+            guard.hosts.pick(avoid)))
         .recover(e -> {
           admitted.ifPresent(CircuitBreaker.Pass::abandoned);
           if (e instanceof CallLimiter.Refused refused) {
@@ -235,10 +242,6 @@ public final class Upstream {
         ? timeouts.schedule(timeoutMs, () -> cut(result, sent[0], timeout(timeoutMs)))
         : Timers.Scheduled.NONE;
     Runnable unregister = cancellation.onCancel(() -> cut(result, sent[0], stopped(cancellation, timeoutMs)));
-    config.tlsConfig().serverName().ifPresent(name -> options
-        .setServer(SocketAddress.inetSocketAddress(config.port(), config.url().getHost()))
-        .setHost(name)
-        .setPort(config.port()));
     client.request(options.setConnectTimeout(Math.min(config.connectTimeoutMs(), timeoutMs)))
         .onFailure(e -> result.tryFail(transportFailure(e)))
         .onSuccess(request -> {
@@ -264,6 +267,28 @@ public final class Upstream {
     });
   }
 
+  /**
+   * Points {@code options} at the host {@code admission} chose. One client serves every host of the upstream;
+   * Vert.x keeps a pool per host, each bounded by maxConnections. With {@code tls.serverName} the connection goes
+   * to the host's address while SNI, Host and the certificate check use the name.
+   */
+  public RequestOptions aim(RequestOptions options, Admission admission) {
+    return aim(options, admission.host());
+  }
+
+  private RequestOptions aim(RequestOptions options, HostPicker.Host host) {
+    return aim(options, host, config);
+  }
+
+  static RequestOptions aim(RequestOptions options, HostPicker.Host host, UpstreamConfig config) {
+    Optional<String> serverName = config.tlsConfig().serverName();
+    if (serverName.isPresent()) {
+      return options.setServer(SocketAddress.inetSocketAddress(host.port, host.host)).setHost(serverName.get())
+          .setPort(host.port);
+    }
+    return options.setHost(host.host).setPort(host.port);
+  }
+
   /** Why a cancelled request's call ended: its deadline (told as this call's timeout), or its client. */
   private CallFailure stopped(Cancellation cancellation, long timeoutMs) {
     return cancellation.reason().kind() == FailureKind.TIMEOUT
@@ -276,19 +301,19 @@ public final class Upstream {
     }
   }
 
-  /** One HTTP exchange, its body read whole; ended (and its request reset) by the timeout or the cancellation. */
-  Future<Reply> exchange(HttpMethod method, String uri, MultiMap headers, long timeoutMs, Cancellation cancellation) {
-    return exchange(method, uri, headers, null, timeoutMs, cancellation);
-  }
-
-  Future<Reply> exchange(HttpMethod method, String uri, MultiMap headers, Buffer requestBody, long timeoutMs,
-      Cancellation cancellation) {
+  /**
+   * One HTTP exchange with the host {@code admission} chose, its body read whole; ended (and its request reset) by
+   * the timeout or the cancellation.
+   */
+  Future<Reply> exchange(Admission admission, HttpMethod method, String uri, MultiMap headers, Buffer requestBody,
+      long timeoutMs, Cancellation cancellation) {
     if (config.compression() && !headers.contains(HttpHeaders.ACCEPT_ENCODING)) {
       headers = MultiMap.caseInsensitiveMultiMap().addAll(headers).set(HttpHeaders.ACCEPT_ENCODING, "gzip, deflate");
     }
     long began = ticker.nanoTime();
-    RequestOptions first = new RequestOptions().setMethod(method).setURI(uri).setHeaders(headers);
-    return hop(first, requestBody, timeoutMs, cancellation, origin(uri), config.followRedirects(), began);
+    HostPicker.Host host = admission.host();
+    RequestOptions first = aim(new RequestOptions().setMethod(method).setURI(uri).setHeaders(headers), host);
+    return hop(first, requestBody, timeoutMs, cancellation, host, origin(uri, host), config.followRedirects(), began);
   }
 
   /**
@@ -297,7 +322,7 @@ public final class Upstream {
    * reach of the reset that ends a timed-out or cancelled call, and reads no bound on the 3xx's body.
    */
   private Future<Reply> hop(RequestOptions options, Buffer requestBody, long timeoutMs, Cancellation cancellation,
-      URI at, int redirectsLeft, long began) {
+      HostPicker.Host host, URI at, int redirectsLeft, long began) {
     return send(options, timeoutMs - ticker.millisSince(began), cancellation,
         request -> (requestBody == null ? request.send() : request.send(requestBody))
             .compose(response -> readBody(request, response)))
@@ -336,9 +361,13 @@ public final class Upstream {
           if (toGet) {
             headers.remove(HttpHeaders.CONTENT_LENGTH).remove(HttpHeaders.CONTENT_TYPE);
           }
-          RequestOptions follow = new RequestOptions().setMethod(toGet ? HttpMethod.GET : method).setHeaders(headers)
-              .setAbsoluteURI(next.toString());
-          return hop(follow, toGet ? null : requestBody, timeoutMs, cancellation, next, redirectsLeft - 1, began);
+          RequestOptions follow = new RequestOptions().setMethod(toGet ? HttpMethod.GET : method).setHeaders(headers);
+          if (sameServer(next, at)) { // the host the call was aimed at, reached the same way (serverName included)
+            aim(follow.setURI(next.getRawPath() + (next.getRawQuery() == null ? "" : "?" + next.getRawQuery())), host);
+          } else {
+            follow.setAbsoluteURI(next.toString());
+          }
+          return hop(follow, toGet ? null : requestBody, timeoutMs, cancellation, host, next, redirectsLeft - 1, began);
         });
   }
 
@@ -346,14 +375,19 @@ public final class Upstream {
     return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
   }
 
-  /** Where a call's own URI points, to resolve a relative Location against; null if it is no URI. */
-  private URI origin(String uri) {
+  private static boolean sameServer(URI next, URI at) {
+    return next.getScheme().equalsIgnoreCase(at.getScheme()) && next.getHost().equalsIgnoreCase(at.getHost())
+        && UpstreamConfig.port(next) == UpstreamConfig.port(at);
+  }
+
+  /** Where a call's own URI points on its host, to resolve a relative Location against; null if it is no URI. */
+  private URI origin(String uri, HostPicker.Host host) {
     if (config.followRedirects() == 0) {
       return null;
     }
     try {
-      URI base = config.url();
-      return new URI(base.getScheme() + "://" + base.getRawAuthority() + uri);
+      return new URI(config.url().getScheme() + "://" + config.tlsConfig().serverName().orElse(host.host) + ":"
+          + host.port + uri);
     } catch (URISyntaxException e) {
       return null;
     }

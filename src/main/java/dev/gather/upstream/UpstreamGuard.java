@@ -22,6 +22,7 @@ public final class UpstreamGuard {
   final LatencyTracker latency = new LatencyTracker();
   final Coalescer coalescer;
   final UpstreamMetrics metrics;
+  final HostPicker hosts;
 
   UpstreamGuard(UpstreamConfig config, MeterRegistry registry, Ticker ticker, Timers timers, Timers timeouts) {
     this.ticker = ticker;
@@ -31,6 +32,29 @@ public final class UpstreamGuard {
     this.breaker = config.circuitBreaker().map(breakerConfig -> new CircuitBreaker(breakerConfig, ticker));
     this.coalescer = new Coalescer(timeouts);
     this.metrics = new UpstreamMetrics(config.name(), registry, limiter, breaker);
+    this.hosts = new HostPicker(config.urls(), config.hosts(), ticker);
+    metrics.hosts(hosts);
+  }
+
+  /**
+   * Each host's state ("up", "ejected", "down"), tries in flight and, when ejected, milliseconds until it is back,
+   * by {@code host:port}; empty when the upstream has one host.
+   */
+  public java.util.Map<String, java.util.Map<String, Object>> hostStates() {
+    java.util.Map<String, java.util.Map<String, Object>> states = new java.util.LinkedHashMap<>();
+    if (hosts.hosts().size() > 1) {
+      for (HostPicker.Host host : hosts.hosts()) {
+        java.util.Map<String, Object> state = new java.util.LinkedHashMap<>();
+        state.put("state", hosts.state(host).key());
+        state.put("inFlight", hosts.inFlight(host));
+        long backInMs = hosts.msUntilBack(host);
+        if (backInMs > 0) {
+          state.put("backInMs", backInMs);
+        }
+        states.put(host.label, state);
+      }
+    }
+    return states;
   }
 
   /** The breaker's state ("closed", "open", "half_open"), or empty when the upstream has none. */

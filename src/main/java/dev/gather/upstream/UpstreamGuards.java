@@ -22,12 +22,27 @@ public final class UpstreamGuards {
     this.guards = upstreams.values().stream()
         .collect(Collectors.toUnmodifiableMap(UpstreamConfig::name,
             config -> new UpstreamGuard(config, registry, Ticker.SYSTEM, timers, timeouts)));
+    // Once per process, not per HTTP instance: each host is checked once per interval whatever the instances.
+    upstreams.values().stream().filter(config -> config.hosts().healthPath().isPresent())
+        .forEach(config -> new HealthChecks(vertx, config, guards.get(config.name()).hosts).start());
   }
 
   /** Each upstream that has a circuit breaker, with its state ("closed", "open", "half_open"), by name. */
   public Map<String, String> breakerStates() {
     Map<String, String> states = new java.util.TreeMap<>();
     guards.forEach((name, guard) -> guard.breakerState().ifPresent(state -> states.put(name, state)));
+    return states;
+  }
+
+  /** The hosts of each upstream that has several, with their state (see {@link UpstreamGuard#hostStates}), by name. */
+  public Map<String, Map<String, Map<String, Object>>> hostStates() {
+    Map<String, Map<String, Map<String, Object>>> states = new java.util.TreeMap<>();
+    guards.forEach((name, guard) -> {
+      Map<String, Map<String, Object>> hosts = guard.hostStates();
+      if (!hosts.isEmpty()) {
+        states.put(name, hosts);
+      }
+    });
     return states;
   }
 

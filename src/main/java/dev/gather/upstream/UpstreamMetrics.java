@@ -67,6 +67,28 @@ final class UpstreamMetrics {
     });
   }
 
+  /**
+   * Per host of an upstream with several: tries in flight, its state (0 up, 1 ejected, 2 found down by the health
+   * check) and the times it was ejected. The host label is {@code host:port} from config only, so its values are
+   * bounded by the config, never by traffic.
+   */
+  void hosts(HostPicker picker) {
+    if (picker.hosts().size() < 2) {
+      return; // one host is the upstream: its breaker and call meters say it all
+    }
+    for (HostPicker.Host host : picker.hosts()) {
+      Gauge.builder("gather.upstream.host.in.flight", picker, p -> p.inFlight(host))
+          .description("Tries in flight to this host of the upstream now")
+          .tags("upstream", upstream, "host", host.label).register(registry);
+      Gauge.builder("gather.upstream.host.state", picker, p -> p.state(host).ordinal())
+          .description("Host state: 0 up, 1 ejected (outlier), 2 down (health check)")
+          .tags("upstream", upstream, "host", host.label).register(registry);
+      FunctionCounter.builder("gather.upstream.host.ejections", picker, p -> p.ejections(host))
+          .description("Times the host was ejected for failing tries in a row")
+          .tags("upstream", upstream, "host", host.label).register(registry);
+    }
+  }
+
   void retry() {
     retries.increment();
   }

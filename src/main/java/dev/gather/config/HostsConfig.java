@@ -1,0 +1,72 @@
+package dev.gather.config;
+
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * How calls to an upstream with several hosts ({@code urls}) are spread and which hosts are left out: the balance
+ * rule, passive outlier ejection (a host that fails {@code ejectAfterFailures} times in a row is left out for
+ * {@code ejectMs} × the times it has been ejected, at most {@code maxEjectMs}; never more than
+ * {@code maxEjectedPercent} of the hosts at once), and the optional active health check.
+ *
+ * @param healthPath the path (as given, not under the base path) a GET checks every {@code healthIntervalMs}; a
+ *     host that twice in a row does not answer 2xx within {@code healthTimeoutMs} is left out until it does;
+ *     empty: no active check
+ */
+public record HostsConfig(
+    Balance balance,
+    int ejectAfterFailures,
+    int ejectMs,
+    int maxEjectMs,
+    int maxEjectedPercent,
+    Optional<String> healthPath,
+    int healthIntervalMs,
+    int healthTimeoutMs) {
+
+  /** How the next call's host is chosen among those not left out. */
+  public enum Balance {
+    LEAST_IN_FLIGHT("least-in-flight"), ROUND_ROBIN("round-robin");
+
+    public final String key;
+
+    Balance(String key) {
+      this.key = key;
+    }
+  }
+
+  public static final HostsConfig DEFAULTS = new HostsConfig(Balance.LEAST_IN_FLIGHT, 5, 30_000, 300_000, 50,
+      Optional.empty(), 5_000, 1_000);
+
+  static final Set<String> KEYS = Set.of("balance", "ejectAfterFailures", "ejectMs", "maxEjectMs",
+      "maxEjectedPercent", "healthPath", "healthIntervalMs", "healthTimeoutMs");
+  private static final int DAY_MS = 86_400_000;
+
+  static HostsConfig parse(Fields in) {
+    Balance balance = Balance.LEAST_IN_FLIGHT;
+    Optional<String> text = in.text("balance");
+    if (text.isPresent()) {
+      Optional<Balance> known = java.util.Arrays.stream(Balance.values())
+          .filter(b -> b.key.equalsIgnoreCase(text.get())).findFirst();
+      if (known.isEmpty()) {
+        in.problem("balance", " = \"" + text.get() + "\": use least-in-flight (the default) or round-robin");
+      }
+      balance = known.orElse(Balance.LEAST_IN_FLIGHT);
+    }
+    int ejectMs = in.integer("ejectMs", DEFAULTS.ejectMs, 1, DAY_MS);
+    Optional<String> healthPath = in.text("healthPath");
+    if (healthPath.isPresent() && (!healthPath.get().startsWith("/") || healthPath.get().contains("#"))) {
+      in.problem("healthPath", " = \"" + healthPath.get() + "\": use a path starting with /, e.g. \"/healthz\"");
+      healthPath = Optional.empty();
+    }
+    int intervalMs = in.integer("healthIntervalMs", DEFAULTS.healthIntervalMs, 100, DAY_MS);
+    return new HostsConfig(
+        balance,
+        in.integer("ejectAfterFailures", DEFAULTS.ejectAfterFailures, 1, 1_000_000),
+        ejectMs,
+        in.integer("maxEjectMs", Math.max(ejectMs, DEFAULTS.maxEjectMs), ejectMs, DAY_MS),
+        in.integer("maxEjectedPercent", DEFAULTS.maxEjectedPercent, 0, 100),
+        healthPath,
+        intervalMs,
+        in.integer("healthTimeoutMs", Math.min(DEFAULTS.healthTimeoutMs, intervalMs), 1, intervalMs));
+  }
+}

@@ -1,0 +1,177 @@
+package dev.gather.upstream;
+
+import dev.gather.config.HostsConfig;
+import dev.gather.config.UpstreamConfig;
+import dev.gather.time.Ticker;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * Chooses the host of an upstream's next try and leaves out the ones that misbehave. Passive outlier ejection as
+ * Envoy does it: a host whose tries fail {@code ejectAfterFailures} times in a row is ejected for {@code ejectMs}
+ * × the times it has been ejected (at most {@code maxEjectMs}; the count starts over once it has stayed in for
+ * {@code maxEjectMs}), and comes back by itself when that has passed;
+ * never more than {@code maxEjectedPercent} of the hosts are ejected at once, so a fault of gather's own (or of
+ * every host) cannot empty the set. A host the active health check finds down is left out until it is found up.
+ * When every host is left out, all of them are used again (Envoy's panic mode): a call that may fail beats one
+ * that surely does, and the circuit breaker guards the upstream as a whole. Shared by the process; thread-safe.
+ * Hand-rolled: Vert.x's client load balancing neither ejects nor reports hosts, nor lets a retry avoid a host.
+ */
+final class HostPicker {
+  /** One host of the upstream, named {@code host:port} as configured. */
+  static final class Host {
+    final int index;
+    final String host;
+    final int port;
+    final String label;
+    int inFlight;
+    int failuresInARow;
+    int timesEjected;
+    long ejectedUntilNanos;
+    /** When it last came back from an ejection. */
+    long backSinceNanos;
+    boolean ejected;
+    boolean down;
+    long ejections;
+
+    private Host(int index, URI url) {
+      this.index = index;
+      this.host = url.getHost();
+      this.port = UpstreamConfig.port(url);
+      this.label = host + ":" + port; // an IPv6 literal keeps the URI's brackets
+    }
+
+    @Override
+    public String toString() {
+      return label;
+    }
+  }
+
+  /** What a host is now, for readiness and metrics. */
+  enum State {
+    UP, EJECTED, DOWN;
+
+    String key() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  /** How a try on a host went, as far as the host is to blame (see {@code FailureKind.breakerVerdict}). */
+  enum Outcome { SUCCESS, FAILURE, NEITHER }
+
+  private final List<Host> hosts;
+  private final HostsConfig config;
+  private final Ticker ticker;
+  private final int maxEjected;
+  private int cursor;
+
+  HostPicker(List<URI> urls, HostsConfig config, Ticker ticker) {
+    List<Host> all = new ArrayList<>();
+    for (URI url : urls) {
+      all.add(new Host(all.size(), url));
+    }
+    this.hosts = List.copyOf(all);
+    this.config = config;
+    this.ticker = ticker;
+    this.maxEjected = hosts.size() * config.maxEjectedPercent() / 100;
+  }
+
+  List<Host> hosts() {
+    return hosts;
+  }
+
+  /**
+   * The host of the next try, counted in flight until {@link #ended}: among the hosts not left out, one not in
+   * {@code avoid} (those a retry or a hedge has already tried) if there is one; then the least busy (ties taken
+   * in turn) or simply the next in turn.
+   */
+  synchronized Host pick(Collection<Host> avoid) {
+    long now = ticker.nanoTime();
+    List<Host> usable = new ArrayList<>(hosts.size());
+    for (Host host : hosts) {
+      if (host.ejected && now - host.ejectedUntilNanos >= 0) {
+        host.ejected = false;
+        host.failuresInARow = 0;
+        host.backSinceNanos = host.ejectedUntilNanos;
+      }
+      if (!host.ejected && !host.down) {
+        usable.add(host);
+      }
+    }
+    if (usable.isEmpty()) {
+      usable.addAll(hosts);
+    }
+    if (!avoid.isEmpty() && usable.size() > 1) {
+      List<Host> fresh = new ArrayList<>(usable);
+      fresh.removeAll(avoid);
+      if (!fresh.isEmpty()) {
+        usable = fresh;
+      }
+    }
+    if (config.balance() == HostsConfig.Balance.LEAST_IN_FLIGHT) {
+      int least = usable.stream().mapToInt(h -> h.inFlight).min().orElse(0);
+      usable.removeIf(h -> h.inFlight > least);
+    }
+    Host chosen = usable.get((cursor++ & Integer.MAX_VALUE) % usable.size());
+    chosen.inFlight++;
+    return chosen;
+  }
+
+  /** A try on {@code host} is over. Later calls for the same try must not be made. */
+  synchronized void ended(Host host, Outcome outcome) {
+    host.inFlight--;
+    switch (outcome) {
+      case SUCCESS -> host.failuresInARow = 0;
+      case FAILURE -> failed(host);
+      case NEITHER -> { }
+    }
+  }
+
+  private void failed(Host host) {
+    host.failuresInARow++;
+    if (host.ejected || host.failuresInARow < config.ejectAfterFailures()) {
+      return;
+    }
+    long now = ticker.nanoTime();
+    long ejectedNow = hosts.stream().filter(h -> h.ejected && now - h.ejectedUntilNanos < 0).count();
+    if (ejectedNow >= maxEjected) {
+      return; // the share is spent: the host stays in, and is ejected on its next failure if room has freed
+    }
+    if (host.timesEjected > 0 && now - host.backSinceNanos >= config.maxEjectMs() * 1_000_000L) {
+      host.timesEjected = 0; // it behaved for as long as the longest ejection: a new fault starts at ejectMs again
+    }
+    host.timesEjected++;
+    host.ejections++;
+    host.ejected = true;
+    host.failuresInARow = 0;
+    long ms = Math.min(config.maxEjectMs(), (long) config.ejectMs() * host.timesEjected);
+    host.ejectedUntilNanos = now + ms * 1_000_000L;
+  }
+
+  /** What the active health check found: a host found down is left out until it is found up. */
+  synchronized void checked(Host host, boolean up) {
+    host.down = !up;
+  }
+
+  synchronized State state(Host host) {
+    if (host.ejected && ticker.nanoTime() - host.ejectedUntilNanos < 0) {
+      return State.EJECTED;
+    }
+    return host.down ? State.DOWN : State.UP;
+  }
+
+  /** Milliseconds until an ejected host comes back; 0 when it is not ejected. */
+  synchronized long msUntilBack(Host host) {
+    return state(host) == State.EJECTED ? Math.max(0, (host.ejectedUntilNanos - ticker.nanoTime()) / 1_000_000) : 0;
+  }
+
+  synchronized int inFlight(Host host) {
+    return host.inFlight;
+  }
+
+  synchronized long ejections(Host host) {
+    return host.ejections;
+  }
+}

@@ -1,0 +1,240 @@
+package dev.gather.upstream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.gather.config.HostsConfig;
+import dev.gather.time.ManualClock;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class HostPickerTest {
+  private static final int EJECT_MS = 1_000;
+  private static final int MAX_EJECT_MS = 3_500;
+
+  private final ManualClock clock = new ManualClock();
+
+  private HostPicker picker(int hosts, HostsConfig.Balance balance, int ejectAfter, int maxEjectedPercent) {
+    List<URI> urls = new ArrayList<>();
+    for (int i = 0; i < hosts; i++) {
+      urls.add(URI.create("http://h" + i + ":80"));
+    }
+    return new HostPicker(urls, new HostsConfig(balance, ejectAfter, EJECT_MS, MAX_EJECT_MS, maxEjectedPercent,
+        Optional.empty(), 5_000, 1_000), clock);
+  }
+
+  private HostPicker threeHosts() {
+    return picker(3, HostsConfig.Balance.LEAST_IN_FLIGHT, 2, 50);
+  }
+
+  /** Tries that each end at once, with the outcome given per host ("S" or "F"); returns the hosts picked. */
+  private static String calls(HostPicker picker, int count, String outcomeByHost) {
+    StringBuilder picked = new StringBuilder();
+    for (int i = 0; i < count; i++) {
+      HostPicker.Host host = picker.pick(Set.of());
+      picked.append(host.index);
+      picker.ended(host, outcomeByHost.charAt(host.index) == 'F' ? HostPicker.Outcome.FAILURE
+          : HostPicker.Outcome.SUCCESS);
+    }
+    return picked.toString();
+  }
+
+  /** Fails {@code host} enough times in a row to be ejected (with ejectAfterFailures 2). */
+  private static void failTwice(HostPicker picker, int host) {
+    for (int i = 0; i < 2; i++) {
+      HostPicker.Host h = picker.hosts().get(host);
+      h.inFlight++;
+      picker.ended(h, HostPicker.Outcome.FAILURE);
+    }
+  }
+
+  private static String states(HostPicker picker) {
+    StringBuilder states = new StringBuilder();
+    for (HostPicker.Host host : picker.hosts()) {
+      states.append(picker.state(host).name().charAt(0));
+    }
+    return states.toString();
+  }
+
+  @ParameterizedTest(name = "{0} with {1} hosts in flight → {2}")
+  @CsvSource({
+      "least-in-flight, '',     012012",
+      "least-in-flight, 0,      121212",
+      "least-in-flight, 00,     121212",
+      "least-in-flight, 001,    222222",
+      "round-robin,     '',     012012",
+      "round-robin,     00,     012012",
+  })
+  void picksTheLeastBusyHostTakingTiesInTurnOrSimplyTheNextInTurn(String balance, String busy, String expected) {
+    HostPicker picker = picker(3, balance.equals("round-robin") ? HostsConfig.Balance.ROUND_ROBIN
+        : HostsConfig.Balance.LEAST_IN_FLIGHT, 5, 50);
+    for (char host : busy.toCharArray()) {
+      picker.hosts().get(host - '0').inFlight++;
+    }
+
+    assertEquals(expected, calls(picker, 6, "SSS"));
+  }
+
+  @ParameterizedTest(name = "ejectAfterFailures={1}: {0} → {2}")
+  @CsvSource({
+      "FFFF,  5, UUU",
+      "FFFFF, 5, EUU",
+      "FFFFSFFFF, 5, UUU",
+      "FFFFSFFFFF, 5, EUU",
+      "F, 1, EUU",
+  })
+  void ejectsAHostThatFailsSoManyTimesInARow(String outcomes, int ejectAfter, String expected) {
+    HostPicker picker = picker(3, HostsConfig.Balance.LEAST_IN_FLIGHT, ejectAfter, 50);
+    HostPicker.Host first = picker.hosts().get(0);
+    for (char outcome : outcomes.toCharArray()) {
+      first.inFlight++;
+      picker.ended(first, outcome == 'F' ? HostPicker.Outcome.FAILURE : HostPicker.Outcome.SUCCESS);
+    }
+
+    assertEquals(expected, states(picker));
+  }
+
+  @Test
+  void failuresThatAreNotTheHostsFaultNeitherCountNorBreakTheRow() {
+    HostPicker picker = threeHosts();
+    HostPicker.Host first = picker.hosts().get(0);
+    for (HostPicker.Outcome outcome : List.of(HostPicker.Outcome.FAILURE, HostPicker.Outcome.NEITHER,
+        HostPicker.Outcome.FAILURE)) {
+      first.inFlight++;
+      picker.ended(first, outcome);
+    }
+
+    assertEquals("EUU", states(picker));
+  }
+
+  @Test
+  void anEjectedHostGetsNoTriesUntilItsTimeHasPassedThenComesBack() {
+    HostPicker picker = threeHosts();
+    failTwice(picker, 1);
+
+    assertEquals("020202", calls(picker, 6, "SSS"));
+    clock.advance(EJECT_MS - 1);
+    assertEquals("EJECTED", picker.state(picker.hosts().get(1)).name());
+    assertEquals(1, picker.msUntilBack(picker.hosts().get(1)));
+
+    clock.advance(1);
+
+    assertEquals("UUU", states(picker));
+    assertEquals(Set.of('0', '1', '2'), chars(calls(picker, 6, "SSS")));
+  }
+
+  @ParameterizedTest(name = "ejection {0} lasts {1} ms")
+  @CsvSource({"1, 1000", "2, 2000", "3, 3000", "4, 3500", "5, 3500"})
+  void eachEjectionLastsLongerThanTheOneBeforeUpToMaxEjectMs(int ejection, long ms) {
+    HostPicker picker = threeHosts();
+    HostPicker.Host host = picker.hosts().get(0);
+    for (int i = 1; i < ejection; i++) {
+      failTwice(picker, 0);
+      clock.advance(picker.msUntilBack(host));
+      picker.pick(Set.of()).inFlight--; // a pick brings back the hosts whose time has passed
+    }
+
+    failTwice(picker, 0);
+
+    assertEquals(ms, picker.msUntilBack(host));
+  }
+
+  @Test
+  void aHostThatStayedInForMaxEjectMsStartsOverAtEjectMs() {
+    HostPicker picker = threeHosts();
+    HostPicker.Host host = picker.hosts().get(0);
+    failTwice(picker, 0);
+    clock.advance(EJECT_MS);
+    picker.pick(Set.of()).inFlight--;
+    failTwice(picker, 0);
+    assertEquals(2 * EJECT_MS, picker.msUntilBack(host));
+    clock.advance(2 * EJECT_MS);
+    picker.pick(Set.of()).inFlight--;
+
+    clock.advance(MAX_EJECT_MS);
+    failTwice(picker, 0);
+
+    assertEquals(EJECT_MS, picker.msUntilBack(host));
+  }
+
+  @ParameterizedTest(name = "{0} hosts, maxEjectedPercent {1}: all failing → {2}")
+  @CsvSource({"3, 50, EUU", "4, 50, EEUU", "3, 100, EEE", "3, 0, UUU", "2, 50, EU", "1, 50, U"})
+  void neverEjectsMoreThanMaxEjectedPercentOfTheHostsAtOnce(int hosts, int percent, String expected) {
+    HostPicker picker = picker(hosts, HostsConfig.Balance.LEAST_IN_FLIGHT, 2, percent);
+    for (int host = 0; host < hosts; host++) {
+      failTwice(picker, host);
+    }
+
+    assertEquals(expected, states(picker));
+  }
+
+  @Test
+  void aHostKeptInForLackOfRoomIsEjectedOnItsNextFailureOnceRoomHasFreed() {
+    HostPicker picker = threeHosts();
+    failTwice(picker, 0);
+    failTwice(picker, 1);
+    assertEquals("EUU", states(picker));
+
+    clock.advance(EJECT_MS);
+    failTwice(picker, 1);
+
+    assertEquals("UEU", states(picker));
+  }
+
+  @Test
+  void aRetryPrefersAHostNotTriedYet() {
+    HostPicker picker = threeHosts();
+    HostPicker.Host first = picker.pick(Set.of());
+    picker.ended(first, HostPicker.Outcome.FAILURE);
+
+    HostPicker.Host second = picker.pick(Set.of(first));
+    picker.ended(second, HostPicker.Outcome.FAILURE);
+    HostPicker.Host third = picker.pick(Set.of(first, second));
+
+    assertEquals(3, Set.of(first, second, third).size());
+    assertEquals(3, chars(calls(picker, 0, "SSS") + first.index + second.index + third.index).size());
+  }
+
+  @Test
+  void aRetryGoesBackToATriedHostWhenNoOtherIsUsable() {
+    HostPicker picker = picker(2, HostsConfig.Balance.LEAST_IN_FLIGHT, 2, 50);
+    failTwice(picker, 1);
+    HostPicker.Host first = picker.pick(Set.of());
+    picker.ended(first, HostPicker.Outcome.FAILURE);
+
+    assertEquals(0, picker.pick(Set.of(first)).index);
+  }
+
+  @Test
+  void whenEveryHostIsLeftOutAllAreUsedAgain() {
+    HostPicker picker = picker(2, HostsConfig.Balance.LEAST_IN_FLIGHT, 2, 50);
+    failTwice(picker, 0);
+    picker.checked(picker.hosts().get(1), false);
+
+    assertEquals("ED", states(picker));
+    assertEquals(Set.of('0', '1'), chars(calls(picker, 4, "SS")));
+  }
+
+  @Test
+  void aHostTheHealthCheckFindsDownIsLeftOutUntilItIsFoundUp() {
+    HostPicker picker = threeHosts();
+    picker.checked(picker.hosts().get(2), false);
+
+    assertEquals("010101", calls(picker, 6, "SSS"));
+
+    picker.checked(picker.hosts().get(2), true);
+
+    assertEquals(Set.of('0', '1', '2'), chars(calls(picker, 6, "SSS")));
+  }
+
+  private static Set<Character> chars(String text) {
+    Set<Character> set = new java.util.TreeSet<>();
+    text.chars().forEach(c -> set.add((char) c));
+    return set;
+  }
+}
