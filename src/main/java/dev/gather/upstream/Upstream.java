@@ -44,6 +44,10 @@ import java.util.function.Function;
  */
 public final class Upstream {
   private static final CallStats JOINED = new CallStats(0, false, true, false);
+  /** W3C Trace Context and Baggage headers: per request by nature, so never part of a coalescing key. */
+  private static final String TRACEPARENT = "traceparent";
+  private static final String TRACESTATE = "tracestate";
+  private static final String BAGGAGE = "baggage";
 
   private final Vertx vertx;
   private final UpstreamConfig config;
@@ -140,14 +144,25 @@ public final class Upstream {
    */
   public Future<Answer> fetchJson(HttpMethod method, String pathAndQuery, MultiMap headers, Buffer requestBody,
       long timeoutMs, Cancellation cancellation, JsonBody body) {
+    return fetchJson(method, pathAndQuery, headers, requestBody, timeoutMs, cancellation, body, null);
+  }
+
+  /**
+   * The same, each try traced as a child of {@code trace} (the source's span; null when tracing is off). A call
+   * that joins an identical one in flight makes no try of its own: its tries are the shared call's, in the trace
+   * of the caller that made it.
+   */
+  public Future<Answer> fetchJson(HttpMethod method, String pathAndQuery, MultiMap headers, Buffer requestBody,
+      long timeoutMs, Cancellation cancellation, JsonBody body, io.opentelemetry.context.Context trace) {
     String uri = config.basePath() + pathAndQuery;
     if (!config.coalesce() || method != HttpMethod.GET || requestBody != null) {
       return new ResilientCall(this, guard, method, uri, headers, timeoutMs, cancellation, body)
-          .sending(requestBody).run();
+          .sending(requestBody).traced(trace).run();
     }
     boolean[] joined = new boolean[1];
     return guard.coalescer.share(coalescingKey(uri, headers, body), vertx.getOrCreateContext(), cancellation,
-            timeoutMs, shared -> new ResilientCall(this, guard, method, uri, headers, timeoutMs, shared, body).run(),
+            timeoutMs,
+            shared -> new ResilientCall(this, guard, method, uri, headers, timeoutMs, shared, body).traced(trace).run(),
             () -> {
               joined[0] = true;
               guard.metrics.coalesced();
@@ -162,14 +177,18 @@ public final class Upstream {
 
   /**
    * Calls are identical when the URI and every header that goes upstream are, except the two that differ on
-   * every request by design (request id, remaining budget); so two callers with different credentials never
-   * share an answer. A body kept as bytes is not shared with a caller that needs it decoded, or the reverse.
+   * every request by design (request id, remaining budget, and the trace context a client may forward, which
+   * names its own trace); so two callers with different credentials never share an answer. A body kept as bytes
+   * is not shared with a caller that needs it decoded, or the reverse.
    */
-  private static String coalescingKey(String uri, MultiMap headers, JsonBody body) {
+  static String coalescingKey(String uri, MultiMap headers, JsonBody body) {
     StringBuilder key = new StringBuilder(uri).append('\n').append(body);
     headers.entries().stream()
         .filter(h -> !AsciiString.contentEqualsIgnoreCase(h.getKey(), HeaderNames.REQUEST_ID)
-            && !AsciiString.contentEqualsIgnoreCase(h.getKey(), HeaderNames.DEADLINE_MS))
+            && !AsciiString.contentEqualsIgnoreCase(h.getKey(), HeaderNames.DEADLINE_MS)
+            && !AsciiString.contentEqualsIgnoreCase(h.getKey(), TRACEPARENT)
+            && !AsciiString.contentEqualsIgnoreCase(h.getKey(), TRACESTATE)
+            && !AsciiString.contentEqualsIgnoreCase(h.getKey(), BAGGAGE))
         .map(h -> h.getKey().toLowerCase(java.util.Locale.ROOT) + ":" + h.getValue())
         .sorted()
         .forEach(h -> key.append('\n').append(h));

@@ -4,6 +4,7 @@ import dev.gather.config.UpstreamConfig;
 import dev.gather.time.Ticker;
 import dev.gather.time.Timers;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.Tracer;
 import java.util.Optional;
 
 /**
@@ -22,8 +23,12 @@ public final class UpstreamGuard {
   final LatencyTracker latency = new LatencyTracker();
   final Coalescer coalescer;
   final UpstreamMetrics metrics;
+  /** Null when tracing is off. */
+  final Tracer tracer;
 
-  UpstreamGuard(UpstreamConfig config, MeterRegistry registry, Ticker ticker, Timers timers, Timers timeouts) {
+  UpstreamGuard(UpstreamConfig config, MeterRegistry registry, Ticker ticker, Timers timers, Timers timeouts,
+      Tracer tracer) {
+    this.tracer = tracer;
     this.ticker = ticker;
     this.timers = timers;
     this.limiter = new CallLimiter(config.name(), config.maxConcurrent(), config.maxQueued(), timeouts);
