@@ -71,8 +71,8 @@ public final class Main {
     Tracing tracing;
     try {
       tracing = Tracing.fromEnvironment();
-    } catch (RuntimeException e) { // autoconfigure's ConfigurationException names the OTEL_ setting at fault
-      System.err.println("tracing: " + e.getMessage());
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
       exit(EXIT_BAD_CONFIG);
       return;
     }

@@ -62,12 +62,23 @@ public final class Tracing {
     if (!configured(settings)) {
       return OFF;
     }
-    OpenTelemetrySdk sdk = AutoConfiguredOpenTelemetrySdk.builder()
-        .addPropertiesSupplier(() -> DEFAULTS)
-        .addPropertiesCustomizer(properties -> settings)
-        .disableShutdownHook() // gather's own stop flushes the last spans, then shuts the SDK down
-        .build()
-        .getOpenTelemetrySdk();
+    OpenTelemetrySdk sdk;
+    try {
+      sdk = AutoConfiguredOpenTelemetrySdk.builder()
+          .addPropertiesSupplier(() -> DEFAULTS)
+          .addPropertiesCustomizer(properties -> settings)
+          .disableShutdownHook() // gather's own stop flushes the last spans, then shuts the SDK down
+          .build()
+          .getOpenTelemetrySdk();
+    } catch (RuntimeException e) {
+      // autoconfigure's own message can be as vague as "Unexpected configuration error"; the cause says what.
+      Throwable root = e;
+      while (root.getCause() != null) {
+        root = root.getCause();
+      }
+      throw new IllegalArgumentException("the OpenTelemetry settings (OTEL_* variables, otel.* properties) cannot be"
+          + " used: " + e.getMessage() + (root == e ? "" : ": " + root.getMessage()), e);
+    }
     if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logback) {
       logback.addTurboFilter(new TraceMdc());
     }

@@ -172,6 +172,14 @@ class TracingTest {
     assertNotNull(Tracing.OFF.applyTo(io.vertx.core.Vertx.builder()));
   }
 
+  @Test
+  void settingsTheSdkCannotUseAreRefusedWithItsReason() {
+    IllegalArgumentException refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> Tracing.create(Map.of("otel.exporter.otlp.endpoint", "http://127.0.0.1:1",
+            "otel.exporter.otlp.protocol", "grpc")));
+    assertTrue(refused.getMessage().contains("GrpcSenderProvider"), refused.getMessage());
+  }
+
   private static List<Span> spansOf(String traceId) {
     return exported.stream().filter(s -> hex(s.getTraceId()).equals(traceId)).toList();
   }
