@@ -7,6 +7,10 @@ import dev.gather.time.Ticker;
 import dev.gather.time.Timers;
 import dev.gather.wire.HeaderNames;
 import io.netty.util.AsciiString;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -48,6 +52,7 @@ public final class Upstream {
   private static final String TRACEPARENT = "traceparent";
   private static final String TRACESTATE = "tracestate";
   private static final String BAGGAGE = "baggage";
+  private static final AttributeKey<Boolean> SHARED_CALL = AttributeKey.booleanKey("gather.shared_call");
 
   private final Vertx vertx;
   private final UpstreamConfig config;
@@ -160,12 +165,21 @@ public final class Upstream {
           .sending(requestBody).traced(trace).run();
     }
     boolean[] joined = new boolean[1];
-    return guard.coalescer.share(coalescingKey(uri, headers, body), vertx.getOrCreateContext(), cancellation,
-            timeoutMs,
-            shared -> new ResilientCall(this, guard, method, uri, headers, timeoutMs, shared, body).traced(trace).run(),
+    String key = coalescingKey(uri, headers, body);
+    return guard.coalescer.share(key, vertx.getOrCreateContext(), cancellation, timeoutMs,
+            shared -> {
+              if (trace == null) {
+                return new ResilientCall(this, guard, method, uri, headers, timeoutMs, shared, body).run();
+              }
+              SpanContext maker = Span.fromContext(trace).getSpanContext();
+              guard.sharedCalls.put(key, maker);
+              return new ResilientCall(this, guard, method, uri, headers, timeoutMs, shared, body).traced(trace).run()
+                  .onComplete(done -> guard.sharedCalls.remove(key, maker));
+            },
             () -> {
               joined[0] = true;
               guard.metrics.coalesced();
+              linkToSharedCall(key, trace);
             })
         .map(answer -> joined[0] ? answer.with(JOINED) : answer)
         .recover(e -> {
@@ -173,6 +187,21 @@ public final class Upstream {
           CallFailure f = cancellation.cancelled() ? CallFailure.of(cancellation.reason()) : CallFailure.of(e);
           return Future.failedFuture(joined[0] ? f.with(JOINED) : f);
         });
+  }
+
+  /**
+   * A caller that joined another's call links its span to the span of the caller that made it: the tries it
+   * waited for are in that other trace. A joiner that comes in the instant between the shared call's start and
+   * its span being published gets no link; the call is still marked coalesced.
+   */
+  private void linkToSharedCall(String key, io.opentelemetry.context.Context trace) {
+    if (trace == null) {
+      return;
+    }
+    SpanContext maker = guard.sharedCalls.get(key);
+    if (maker != null) {
+      Span.fromContext(trace).addLink(maker, Attributes.of(SHARED_CALL, true));
+    }
   }
 
   /**

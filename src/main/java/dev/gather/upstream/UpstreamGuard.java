@@ -4,7 +4,9 @@ import dev.gather.config.UpstreamConfig;
 import dev.gather.time.Ticker;
 import dev.gather.time.Timers;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.Tracer;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Optional;
 
 /**
@@ -25,6 +27,8 @@ public final class UpstreamGuard {
   final UpstreamMetrics metrics;
   /** Null when tracing is off. */
   final Tracer tracer;
+  /** The span of the caller that made each shared call in flight, by coalescing key: what joiners link to. */
+  final ConcurrentHashMap<String, SpanContext> sharedCalls = new ConcurrentHashMap<>();
 
   UpstreamGuard(UpstreamConfig config, MeterRegistry registry, Ticker ticker, Timers timers, Timers timeouts,
       Tracer tracer) {

@@ -2,7 +2,6 @@ package dev.gather.trace;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
@@ -76,6 +75,8 @@ class TracingTest {
       int n = calls.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
       if (path.startsWith("/flaky") && n == 1) { // the first call fails, the retry answers
         request.response().setStatusCode(503).end();
+      } else if (path.startsWith("/shared")) { // slow enough for a second caller to join
+        servers.setTimer(300, t -> request.response().end("{\"n\":" + n + "}"));
       } else if (path.startsWith("/slow") && n == 1) { // the first call is slow: its hedge twin wins
         servers.setTimer(1000, t -> request.response().end("{\"n\":" + n + "}"));
       } else {
@@ -86,12 +87,15 @@ class TracingTest {
 
     JsonObject upstreams = new JsonObject()
         .put("flaky", new JsonObject().put("url", base).put("retries", 2).put("retryBackoffMs", 5))
-        .put("hedged", new JsonObject().put("url", base).put("hedgeAfterMs", 50));
+        .put("hedged", new JsonObject().put("url", base).put("hedgeAfterMs", 50))
+        .put("shared", new JsonObject().put("url", base).put("coalesce", true));
     JsonObject aggregates = new JsonObject()
         .put("traced", new JsonObject().put("deadlineMs", 3000).put("sources", new JsonObject()
             .put("flaky", new JsonObject().put("upstream", "flaky").put("path", "/flaky/{id}").put("required", true))
             .put("hedged", new JsonObject().put("upstream", "hedged").put("path", "/slow/{id}")
                 .put("required", true))));
+    aggregates.put("shared", new JsonObject().put("deadlineMs", 3000).put("sources", new JsonObject()
+        .put("only", new JsonObject().put("upstream", "shared").put("path", "/shared/{id}").put("required", true))));
     Tracing tracing = Tracing.create(Map.of(
         "otel.exporter.otlp.endpoint", "http://127.0.0.1:" + collector.actualPort(),
         "otel.bsp.schedule.delay", "50"));
@@ -154,6 +158,34 @@ class TracingTest {
   }
 
   @Test
+  void aCallerThatJoinsASharedCallLinksToTheSpanOfTheCallerThatMadeIt() throws Exception {
+    String makerTrace = "11111111111111111111111111111111";
+    String joinerTrace = "22222222222222222222222222222222";
+    var first = app.client.get("/aggregate/shared?id=7")
+        .putHeader("traceparent", "00-" + makerTrace + "-1111111111111111-01").send();
+    Await.until("the shared call to reach the upstream", Duration.ofSeconds(5),
+        () -> calls.containsKey("/shared/7"));
+    var second = app.client.get("/aggregate/shared?id=7")
+        .putHeader("traceparent", "00-" + joinerTrace + "-2222222222222222-01").send();
+    assertEquals(200, first.await(15, TimeUnit.SECONDS).statusCode());
+    assertEquals(200, second.await(15, TimeUnit.SECONDS).statusCode());
+    assertEquals(1, calls.get("/shared/7").get(), "one upstream call for both");
+
+    Span made = Await.value("the maker's source span", Duration.ofSeconds(10),
+        () -> spansOf(makerTrace).stream().filter(s -> s.getName().equals("source only")).findFirst(),
+        Optional::isPresent).get();
+    Span joined = Await.value("the joiner's source span", Duration.ofSeconds(10),
+        () -> spansOf(joinerTrace).stream().filter(s -> s.getName().equals("source only")).findFirst(),
+        Optional::isPresent).get();
+    assertEquals("true", attribute(joined, Tracing.Keys.COALESCED));
+    assertEquals(1, childrenOf(spansOf(makerTrace), made).size(), "the maker's trace has the try");
+    assertEquals(0, childrenOf(spansOf(joinerTrace), joined).size(), "the joiner made no try of its own");
+    assertEquals(1, joined.getLinksCount());
+    assertEquals(makerTrace, hex(joined.getLinks(0).getTraceId()));
+    assertEquals(hex(made.getSpanId()), hex(joined.getLinks(0).getSpanId()));
+  }
+
+  @Test
   void aProblemNamesTheTraceOfItsRequest() throws Exception {
     String traceId = "0af7651916cd43dd8448eb211c80319c";
     HttpResponse<Buffer> response = app.client.get("/aggregate/nowhere")
@@ -169,7 +201,12 @@ class TracingTest {
     assertFalse(Tracing.create(Map.of("otel.exporter.otlp.endpoint", "http://127.0.0.1:1",
         "otel.sdk.disabled", "true")).enabled());
     assertFalse(Tracing.create(Map.of("otel.traces.exporter", "none")).enabled());
-    assertNotNull(Tracing.OFF.applyTo(io.vertx.core.Vertx.builder()));
+    Vertx untraced = dev.gather.Gather.newVertx(dev.gather.Gather.newRegistry(), Tracing.OFF);
+    try {
+      assertEquals(null, ((io.vertx.core.internal.VertxInternal) untraced).tracer(), "no Vert.x tracer when off");
+    } finally {
+      untraced.close();
+    }
   }
 
   @Test
