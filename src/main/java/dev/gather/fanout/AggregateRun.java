@@ -362,6 +362,9 @@ final class AggregateRun {
       if (hopByHop.contains(header.toLowerCase(Locale.ROOT))) {
         continue; // the client's Connection header made it this hop's only (or it is hop-by-hop by definition)
       }
+      if (trace != null && (header.equalsIgnoreCase("traceparent") || header.equalsIgnoreCase("tracestate"))) {
+        continue; // traced, the call carries its own try's trace context; a forwarded copy would make two
+      }
       List<String> values = incomingHeaders.getAll(header);
       if (!values.isEmpty()) {
         headers.add(header, values);

@@ -2,6 +2,7 @@ package dev.gather.trace;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
@@ -71,7 +72,7 @@ class TracingTest {
     upstream = servers.createHttpServer().requestHandler(request -> {
       String path = request.path();
       traceparents.computeIfAbsent(path, p -> new ConcurrentLinkedQueue<>())
-          .add(String.valueOf(request.getHeader("traceparent")));
+          .add(String.join(" | ", request.headers().getAll("traceparent")));
       int n = calls.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
       if (path.startsWith("/flaky") && n == 1) { // the first call fails, the retry answers
         request.response().setStatusCode(503).end();
@@ -88,7 +89,9 @@ class TracingTest {
     JsonObject upstreams = new JsonObject()
         .put("flaky", new JsonObject().put("url", base).put("retries", 2).put("retryBackoffMs", 5))
         .put("hedged", new JsonObject().put("url", base).put("hedgeAfterMs", 50))
-        .put("shared", new JsonObject().put("url", base).put("coalesce", true));
+        .put("shared", new JsonObject().put("url", base).put("coalesce", true))
+        .put("plain", new JsonObject().put("url", base)
+            .put("forwardHeaders", new io.vertx.core.json.JsonArray().add("traceparent")));
     JsonObject aggregates = new JsonObject()
         .put("traced", new JsonObject().put("deadlineMs", 3000).put("sources", new JsonObject()
             .put("flaky", new JsonObject().put("upstream", "flaky").put("path", "/flaky/{id}").put("required", true))
@@ -183,6 +186,18 @@ class TracingTest {
     assertEquals(1, joined.getLinksCount());
     assertEquals(makerTrace, hex(joined.getLinks(0).getTraceId()));
     assertEquals(hex(made.getSpanId()), hex(joined.getLinks(0).getSpanId()));
+  }
+
+  @Test
+  void aProxiedRequestCarriesOneTraceparentInTheClientsTraceNamingGathersClientSpan() throws Exception {
+    String traceId = "33333333333333333333333333333333";
+    String clientSpan = "a3a3a3a3a3a3a3a3";
+    HttpResponse<Buffer> response = app.client.get("/proxy/plain/echo/1")
+        .putHeader("traceparent", "00-" + traceId + "-" + clientSpan + "-01").send().await(15, TimeUnit.SECONDS);
+    assertEquals(200, response.statusCode(), response.bodyAsString());
+    String seen = traceparents.get("/echo/1").peek();
+    assertTrue(seen.matches("00-" + traceId + "-[0-9a-f]{16}-01"), "one traceparent in the client's trace: " + seen);
+    assertNotEquals(clientSpan, seen.split("-")[2], "gather's own client span is the parent, not the client's");
   }
 
   @Test
