@@ -102,7 +102,12 @@ class TracingTest {
     Tracing tracing = Tracing.create(Map.of(
         "otel.exporter.otlp.endpoint", "http://127.0.0.1:" + collector.actualPort(),
         "otel.bsp.schedule.delay", "50"));
-    app = RunningGather.start(new JsonObject().put("upstreams", upstreams).put("aggregates", aggregates), tracing);
+    aggregates.put("counted", new JsonObject().put("deadlineMs", 3000).put("sources", new JsonObject()
+        .put("first", new JsonObject().put("upstream", "flaky").put("path", "/first/{id}").put("required", true))
+        .put("count", new JsonObject().put("query", "one").put("params", new io.vertx.core.json.JsonArray()
+            .add("{first.n}")).put("one", true).put("required", true))));
+    app = RunningGather.start(new JsonObject().put("upstreams", upstreams).put("aggregates", aggregates)
+        .put("queries", new JsonObject().put("one", "SELECT $1::int AS n")), tracing);
   }
 
   @AfterAll
@@ -198,6 +203,22 @@ class TracingTest {
     String seen = traceparents.get("/echo/1").peek();
     assertTrue(seen.matches("00-" + traceId + "-[0-9a-f]{16}-01"), "one traceparent in the client's trace: " + seen);
     assertNotEquals(clientSpan, seen.split("-")[2], "gather's own client span is the parent, not the client's");
+  }
+
+  @Test
+  void aQueryThatNeedsAnUpstreamSourceHasItsSqlSpanUnderItsOwnSource() throws Exception {
+    String traceId = "44444444444444444444444444444444";
+    HttpResponse<Buffer> response = app.client.get("/aggregate/counted?id=1")
+        .putHeader("traceparent", "00-" + traceId + "-4444444444444444-01").send().await(15, TimeUnit.SECONDS);
+    assertEquals(200, response.statusCode(), response.bodyAsString());
+    List<Span> trace = Await.value("the aggregate's spans to be exported", Duration.ofSeconds(10),
+        () -> spansOf(traceId), spans -> spans.stream().anyMatch(s -> s.getName().startsWith("aggregate")));
+    Span count = only(trace, s -> s.getName().equals("source count"));
+    assertEquals("one", attribute(count, Tracing.Keys.QUERY));
+    System.out.println(tree(trace));
+    // The statement's own span among the SQL client's (the query runs inside its transaction with a timeout).
+    assertTrue(childrenOf(trace, count).stream().anyMatch(s -> s.getKind() == Span.SpanKind.SPAN_KIND_CLIENT
+        && (attribute(s, "db.query.text") + attribute(s, "db.statement")).contains("$1::int")), tree(trace));
   }
 
   @Test
