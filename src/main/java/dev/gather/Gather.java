@@ -13,6 +13,7 @@ import dev.gather.metrics.GatherMetrics;
 import dev.gather.metrics.HttpServerMeters;
 import dev.gather.server.HttpVerticle;
 import dev.gather.server.LocalCodec;
+import dev.gather.trace.Tracing;
 import dev.gather.upstream.UpstreamGuards;
 import dev.gather.users.UserExports;
 import dev.gather.http.ServiceState;
@@ -37,23 +38,30 @@ public final class Gather {
   private final Vertx vertx;
   private final GatherConfig config;
   private final ServiceState state;
+  private final Tracing tracing;
   private String demoDeployment;
   private String databaseDeployment;
   private String httpDeployment;
   private final List<String> runnerDeployments = new ArrayList<>();
   private String jobsDeployment;
 
-  private Gather(Vertx vertx, GatherConfig config) {
+  private Gather(Vertx vertx, GatherConfig config, Tracing tracing) {
     this.vertx = vertx;
     this.config = config;
+    this.tracing = tracing;
     this.state = new ServiceState(config.http().instances());
   }
 
   /** A Vert.x whose pool metrics land in {@code registry} (see {@link GatherMetrics}). */
   public static Vertx newVertx(PrometheusMeterRegistry registry) {
-    return Vertx.builder()
+    return newVertx(registry, Tracing.OFF);
+  }
+
+  /** The same, its HTTP server and clients traced when {@code tracing} is on. */
+  public static Vertx newVertx(PrometheusMeterRegistry registry, Tracing tracing) {
+    return tracing.applyTo(Vertx.builder()
         .with(new VertxOptions().setMetricsOptions(GatherMetrics.vertxOptions()))
-        .withMetrics(new MicrometerMetricsFactory(registry))
+        .withMetrics(new MicrometerMetricsFactory(registry)))
         .build();
   }
 
@@ -62,10 +70,16 @@ public final class Gather {
   }
 
   public static Future<Gather> start(Vertx vertx, GatherConfig config, PrometheusMeterRegistry registry) {
+    return start(vertx, config, registry, Tracing.OFF);
+  }
+
+  /** {@code tracing} must be the one {@code vertx} was made with ({@link #newVertx(PrometheusMeterRegistry, Tracing)}). */
+  public static Future<Gather> start(Vertx vertx, GatherConfig config, PrometheusMeterRegistry registry,
+      Tracing tracing) {
     // Before the first verticle, so that everything this gather logs is in its format.
     Logs.use(config.log().format());
     vertx.eventBus().registerCodec(new LocalCodec()).codecSelector(LocalCodec::select);
-    Gather gather = new Gather(vertx, config);
+    Gather gather = new Gather(vertx, config, tracing);
     JobHandlers handlers;
     try {
       handlers = JobHandlers.load();
@@ -85,7 +99,7 @@ public final class Gather {
           return config.jobs().enabled() ? gather.deployJobs(database, handlers, registry) : Future.succeededFuture();
         })
         .compose(jobs -> {
-          UpstreamGuards guards = new UpstreamGuards(vertx, config.upstreams(), registry);
+          UpstreamGuards guards = new UpstreamGuards(vertx, config.upstreams(), registry, tracing.tracer());
           UserExports.Meters exportMeters = new UserExports.Meters(registry);
           HttpServerMeters serverMeters = new HttpServerMeters(registry);
           return vertx.deployVerticle(() -> new HttpVerticle(config, gather.state, registry, database, guards,
@@ -137,6 +151,7 @@ public final class Gather {
         .transform(ignored -> Future.join(runnerDeployments.stream().map(this::undeployRunners).toList()))
         .transform(ignored -> databaseDeployment == null ? Future.succeededFuture() : vertx.undeploy(databaseDeployment))
         .transform(ignored -> demoDeployment == null ? Future.succeededFuture() : vertx.undeploy(demoDeployment))
+        .transform(ignored -> tracing.close()) // the last requests' spans, exported before the process goes
         .onComplete(done -> {
           demoDeployment = null;
           httpDeployment = null;

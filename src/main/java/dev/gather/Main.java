@@ -7,6 +7,7 @@ import dev.gather.config.GatherConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.gather.demo.DemoUpstreamVerticle;
 import dev.gather.plan.ExecutionPlan;
+import dev.gather.trace.Tracing;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -67,11 +68,19 @@ public final class Main {
     }
 
     PrometheusMeterRegistry registry = Gather.newRegistry();
-    Vertx vertx = Gather.newVertx(registry);
+    Tracing tracing;
+    try {
+      tracing = Tracing.fromEnvironment();
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      exit(EXIT_BAD_CONFIG);
+      return;
+    }
+    Vertx vertx = Gather.newVertx(registry, tracing);
     Gather gather;
     try {
       GatherConfig config = await(ConfigLoader.load(vertx, confFile));
-      gather = await(Gather.start(vertx, config, registry));
+      gather = await(Gather.start(vertx, config, registry, tracing));
       LOG.info("gather ready on {}:{} with {} HTTP instances in {} ms", config.http().host(), config.http().port(),
           config.http().instances(), (System.nanoTime() - began) / 1_000_000);
     } catch (ConfigException e) {

@@ -1,6 +1,7 @@
 package dev.gather;
 
 import dev.gather.config.GatherConfig;
+import dev.gather.trace.Tracing;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -40,6 +41,11 @@ public final class RunningGather implements AutoCloseable {
     return start(TestDatabase.fresh(), overrides);
   }
 
+  /** Starts with tracing as {@code tracing} says (the Vert.x it makes is traced by it), on a fresh database. */
+  public static RunningGather start(JsonObject overrides, Tracing tracing) {
+    return start(TestDatabase.fresh(), overrides, tracing);
+  }
+
   /** Starts against {@code databaseUrl}, e.g. a second gather sharing another one's database. */
   public static RunningGather startOn(String databaseUrl, JsonObject overrides) {
     return start(databaseUrl, overrides);
@@ -51,6 +57,10 @@ public final class RunningGather implements AutoCloseable {
   }
 
   private static RunningGather start(String databaseUrl, JsonObject overrides) {
+    return start(databaseUrl, overrides, Tracing.OFF);
+  }
+
+  private static RunningGather start(String databaseUrl, JsonObject overrides, Tracing tracing) {
     int port = freePort();
     JsonObject tree = new JsonObject()
         .put("http", new JsonObject().put("host", "127.0.0.1").put("port", port).put("instances", 2))
@@ -59,9 +69,9 @@ public final class RunningGather implements AutoCloseable {
     tree.mergeIn(overrides, true);
     GatherConfig config = GatherConfig.from(tree);
     PrometheusMeterRegistry registry = Gather.newRegistry();
-    Vertx vertx = Gather.newVertx(registry);
+    Vertx vertx = Gather.newVertx(registry, tracing);
     try {
-      Gather gather = Gather.start(vertx, config, registry).await(60, TimeUnit.SECONDS);
+      Gather gather = Gather.start(vertx, config, registry, tracing).await(60, TimeUnit.SECONDS);
       RunningGather running = new RunningGather(vertx, registry, gather, config.http().port(), databaseUrl);
       running.awaitReady();
       return running;

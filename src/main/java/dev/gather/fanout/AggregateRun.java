@@ -19,6 +19,11 @@ import dev.gather.upstream.Upstream;
 import dev.gather.upstream.Upstreams;
 import dev.gather.wire.HeaderNames;
 import dev.gather.wire.HopByHop;
+import dev.gather.trace.Tracing;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -63,6 +68,10 @@ final class AggregateRun {
   private MultiMap clientQuery = MultiMap.caseInsensitiveMultiMap();
   /** The caller's verified token claims, for {@code {jwt.x}}. */
   private JsonObject claims = new JsonObject();
+  /** The aggregate's span and the trace context under it; null when tracing is off. */
+  private Tracer tracer;
+  private Span span;
+  private Context trace;
 
   /**
    * {@code read} names the sources whose data another source reads (a template, a forEach); only theirs is
@@ -97,6 +106,33 @@ final class AggregateRun {
     return this;
   }
 
+  /**
+   * Traces the run when {@code tracer} is not null: a span for the aggregate, child of the request's (the span
+   * current on the request's context), and under it one per source that calls.
+   */
+  AggregateRun traced(Tracer tracer) {
+    if (tracer != null) {
+      Context parent = Context.current();
+      this.tracer = tracer;
+      this.span = tracer.spanBuilder("aggregate " + aggregate.name())
+          .setParent(parent)
+          .setAttribute(Tracing.Keys.AGGREGATE, aggregate.name())
+          .startSpan();
+      this.trace = parent.with(span);
+    }
+    return this;
+  }
+
+  private void endSpan(boolean sequential) {
+    if (span != null) {
+      span.setAttribute(Tracing.Keys.MODE, sequential ? "sequential" : "concurrent");
+      if (cancellation.cancelled()) {
+        span.setAttribute(Tracing.Keys.FAILURE_KIND, cancellation.reason().kind().wireName());
+      }
+      span.end();
+    }
+  }
+
   /** Stops every call in flight, and every source not started yet; for a client that has gone away. */
   void cancel() {
     cancellation.cancel();
@@ -114,7 +150,10 @@ final class AggregateRun {
       started.put(source.name(), result);
       all.add(result);
     }
-    return Future.all(all).map(done -> all.stream().map(Future::result).toList()).onComplete(done -> deadline.cancel());
+    return Future.all(all).map(done -> all.stream().map(Future::result).toList()).onComplete(done -> {
+      deadline.cancel();
+      endSpan(false);
+    });
   }
 
   /** One source after another, each given the results so far: the baseline that shows what concurrency buys. */
@@ -128,7 +167,10 @@ final class AggregateRun {
         return more;
       }));
     }
-    return chain.onComplete(done -> deadline.cancel());
+    return chain.onComplete(done -> {
+      deadline.cancel();
+      endSpan(true);
+    });
   }
 
   private static Map<String, SourceResult> byName(List<SourceResult> results) {
@@ -144,6 +186,7 @@ final class AggregateRun {
    */
   private Future<SourceResult> start(SourceConfig source, Map<String, SourceResult> needs) {
     long began = ticker.nanoTime();
+    Span[] sourceSpan = new Span[1];
     Future<Answer> answer;
     if (cancellation.cancelled()) {
       answer = Future.failedFuture(cancellation.reason());
@@ -160,7 +203,12 @@ final class AggregateRun {
             && !source.when().get().test(ShapeContext.of(params, clientBody(), needs.values()))) {
           return Future.succeededFuture(SourceResult.skipped(source.name()));
         } else {
-          answer = fetch(source, needs);
+          Context sourceTrace = null;
+          if (trace != null) {
+            sourceSpan[0] = sourceSpan(source);
+            sourceTrace = trace.with(sourceSpan[0]);
+          }
+          answer = fetch(source, needs, sourceTrace);
         }
       } catch (ShapeException e) {
         answer = Future.failedFuture(new Failure(FailureKind.SHAPE_FAILED, "when " + e.getMessage()));
@@ -173,9 +221,35 @@ final class AggregateRun {
       SourceResult result = done.succeeded()
           ? SourceResult.answered(source.name(), ticker.millisSince(began), done.result())
           : SourceResult.failed(source.name(), ticker.millisSince(began), failure(done.cause()));
+      if (sourceSpan[0] != null) {
+        endSourceSpan(sourceSpan[0], result);
+      }
       return Future.succeededFuture(result.ok() || source.fallback().isEmpty() ? result
           : SourceResult.fellBack(result, Nodes.toVertx(source.fallback().get())));
     });
+  }
+
+  private Span sourceSpan(SourceConfig source) {
+    var builder = tracer.spanBuilder("source " + source.name())
+        .setParent(trace)
+        .setAttribute(Tracing.Keys.SOURCE, source.name());
+    source.upstream().ifPresent(upstream -> builder.setAttribute(Tracing.Keys.UPSTREAM, upstream));
+    source.query().ifPresent(query -> builder.setAttribute(Tracing.Keys.QUERY, query));
+    return builder.startSpan();
+  }
+
+  /** How the source's call went, as its envelope entry tells it. */
+  private static void endSourceSpan(Span span, SourceResult result) {
+    CallStats stats = result.stats();
+    span.setAttribute(Tracing.Keys.ATTEMPTS, (long) stats.attempts());
+    span.setAttribute(Tracing.Keys.HEDGED, stats.hedged());
+    span.setAttribute(Tracing.Keys.COALESCED, stats.coalesced());
+    span.setAttribute(Tracing.Keys.SHORT_CIRCUITED, stats.shortCircuited());
+    if (result.failure() != null) {
+      span.setAttribute(Tracing.Keys.FAILURE_KIND, result.failure().kind().wireName());
+      span.setStatus(StatusCode.ERROR, result.failure().detail());
+    }
+    span.end();
   }
 
   /**
@@ -221,9 +295,9 @@ final class AggregateRun {
   }
 
   /** One call, or one per forEach item; a forEach answers the list of its items' data, in order. */
-  private Future<Answer> fetch(SourceConfig source, Map<String, SourceResult> needs) {
+  private Future<Answer> fetch(SourceConfig source, Map<String, SourceResult> needs, Context trace) {
     if (source.forEach().isEmpty()) {
-      return call(source, Map.of(), needs);
+      return call(source, Map.of(), needs, trace);
     }
     List<Object> items;
     try {
@@ -231,7 +305,7 @@ final class AggregateRun {
     } catch (Failure e) {
       return Future.failedFuture(e);
     }
-    Function<Object, Future<Answer>> callOne = item -> call(source, Map.of(source.as(), item), needs);
+    Function<Object, Future<Answer>> callOne = item -> call(source, Map.of(source.as(), item), needs, trace);
     Future<List<Answer>> answers = sequential
         ? inTurn(items, callOne)
         : Future.all(items.stream().map(callOne).toList()).map(all -> all.<Answer>list());
@@ -258,7 +332,8 @@ final class AggregateRun {
     return array.getList();
   }
 
-  private Future<Answer> call(SourceConfig source, Map<String, Object> binding, Map<String, SourceResult> needs) {
+  private Future<Answer> call(SourceConfig source, Map<String, Object> binding, Map<String, SourceResult> needs,
+      Context trace) {
     long remainingMs = cancellation.msLeft();
     if (remainingMs <= 0) {
       return Future.failedFuture(new Failure(FailureKind.TIMEOUT, "the request deadline ("
@@ -266,15 +341,15 @@ final class AggregateRun {
     }
     try {
       return source.query().isPresent()
-          ? query(source, binding, remainingMs, needs)
-          : request(source, binding, remainingMs, needs);
+          ? query(source, binding, remainingMs, needs, trace)
+          : request(source, binding, remainingMs, needs, trace);
     } catch (Failure e) {
       return Future.failedFuture(e);
     }
   }
 
   private Future<Answer> request(SourceConfig source, Map<String, Object> binding, long remainingMs,
-      Map<String, SourceResult> needs) {
+      Map<String, SourceResult> needs, Context trace) {
     Upstream upstream = upstreams.get(source.upstream().orElseThrow());
     MultiMap headers = MultiMap.caseInsensitiveMultiMap()
         .add(HeaderNames.REQUEST_ID, requestId)
@@ -286,6 +361,9 @@ final class AggregateRun {
       }
       if (hopByHop.contains(header.toLowerCase(Locale.ROOT))) {
         continue; // the client's Connection header made it this hop's only (or it is hop-by-hop by definition)
+      }
+      if (trace != null && (header.equalsIgnoreCase("traceparent") || header.equalsIgnoreCase("tracestate"))) {
+        continue; // traced, the call carries its own try's trace context; a forwarded copy would make two
       }
       List<String> values = incomingHeaders.getAll(header);
       if (!values.isEmpty()) {
@@ -304,7 +382,7 @@ final class AggregateRun {
     return upstream.fetchJson(HttpMethod.valueOf(source.method()),
         withQuery(renderPath(source.path(), binding, needs), source, binding, needs), headers, body,
         Math.min(timeoutMs, remainingMs), cancellation,
-        read.contains(source.name()) ? Upstream.JsonBody.DECODED : Upstream.JsonBody.CHECKED);
+        read.contains(source.name()) ? Upstream.JsonBody.DECODED : Upstream.JsonBody.CHECKED, trace);
   }
 
   /** A header's value may come from the client; a line break in it would start a header of the client's choosing. */
@@ -350,11 +428,12 @@ final class AggregateRun {
   }
 
   private Future<Answer> query(SourceConfig source, Map<String, Object> binding, long remainingMs,
-      Map<String, SourceResult> needs) {
+      Map<String, SourceResult> needs, Context trace) {
     List<Object> values = source.params().stream().map(param -> parameterValue(param, binding, needs)).toList();
     long timeoutMs = Math.min(queryTimeoutMs, remainingMs);
     String name = source.query().get();
-    Future<Answer> rows = queries.run(name, values, timeoutMs)
+    // Under the source's span: the SQL client's own span (it continues whatever trace is current) is its child.
+    Future<Answer> rows = Tracing.within(trace, () -> queries.run(name, values, timeoutMs))
         .map(all -> new Answer(all, 200, CallStats.ONE_TRY))
         .recover(e -> Future.failedFuture(queryFailure(name, e, timeoutMs)));
     return source.one() ? rows.compose(answer -> firstRow(source, answer)) : rows;

@@ -82,7 +82,7 @@ public final class AggregatesApi {
     Object body = plan.aggregate().readsBody() ? clientBody(ctx) : null;
     AggregateRun run = new AggregateRun(plan.aggregate(), plan.read(), upstreams, queries, queryTimeoutMs, params,
         ctx.request().headers(), RequestIds.of(ctx), ticker, timers).client(body, ctx.queryParams())
-        .claims(caller.claims());
+        .claims(caller.claims()).traced(upstreams.tracer());
     // A client that leaves takes its upstream calls with it: they are reset, and no further source starts.
     ctx.response().closeHandler(closed -> run.cancel());
     (sequential ? run.sequential() : run.concurrent())

@@ -1,6 +1,7 @@
 package dev.gather.http;
 
 import dev.gather.failure.Failure;
+import dev.gather.trace.Tracing;
 import dev.gather.wire.HeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.vertx.core.http.HttpConnection;
@@ -105,6 +106,11 @@ public final class Problems {
       return;
     }
     JsonObject body = body(error, ctx.request().path(), RequestIds.of(ctx));
+    // The request's trace, so that a client's complaint leads to every span of it; absent when tracing is off.
+    String traceId = Tracing.traceId();
+    if (traceId != null) {
+      body.put("traceId", traceId);
+    }
     error.retryAfterSeconds().ifPresent(seconds ->
         ctx.response().putHeader(HeaderNames.RETRY_AFTER, String.valueOf(seconds)));
     boolean unread = !ctx.request().isEnded() && hasBody(ctx.request());

@@ -9,6 +9,7 @@ import dev.gather.upstream.Admission;
 import dev.gather.upstream.CallFailure;
 import dev.gather.upstream.Cancellation;
 import dev.gather.upstream.Upstream;
+import dev.gather.trace.Tracing;
 import dev.gather.wire.HeaderNames;
 import dev.gather.wire.HopByHop;
 import io.vertx.core.Future;
@@ -95,6 +96,12 @@ final class ProxyExchange {
       if (!forwardedCredentials.contains(credential)) {
         dropped.add(credential);
       }
+    }
+    if (Tracing.traceId() != null) {
+      // This request is traced: Vert.x's client adds the trace context of its own span to the request, and the
+      // client's copy next to it would give the upstream two traceparent headers.
+      dropped.add("traceparent");
+      dropped.add("tracestate");
     }
     for (Map.Entry<String, String> header : in.headers()) {
       if (!dropped.contains(header.getKey().toLowerCase(Locale.ROOT))) {

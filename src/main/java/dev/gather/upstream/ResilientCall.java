@@ -5,6 +5,10 @@ import dev.gather.failure.FailureKind;
 import dev.gather.time.Ticker;
 import dev.gather.time.Timers;
 import dev.gather.wire.HeaderNames;
+import dev.gather.trace.Tracing;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -32,6 +36,8 @@ final class ResilientCall {
   private final Upstream.JsonBody body;
   private final Ticker ticker;
   private Buffer requestBody;
+  /** The source's span, parent of each try's; null when tracing is off. */
+  private Context trace;
   private int tries;
   private boolean hedged;
   private boolean shortCircuited;
@@ -58,6 +64,12 @@ final class ResilientCall {
     return this;
   }
 
+  /** Each try gets a span, child of {@code trace} (null: tracing is off, no span). */
+  ResilientCall traced(Context trace) {
+    this.trace = guard.tracer == null ? null : trace;
+    return this;
+  }
+
   Future<Answer> run() {
     guard.budget.firstTry();
     return attempt(1)
@@ -70,7 +82,7 @@ final class ResilientCall {
   }
 
   private Future<Answer> attempt(int number) {
-    return hedgedTry().recover(e -> {
+    return hedgedTry(number).recover(e -> {
       CallFailure failure = failure(e);
       if (!retryable(failure) || number > config.retry().retries() || cancellation.cancelled()) {
         return Future.failedFuture(failure);
@@ -111,13 +123,41 @@ final class ResilientCall {
     return waited.future().onComplete(done -> unregister.run());
   }
 
-  private Future<Answer> hedgedTry() {
+  private Future<Answer> hedgedTry(int attempt) {
     OptionalLong hedgeAfterMs = hedgeDelayMs();
     if (hedgeAfterMs.isEmpty() || !config.retry().methods().contains(method.name())) {
-      return oneTry(cancellation);
+      return tracedTry(cancellation, attempt, false);
     }
-    return new HedgedRace<Answer>(guard.timers, guard.ticker, this::oneTry, this::mayHedge,
-        this::recordStoppedLoser, cancellation).run(hedgeAfterMs.getAsLong());
+    boolean[] launched = new boolean[1];
+    return new HedgedRace<Answer>(guard.timers, guard.ticker, own -> {
+          boolean twin = launched[0];
+          launched[0] = true;
+          return tracedTry(own, attempt, twin);
+        }, this::mayHedge, this::recordStoppedLoser, cancellation).run(hedgeAfterMs.getAsLong());
+  }
+
+  /**
+   * One try, in a span of its own when tracing is on: which attempt it is, whether it is a hedge's twin, and how
+   * it failed. Vert.x's client span for the request, and the traceparent the upstream sees, are its children.
+   */
+  private Future<Answer> tracedTry(Cancellation own, int attempt, boolean twin) {
+    if (trace == null) {
+      return oneTry(own);
+    }
+    Span span = guard.tracer.spanBuilder("try " + config.name())
+        .setParent(trace)
+        .setAttribute(Tracing.Keys.UPSTREAM, config.name())
+        .setAttribute(Tracing.Keys.ATTEMPT, (long) attempt)
+        .setAttribute(Tracing.Keys.HEDGED, twin)
+        .startSpan();
+    return Tracing.within(trace.with(span), () -> oneTry(own)).onComplete(done -> {
+      if (done.failed()) {
+        CallFailure failure = failure(done.cause());
+        span.setAttribute(Tracing.Keys.FAILURE_KIND, failure.kind().wireName());
+        span.setStatus(StatusCode.ERROR, failure.detail());
+      }
+      span.end();
+    });
   }
 
   private OptionalLong hedgeDelayMs() {

@@ -7,6 +7,10 @@ import dev.gather.time.Ticker;
 import dev.gather.time.Timers;
 import dev.gather.wire.HeaderNames;
 import io.netty.util.AsciiString;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -44,6 +48,11 @@ import java.util.function.Function;
  */
 public final class Upstream {
   private static final CallStats JOINED = new CallStats(0, false, true, false);
+  /** W3C Trace Context and Baggage headers: per request by nature, so never part of a coalescing key. */
+  private static final String TRACEPARENT = "traceparent";
+  private static final String TRACESTATE = "tracestate";
+  private static final String BAGGAGE = "baggage";
+  private static final AttributeKey<Boolean> SHARED_CALL = AttributeKey.booleanKey("gather.shared_call");
 
   private final Vertx vertx;
   private final UpstreamConfig config;
@@ -140,17 +149,37 @@ public final class Upstream {
    */
   public Future<Answer> fetchJson(HttpMethod method, String pathAndQuery, MultiMap headers, Buffer requestBody,
       long timeoutMs, Cancellation cancellation, JsonBody body) {
+    return fetchJson(method, pathAndQuery, headers, requestBody, timeoutMs, cancellation, body, null);
+  }
+
+  /**
+   * The same, each try traced as a child of {@code trace} (the source's span; null when tracing is off). A call
+   * that joins an identical one in flight makes no try of its own: its tries are the shared call's, in the trace
+   * of the caller that made it.
+   */
+  public Future<Answer> fetchJson(HttpMethod method, String pathAndQuery, MultiMap headers, Buffer requestBody,
+      long timeoutMs, Cancellation cancellation, JsonBody body, io.opentelemetry.context.Context trace) {
     String uri = config.basePath() + pathAndQuery;
     if (!config.coalesce() || method != HttpMethod.GET || requestBody != null) {
       return new ResilientCall(this, guard, method, uri, headers, timeoutMs, cancellation, body)
-          .sending(requestBody).run();
+          .sending(requestBody).traced(trace).run();
     }
     boolean[] joined = new boolean[1];
-    return guard.coalescer.share(coalescingKey(uri, headers, body), vertx.getOrCreateContext(), cancellation,
-            timeoutMs, shared -> new ResilientCall(this, guard, method, uri, headers, timeoutMs, shared, body).run(),
+    String key = coalescingKey(uri, headers, body);
+    return guard.coalescer.share(key, vertx.getOrCreateContext(), cancellation, timeoutMs,
+            shared -> {
+              if (trace == null) {
+                return new ResilientCall(this, guard, method, uri, headers, timeoutMs, shared, body).run();
+              }
+              SpanContext maker = Span.fromContext(trace).getSpanContext();
+              guard.sharedCalls.put(key, maker);
+              return new ResilientCall(this, guard, method, uri, headers, timeoutMs, shared, body).traced(trace).run()
+                  .onComplete(done -> guard.sharedCalls.remove(key, maker));
+            },
             () -> {
               joined[0] = true;
               guard.metrics.coalesced();
+              linkToSharedCall(key, trace);
             })
         .map(answer -> joined[0] ? answer.with(JOINED) : answer)
         .recover(e -> {
@@ -161,15 +190,34 @@ public final class Upstream {
   }
 
   /**
-   * Calls are identical when the URI and every header that goes upstream are, except the two that differ on
-   * every request by design (request id, remaining budget); so two callers with different credentials never
-   * share an answer. A body kept as bytes is not shared with a caller that needs it decoded, or the reverse.
+   * A caller that joined another's call links its span to the span of the caller that made it: the tries it
+   * waited for are in that other trace. A joiner that comes in the instant between the shared call's start and
+   * its span being published gets no link; the call is still marked coalesced.
    */
-  private static String coalescingKey(String uri, MultiMap headers, JsonBody body) {
+  private void linkToSharedCall(String key, io.opentelemetry.context.Context trace) {
+    if (trace == null) {
+      return;
+    }
+    SpanContext maker = guard.sharedCalls.get(key);
+    if (maker != null) {
+      Span.fromContext(trace).addLink(maker, Attributes.of(SHARED_CALL, true));
+    }
+  }
+
+  /**
+   * Calls are identical when the URI and every header that goes upstream are, except the two that differ on
+   * every request by design (request id, remaining budget, and the trace context a client may forward, which
+   * names its own trace); so two callers with different credentials never share an answer. A body kept as bytes
+   * is not shared with a caller that needs it decoded, or the reverse.
+   */
+  static String coalescingKey(String uri, MultiMap headers, JsonBody body) {
     StringBuilder key = new StringBuilder(uri).append('\n').append(body);
     headers.entries().stream()
         .filter(h -> !AsciiString.contentEqualsIgnoreCase(h.getKey(), HeaderNames.REQUEST_ID)
-            && !AsciiString.contentEqualsIgnoreCase(h.getKey(), HeaderNames.DEADLINE_MS))
+            && !AsciiString.contentEqualsIgnoreCase(h.getKey(), HeaderNames.DEADLINE_MS)
+            && !AsciiString.contentEqualsIgnoreCase(h.getKey(), TRACEPARENT)
+            && !AsciiString.contentEqualsIgnoreCase(h.getKey(), TRACESTATE)
+            && !AsciiString.contentEqualsIgnoreCase(h.getKey(), BAGGAGE))
         .map(h -> h.getKey().toLowerCase(java.util.Locale.ROOT) + ":" + h.getValue())
         .sorted()
         .forEach(h -> key.append('\n').append(h));

@@ -4,6 +4,9 @@ import dev.gather.config.UpstreamConfig;
 import dev.gather.time.Ticker;
 import dev.gather.time.Timers;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.Tracer;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Optional;
 
 /**
@@ -23,8 +26,14 @@ public final class UpstreamGuard {
   final Coalescer coalescer;
   final UpstreamMetrics metrics;
   final HostPicker hosts;
+  /** Null when tracing is off. */
+  final Tracer tracer;
+  /** The span of the caller that made each shared call in flight, by coalescing key: what joiners link to. */
+  final ConcurrentHashMap<String, SpanContext> sharedCalls = new ConcurrentHashMap<>();
 
-  UpstreamGuard(UpstreamConfig config, MeterRegistry registry, Ticker ticker, Timers timers, Timers timeouts) {
+  UpstreamGuard(UpstreamConfig config, MeterRegistry registry, Ticker ticker, Timers timers, Timers timeouts,
+      Tracer tracer) {
+    this.tracer = tracer;
     this.ticker = ticker;
     this.timers = timers;
     this.limiter = new CallLimiter(config.name(), config.maxConcurrent(), config.maxQueued(), timeouts);

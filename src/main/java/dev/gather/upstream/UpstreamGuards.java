@@ -4,6 +4,7 @@ import dev.gather.config.UpstreamConfig;
 import dev.gather.time.Ticker;
 import dev.gather.time.Timers;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.Tracer;
 import io.vertx.core.Vertx;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -11,17 +12,24 @@ import java.util.stream.Collectors;
 /** The {@link UpstreamGuard} of every configured upstream; made once per process and given to every HTTP instance. */
 public final class UpstreamGuards {
   private final Map<String, UpstreamGuard> guards;
+  private final Tracer tracer;
 
   /**
    * Guards on the system's clock; their hedges wait on {@code vertx}'s timers, their waits for a turn or a
    * shared call (timeouts, which rarely fire) on its wheel.
    */
   public UpstreamGuards(Vertx vertx, Map<String, UpstreamConfig> upstreams, MeterRegistry registry) {
+    this(vertx, upstreams, registry, null);
+  }
+
+  /** With {@code tracer} (null when tracing is off) for the spans of each call and each of its tries. */
+  public UpstreamGuards(Vertx vertx, Map<String, UpstreamConfig> upstreams, MeterRegistry registry, Tracer tracer) {
+    this.tracer = tracer;
     Timers timers = Timers.of(vertx);
     Timers timeouts = Timers.timeouts(vertx);
     this.guards = upstreams.values().stream()
         .collect(Collectors.toUnmodifiableMap(UpstreamConfig::name,
-            config -> new UpstreamGuard(config, registry, Ticker.SYSTEM, timers, timeouts)));
+            config -> new UpstreamGuard(config, registry, Ticker.SYSTEM, timers, timeouts, tracer)));
     // Once per process, not per HTTP instance: each host is checked once per interval whatever the instances.
     upstreams.values().stream().filter(config -> config.hosts().healthPath().isPresent())
         .forEach(config -> new HealthChecks(vertx, config, guards.get(config.name()).hosts).start());
@@ -44,6 +52,11 @@ public final class UpstreamGuards {
       }
     });
     return states;
+  }
+
+  /** gather's tracer, or null when tracing is off. */
+  public Tracer tracer() {
+    return tracer;
   }
 
   UpstreamGuard of(String upstream) {

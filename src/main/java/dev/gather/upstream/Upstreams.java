@@ -1,6 +1,7 @@
 package dev.gather.upstream;
 
 import dev.gather.config.UpstreamConfig;
+import io.opentelemetry.api.trace.Tracer;
 import io.vertx.core.Vertx;
 import java.util.Map;
 import java.util.Optional;
@@ -12,8 +13,10 @@ import java.util.stream.Collectors;
  */
 public final class Upstreams {
   private final Map<String, Upstream> upstreams;
+  private final Tracer tracer;
 
   public Upstreams(Vertx vertx, Map<String, UpstreamConfig> configs, UpstreamGuards guards) {
+    this.tracer = guards.tracer();
     this.upstreams = configs.values().stream().collect(Collectors.toUnmodifiableMap(
         UpstreamConfig::name, config -> new Upstream(vertx, config, guards.of(config.name()))));
   }
@@ -25,6 +28,11 @@ public final class Upstreams {
   /** An upstream that config validation has already checked exists. */
   public Upstream get(String name) {
     return find(name).orElseThrow(() -> new IllegalArgumentException("no upstream named " + name));
+  }
+
+  /** gather's tracer, or null when tracing is off. */
+  public Tracer tracer() {
+    return tracer;
   }
 
   public void close() {

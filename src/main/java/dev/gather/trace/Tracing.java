@@ -1,0 +1,182 @@
+package dev.gather.trace;
+
+import ch.qos.logback.classic.LoggerContext;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VertxBuilder;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.tracing.opentelemetry.OpenTelemetryTracingFactory;
+import io.vertx.tracing.opentelemetry.VertxContextStorageProvider.VertxContextStorage;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.slf4j.LoggerFactory;
+
+/**
+ * OpenTelemetry for one gather: the SDK as the standard {@code OTEL_*} variables (or {@code otel.*} system
+ * properties) configure it, read by the SDK's autoconfigure, exporting over OTLP/HTTP; or nothing at all. It is
+ * on only when an exporter is configured (an OTLP endpoint, or {@code OTEL_TRACES_EXPORTER}) and
+ * {@code OTEL_SDK_DISABLED} is not true. Off means no SDK, no exporter thread, no Vert.x tracer, and
+ * {@link #tracer()} null, which every span site checks first.
+ */
+public final class Tracing {
+  public static final Tracing OFF = new Tracing(null);
+  /** The instrumentation scope of gather's own spans (Vert.x's HTTP spans are under {@code io.vertx}). */
+  static final String SCOPE = "dev.gather";
+
+  /**
+   * Defaults under everything an operator sets: OTLP over HTTP (the SDK's own default is gRPC), traces only (the
+   * SDK would also export metrics and logs, which gather serves at /metrics and writes to its log), and a
+   * service name that says what it is.
+   */
+  private static final Map<String, String> DEFAULTS = Map.of(
+      "otel.service.name", "gather",
+      "otel.exporter.otlp.protocol", "http/protobuf",
+      "otel.metrics.exporter", "none",
+      "otel.logs.exporter", "none");
+
+  private final OpenTelemetrySdk sdk;
+  private final Tracer tracer;
+
+  private Tracing(OpenTelemetrySdk sdk) {
+    this.sdk = sdk;
+    this.tracer = sdk == null ? null : sdk.getTracer(SCOPE);
+  }
+
+  /** From the process's environment and system properties: {@link #OFF} unless they configure an exporter. */
+  public static Tracing fromEnvironment() {
+    return create(Map.of());
+  }
+
+  /**
+   * The same, {@code settings} ({@code otel.*} keys) taking precedence over the environment and system
+   * properties: how a test points one gather at its collector without touching the JVM's.
+   */
+  public static Tracing create(Map<String, String> settings) {
+    if (!configured(settings)) {
+      return OFF;
+    }
+    OpenTelemetrySdk sdk;
+    try {
+      sdk = AutoConfiguredOpenTelemetrySdk.builder()
+          .addPropertiesSupplier(() -> DEFAULTS)
+          .addPropertiesCustomizer(properties -> settings)
+          .disableShutdownHook() // gather's own stop flushes the last spans, then shuts the SDK down
+          .build()
+          .getOpenTelemetrySdk();
+    } catch (RuntimeException e) {
+      // autoconfigure's own message can be as vague as "Unexpected configuration error"; the cause says what.
+      Throwable root = e;
+      while (root.getCause() != null) {
+        root = root.getCause();
+      }
+      throw new IllegalArgumentException("the OpenTelemetry settings (OTEL_* variables, otel.* properties) cannot be"
+          + " used: " + e.getMessage() + (root == e ? "" : ": " + root.getMessage()), e);
+    }
+    if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logback) {
+      logback.addTurboFilter(new TraceMdc());
+    }
+    return new Tracing(sdk);
+  }
+
+  /** Whether an exporter is configured and the SDK is not disabled. */
+  static boolean configured(Map<String, String> settings) {
+    if ("true".equalsIgnoreCase(setting("otel.sdk.disabled", settings))) {
+      return false;
+    }
+    String exporter = setting("otel.traces.exporter", settings);
+    if (exporter != null) {
+      return !exporter.trim().equalsIgnoreCase("none");
+    }
+    return setting("otel.exporter.otlp.endpoint", settings) != null
+        || setting("otel.exporter.otlp.traces.endpoint", settings) != null;
+  }
+
+  /** As autoconfigure reads a key: the given settings, then the system property, then the variable. */
+  private static String setting(String key, Map<String, String> settings) {
+    String value = settings.get(key);
+    if (value == null) {
+      value = System.getProperty(key);
+    }
+    if (value == null) {
+      value = System.getenv(key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'));
+    }
+    return value == null || value.isBlank() ? null : value;
+  }
+
+  public boolean enabled() {
+    return sdk != null;
+  }
+
+  /** gather's tracer, or null when tracing is off. */
+  public Tracer tracer() {
+    return tracer;
+  }
+
+  /**
+   * Vert.x with its HTTP server and client traced: a server span per request (continuing the client's
+   * {@code traceparent}) and a client span per upstream request, which carries the {@code traceparent} on.
+   */
+  public VertxBuilder applyTo(VertxBuilder builder) {
+    return sdk == null ? builder : builder.withTracer(new OpenTelemetryTracingFactory(sdk));
+  }
+
+  /** Exports what is still buffered, then stops the exporter; never blocks the caller. */
+  public Future<Void> close() {
+    if (sdk == null) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> closed = Promise.promise();
+    sdk.shutdown().whenComplete(() -> closed.tryComplete());
+    return closed.future();
+  }
+
+  /**
+   * Runs {@code call} with {@code trace} as the current trace context of a context of its own (a duplicate of the
+   * caller's, on the same event loop), so that Vert.x's client spans started inside, and whatever continues
+   * from them, have {@code trace}'s span as parent. Several calls of one request run at once on one event loop;
+   * each needs its own Vert.x context to hold its own parent. Without tracing, or off a Vert.x thread, it just
+   * calls.
+   */
+  public static <T> Future<T> within(Context trace, Supplier<Future<T>> call) {
+    ContextInternal current = trace == null ? null : ContextInternal.current();
+    if (current == null) {
+      return call.get();
+    }
+    ContextInternal own = current.duplicate();
+    VertxContextStorage.INSTANCE.attach(own, trace);
+    @SuppressWarnings("unchecked")
+    Future<T>[] result = new Future[1];
+    own.emit(v -> result[0] = call.get());
+    return result[0];
+  }
+
+  /** The trace id of the span current on this thread's Vert.x context, or null when there is none. */
+  public static String traceId() {
+    SpanContext span = Span.current().getSpanContext();
+    return span.isValid() ? span.getTraceId() : null;
+  }
+
+  /** Attributes of gather's spans, one place for their names. */
+  public static final class Keys {
+    public static final String AGGREGATE = "gather.aggregate";
+    public static final String SOURCE = "gather.source";
+    public static final String UPSTREAM = "gather.upstream";
+    public static final String QUERY = "gather.query";
+    public static final String ATTEMPT = "gather.attempt";
+    public static final String ATTEMPTS = "gather.attempts";
+    public static final String HEDGED = "gather.hedged";
+    public static final String COALESCED = "gather.coalesced";
+    public static final String SHORT_CIRCUITED = "gather.short_circuited";
+    public static final String FAILURE_KIND = "gather.failure_kind";
+    public static final String MODE = "gather.mode";
+
+    private Keys() {}
+  }
+}
