@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.gather.config.LogConfig;
 import dev.gather.logging.RequestLogFields;
 import dev.gather.time.Ticker;
+import dev.gather.trace.Tracing;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -69,6 +70,13 @@ public final class AccessLog {
 
   public void record(RoutingContext ctx) {
     long started = ticker.nanoTime();
+    if (json) {
+      // Here, on the request's own context, the current span is the request's server span (when traced).
+      String traceId = Tracing.traceId();
+      if (traceId != null) {
+        trace(ctx, traceId, Tracing.spanId());
+      }
+    }
     ctx.addEndHandler(done -> {
       if (LOG.isInfoEnabled()) {
         append(ctx, ticker.millisSince(started), done.succeeded());

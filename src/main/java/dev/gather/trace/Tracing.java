@@ -163,6 +163,12 @@ public final class Tracing {
     return span.isValid() ? span.getTraceId() : null;
   }
 
+  /** The current span's id, or null when nothing is traced. */
+  public static String spanId() {
+    SpanContext span = Span.current().getSpanContext();
+    return span.isValid() ? span.getSpanId() : null;
+  }
+
   /** Attributes of gather's spans, one place for their names. */
   public static final class Keys {
     public static final String AGGREGATE = "gather.aggregate";
