@@ -26,6 +26,9 @@
 #   edge     gather only: the 3-call aggregate open, behind JWT verification (an RS256 token made here with
 #            openssl, sent on every request), and behind a rate limit it never reaches; the ratios are what the
 #            edge costs                                                               64 connections
+#   observed gather only, each in a fresh gather process started like the main one, after its own warm-up: the
+#            3-call aggregate plain, traced (OpenTelemetry, OTLP/HTTP to a sink in nginx) at 100 % and 1 %
+#            sampling, and with JSON logs; the ratios are what seeing the calls costs (nginx only) 64 connections
 #   shaped   gather only: 3 calls of /profile (a 0.7 KB user record) as they come, and the same 3 calls with a
 #            `select` per source and a JSON-template `shape` (JMESPath); the ratio is what shaping costs 64 connections
 # For each measured run: requests/s, p50 and p99 (wrk's, from bench/percentiles.lua) and the CPU of the server
@@ -34,7 +37,7 @@
 # gather's resident memory (VmRSS now, VmHWM the peak) with the same process.
 #
 # Knobs (environment): DURATION (measured seconds per run, default 20), WARMUP (seconds of the warm-up run before
-# each, default 15), SCENARIOS (default "hello three0 three50 row rows shaped edge"), THREADS (wrk and pgbench threads, default
+# each, default 15), SCENARIOS (default "hello three0 three50 row rows shaped edge observed"), THREADS (wrk and pgbench threads, default
 # 1), LABEL (the report's file name, default the short commit), UPSTREAM (nginx or demo, default nginx),
 # BENCH_DB_URL (the PostgreSQL server, without a database; default postgresql://postgres@127.0.0.1:5432; psql and
 # pgbench must reach it too), JAR (default target/gather.jar, built if missing), JAVA_OPTS (gather's JVM, given to
@@ -59,14 +62,14 @@ ROW_ID=${ROW_ID:-42}
 FLOOR_POOL_SIZE=${FLOOR_POOL_SIZE:-${GATHER_DB_POOL_SIZE:-8}}
 DB_BASE=${BENCH_DB_URL:-postgresql://postgres@127.0.0.1:5432}
 DB_BASE=${DB_BASE%/}
-read -r -a SCENARIO_LIST <<< "${SCENARIOS:-hello three0 three50 row rows shaped edge}"
+read -r -a SCENARIO_LIST <<< "${SCENARIOS:-hello three0 three50 row rows shaped edge observed}"
 for n in "$DURATION" "$WARMUP" "$THREADS" "$ROW_ID" "$FLOOR_POOL_SIZE"; do
   [[ $n =~ ^[0-9]+$ ]] || { echo "DURATION, WARMUP, THREADS, ROW_ID and FLOOR_POOL_SIZE must be numbers, not $n" >&2; exit 2; }
 done
 [ "$DURATION" -ge 1 ] && [ "$THREADS" -ge 1 ] && [ "$ROW_ID" -ge 1 ] && [ "$ROW_ID" -le 10000 ] ||
   { echo "DURATION and THREADS must be at least 1, ROW_ID 1 to 10000" >&2; exit 2; }
 for scenario in "${SCENARIO_LIST[@]}"; do # fail before starting anything, not after minutes of load
-  case $scenario in hello|three0|three50|row|rows|shaped|edge) ;; *) echo "unknown scenario $scenario (use hello three0 three50 row rows shaped edge)" >&2; exit 2 ;; esac
+  case $scenario in hello|three0|three50|row|rows|shaped|edge|observed) ;; *) echo "unknown scenario $scenario (use hello three0 three50 row rows shaped edge observed)" >&2; exit 2 ;; esac
 done
 case $UPSTREAM in nginx|demo) ;; *) echo "UPSTREAM must be nginx or demo, not $UPSTREAM" >&2; exit 2 ;; esac
 LABEL=${LABEL:-$(git rev-parse --short HEAD 2>/dev/null || echo run)}
@@ -159,6 +162,8 @@ http {
     location = /delay/0 { return 200 '{"delayedMs":0}'; }
     location = /delay/0.05 { echo_sleep 0.05; echo -n '{"delayedMs":50}'; }
     location = /profile { return 200 '$PROFILE_JSON'; }
+    # The observed scenario's OTLP/HTTP sink: every export accepted (an empty ExportTraceServiceResponse).
+    location = /v1/traces { default_type application/x-protobuf; return 200 ''; }
     location / { return 404 '{"title":"no such path in the bench upstream"}'; }
   }
 }
@@ -336,6 +341,28 @@ run_pgbench() { # connections
   PGBENCH="$tps transactions/s, latency average $latency ms ($1 connections$note; -M prepared, $seconds s)"
 }
 
+# One more gather for a scenario that needs its own process settings (tracing, log format), started as the main
+# one is, with extra environment; measured after its own warm-up, then stopped. Args: key, then NAME=value...
+run_other_gather() {
+  local key=$1; shift
+  local port; port=$(free_port $((GATHER_PORT + 20)))
+  env "$@" GATHER_JAR="$(realpath "$JAR")" GATHER_DB_URL="$DB_BASE/$DB" GATHER_HTTP_PORT="$port" \
+    bin/gather --conf "$WORK/gather-bench.json" > "$WORK/$key.log" 2>&1 &
+  local launched=$!
+  PIDS+=("$launched")
+  wait_ready "http://127.0.0.1:$port/health/ready" 120 "$launched"
+  local pid; pid=$(jvm_of "$launched")
+  [ "$pid" = "$launched" ] || PIDS+=("$pid")
+  run_wrk "$key" "$pid" "http://127.0.0.1:$port" /aggregate/three0 64
+  OTHER_RSS[$key]=$(awk '/^VmRSS/{printf "%d", $2 / 1024}' "/proc/$pid/status")
+  kill "$pid" 2> /dev/null || true
+  for _ in $(seq 100); do kill -0 "$pid" 2> /dev/null || break; sleep 0.1; done
+}
+declare -A OTHER_RSS
+OTEL_SINK=(OTEL_TRACES_EXPORTER=otlp OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf
+  "OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$UPSTREAM_PORT" OTEL_SERVICE_NAME=gather-bench
+  OTEL_METRICS_EXPORTER=none OTEL_LOGS_EXPORTER=none OTEL_TRACES_SAMPLER=parentbased_traceidratio)
+
 for scenario in "${SCENARIO_LIST[@]}"; do
   case $scenario in
     hello)
@@ -357,6 +384,12 @@ for scenario in "${SCENARIO_LIST[@]}"; do
       run_wrk rows.gather "$GATHER_PID" "$GATHER" /aggregate/rows 8
       run_wrk rows.export "$GATHER_PID" "$GATHER" /users/export 8
       run_wrk rows.floor "$FLOOR_PID" "$FLOOR" /rows 8 ;;
+    observed)
+      if [ "$UPSTREAM" != nginx ]; then echo "observed: needs UPSTREAM=nginx (its OTLP sink); skipped" >&2; continue; fi
+      run_other_gather observed.plain
+      run_other_gather observed.trace100 "${OTEL_SINK[@]}" OTEL_TRACES_SAMPLER_ARG=1.0
+      run_other_gather observed.trace1 "${OTEL_SINK[@]}" OTEL_TRACES_SAMPLER_ARG=0.01
+      run_other_gather observed.json GATHER_LOG_FORMAT=json ;;
     edge)
       run_wrk edge.open "$GATHER_PID" "$GATHER" /aggregate/three0 64
       run_wrk edge.jwt "$GATHER_PID" "$GATHER" /aggregate/three0auth 64 "Authorization: Bearer $BENCH_TOKEN"
@@ -438,6 +471,14 @@ REPORT=$WORK/report.md
     r=$(ratio "${US[rows.export]}" "${US[rows.gather]}")
     echo "| 10,000 rows, \`/users/export\` (NDJSON) | 8 | vs gather's SQL source: $(cell rows.gather) | $(cell rows.export) | $r$(without_jit rows.export rows.gather) of the SQL source ($(ratio "${US[rows.export]}" "${US[rows.floor]}") of the floor) | ≤ 1.0× the SQL source $(verdict "$r" 1.0) |"
   fi
+  if has observed.plain; then
+    r=$(ratio "${US[observed.trace100]}" "${US[observed.plain]}")
+    echo "| 3 calls, 0 ms, traced: 100 % sampled, exported over OTLP/HTTP | 64 | vs gather untraced: $(cell observed.plain) | $(cell observed.trace100) | $r$(without_jit observed.trace100 observed.plain) of the untraced aggregate | ≤ 1.3× $(verdict "$r" 1.3) |"
+    r=$(ratio "${US[observed.trace1]}" "${US[observed.plain]}")
+    echo "| 3 calls, 0 ms, traced: 1 % sampled | 64 | vs gather untraced: $(cell observed.plain) | $(cell observed.trace1) | $r$(without_jit observed.trace1 observed.plain) of the untraced aggregate | ≤ 1.05× $(verdict "$r" 1.05) |"
+    r=$(ratio "${US[observed.json]}" "${US[observed.plain]}")
+    echo "| 3 calls, 0 ms, JSON logs (\`log.format: json\`) | 64 | vs gather with text logs: $(cell observed.plain) | $(cell observed.json) | $r$(without_jit observed.json observed.plain) of the text-log aggregate | (for comparison) |"
+  fi
   if has edge.jwt; then
     r=$(ratio "${US[edge.jwt]}" "${US[edge.open]}")
     echo "| 3 calls, 0 ms, a JWT (RS256) verified on every request | 64 | vs gather open: $(cell edge.open) | $(cell edge.jwt) | $r$(without_jit edge.jwt edge.open) of the open aggregate | ≤ 1.15× the open $(verdict "$r" 1.15) |"
@@ -463,7 +504,7 @@ REPORT=$WORK/report.md
   echo "| run | path | connections | requests | req/s | p50 ms | p99 ms | raw p99 ms | CPU µs / request | of which JIT | cores: server of machine | errors |"
   echo "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|"
   for key in hello.gather hello.floor three0.gather three0.floor three50.gather three50.floor row.gather row.users \
-             row.floor row.floorpool rows.gather rows.export rows.floor shaped.plain shaped.gather edge.open edge.jwt edge.limited; do
+             row.floor row.floorpool rows.gather rows.export rows.floor shaped.plain shaped.gather edge.open edge.jwt edge.limited observed.plain observed.trace100 observed.trace1 observed.json; do
     has "$key" || continue
     echo "| $key | \`${PATHS[$key]}\` | ${CONNS[$key]} | ${REQS[$key]} | ${RPS[$key]} | ${P50[$key]} | ${P99[$key]}" \
          "| $(lua_value "$WORK/$key.wrk" raw_ms p99) | ${US[$key]} | ${JIT[$key]} | ${CORES[$key]} | ${ERRS[$key]} |"
@@ -477,7 +518,7 @@ REPORT=$WORK/report.md
   echo "- gather log lines at WARN/ERROR: $(grep -cE ' (WARN|ERROR) ' "$WORK/gather.log" || true); floor log: $(wc -l < "$WORK/floor.log") lines"
   echo "- answer sizes: /users/export $(wc -c < "$WORK/export.ndjson") bytes, /aggregate/rows $(wc -c < "$WORK/rows.json") bytes, floor /rows $(wc -c < "$WORK/floor-rows.json") bytes"
   for key in hello.gather hello.floor three0.gather three0.floor three50.gather three50.floor row.gather row.users \
-             row.floor row.floorpool rows.gather rows.export rows.floor shaped.plain shaped.gather edge.open edge.jwt edge.limited; do
+             row.floor row.floorpool rows.gather rows.export rows.floor shaped.plain shaped.gather edge.open edge.jwt edge.limited observed.plain observed.trace100 observed.trace1 observed.json; do
     has "$key" || continue
     echo; echo "### $key"; echo; echo '```'; cat "$WORK/$key.wrk"; echo '```'
   done
