@@ -40,7 +40,7 @@ public final class AccessLog {
   private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
   /** logback.xml's timestampPattern and timeZone for JSON lines. */
   private static final DateTimeFormatter JSON_TIME =
-      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX").withZone(ZoneOffset.UTC);
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
   private static final JsonStringEncoder JSON = JsonStringEncoder.getInstance();
   private static final String TRACE_KEY = "gather.accessLog.trace";
   static final long FLUSH_MS = 100;
