@@ -22,7 +22,12 @@ public enum FailureKind {
   TLS_WRONG_HOST("tls_wrong_host", 502, Retry.NEVER, Breaker.FAILURE),
   /** TLS: the server wants a client certificate and refused the one sent, or none was configured (mTLS). */
   TLS_CLIENT_CERTIFICATE("tls_client_certificate", 502, Retry.NEVER, Breaker.FAILURE),
-  /** TLS: the handshake failed otherwise (no common protocol or cipher, an expired certificate, ...). */
+  /**
+   * TLS: the server's certificate (or one in its chain) has expired or is not valid yet. Told apart from an
+   * unknown CA because the fix differs: renew the certificate (or correct a clock), not trust another CA.
+   */
+  TLS_EXPIRED("tls_expired", 502, Retry.NEVER, Breaker.FAILURE),
+  /** TLS: the handshake failed otherwise (no common protocol or cipher, ...). */
   TLS("tls", 502, Retry.NEVER, Breaker.FAILURE),
   /** The upstream answered with a status that is not a success; retried and counted as its config says. */
   STATUS("status", 502, Retry.BY_STATUS, Breaker.BY_STATUS),

@@ -56,9 +56,16 @@ public final class TestCertificates {
 
   /** A leaf certificate for {@code cn}, signed by this CA, naming the given DNS names and IP addresses. */
   public Issued issue(String cn, GeneralName... altNames) throws Exception {
+    Instant now = Instant.now();
+    return issue(cn, now.minus(1, ChronoUnit.HOURS), now.plus(1, ChronoUnit.DAYS), altNames);
+  }
+
+  /** As {@link #issue(String, GeneralName...)}, valid only from {@code notBefore} to {@code notAfter}. */
+  public Issued issue(String cn, Instant notBefore, Instant notAfter, GeneralName... altNames) throws Exception {
     KeyPair keys = keyPair();
     X509v3CertificateBuilder builder = builder(
-        X500Name.getInstance(ca.certificate().getSubjectX500Principal().getEncoded()), new X500Name("CN=" + cn), keys)
+        X500Name.getInstance(ca.certificate().getSubjectX500Principal().getEncoded()), new X500Name("CN=" + cn), keys,
+        notBefore, notAfter)
         .addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
     if (altNames.length > 0) {
       builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(altNames));
@@ -82,8 +89,13 @@ public final class TestCertificates {
 
   private static X509v3CertificateBuilder builder(X500Name issuer, X500Name subject, KeyPair keys) {
     Instant now = Instant.now();
+    return builder(issuer, subject, keys, now.minus(1, ChronoUnit.HOURS), now.plus(1, ChronoUnit.DAYS));
+  }
+
+  private static X509v3CertificateBuilder builder(X500Name issuer, X500Name subject, KeyPair keys, Instant notBefore,
+      Instant notAfter) {
     return new JcaX509v3CertificateBuilder(issuer, BigInteger.valueOf(SERIAL.incrementAndGet()),
-        Date.from(now.minus(1, ChronoUnit.HOURS)), Date.from(now.plus(1, ChronoUnit.DAYS)), subject, keys.getPublic());
+        Date.from(notBefore), Date.from(notAfter), subject, keys.getPublic());
   }
 
   private static X509Certificate sign(X509v3CertificateBuilder builder, PrivateKey key) throws Exception {

@@ -16,6 +16,8 @@ import io.vertx.core.net.PemTrustOptions;
 import io.vertx.ext.web.client.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,6 +40,11 @@ class UpstreamTlsTest {
     TestCertificates.Issued server = ca.issue("users.internal", dns("users.internal"), dns("localhost"));
     TestCertificates.Issued client = ca.issue("gather-client");
     TestCertificates stranger = TestCertificates.authority(dir, "other-ca");
+    Instant now = Instant.now();
+    TestCertificates.Issued expired = ca.issue("expired.internal", now.minus(30, ChronoUnit.DAYS),
+        now.minus(1, ChronoUnit.DAYS), dns("localhost"));
+    TestCertificates.Issued notYetValid = ca.issue("early.internal", now.plus(1, ChronoUnit.DAYS),
+        now.plus(30, ChronoUnit.DAYS), dns("localhost"));
 
     upstreamVertx = Vertx.vertx();
     upstream = upstreamVertx.createHttpServer(new HttpServerOptions()
@@ -51,6 +58,8 @@ class UpstreamTlsTest {
                 .put("client", request.isSSL() && request.sslSession() != null ? "certified" : null).encode()))
         .listen(0, "127.0.0.1").await(5, TimeUnit.SECONDS);
     int port = upstream.actualPort();
+    int expiredPort = serving(expired);
+    int notYetValidPort = serving(notYetValid);
 
     JsonObject mtls = tls(ca.ca().certFile(), client);
     app = RunningGather.start(new JsonObject()
@@ -62,13 +71,29 @@ class UpstreamTlsTest {
                 .put("tls", tls(stranger.ca().certFile(), client)))
             .put("wrongHost", new JsonObject().put("url", "https://127.0.0.1:" + port).put("tls", mtls))
             .put("noClientCert", new JsonObject().put("url", "https://localhost:" + port)
+                .put("tls", new JsonObject().put("caFile", ca.ca().certFile().toString())))
+            .put("expired", new JsonObject().put("url", "https://localhost:" + expiredPort)
+                .put("tls", new JsonObject().put("caFile", ca.ca().certFile().toString())))
+            .put("notYetValid", new JsonObject().put("url", "https://localhost:" + notYetValidPort)
                 .put("tls", new JsonObject().put("caFile", ca.ca().certFile().toString()))))
         .put("aggregates", new JsonObject()
             .put("good", aggregate("good"))
             .put("byAddress", aggregate("byAddress"))
             .put("unknownCa", aggregate("unknownCa"))
             .put("wrongHost", aggregate("wrongHost"))
-            .put("noClientCert", aggregate("noClientCert"))));
+            .put("noClientCert", aggregate("noClientCert"))
+            .put("expired", aggregate("expired"))
+            .put("notYetValid", aggregate("notYetValid"))));
+  }
+
+  /** An HTTPS upstream on loopback that shows {@code certificate} and asks for no client certificate. */
+  private static int serving(TestCertificates.Issued certificate) throws Exception {
+    return upstreamVertx.createHttpServer(new HttpServerOptions()
+            .setSsl(true)
+            .setKeyCertOptions(new PemKeyCertOptions().setCertPath(certificate.certFile().toString())
+                .setKeyPath(certificate.keyFile().toString())))
+        .requestHandler(request -> request.response().putHeader("Content-Type", "application/json").end("{}"))
+        .listen(0, "127.0.0.1").await(5, TimeUnit.SECONDS).actualPort();
   }
 
   private static JsonObject tls(Path caFile, TestCertificates.Issued client) {
@@ -128,5 +153,18 @@ class UpstreamTlsTest {
   void noClientCertificateForAnUpstreamThatRequiresOneFailsAsTlsClientCertificate() throws Exception {
     JsonObject error = error("noClientCert");
     assertEquals("tls_client_certificate", error.getString("kind"), error.encode());
+  }
+
+  @Test
+  void anExpiredServerCertificateFailsAsTlsExpired() throws Exception {
+    JsonObject error = error("expired");
+    assertEquals("tls_expired", error.getString("kind"), error.encode());
+    assertTrue(error.getString("detail").contains("renew it"), error.encode());
+  }
+
+  @Test
+  void aServerCertificateNotValidYetFailsAsTlsExpired() throws Exception {
+    JsonObject error = error("notYetValid");
+    assertEquals("tls_expired", error.getString("kind"), error.encode());
   }
 }
