@@ -3,14 +3,24 @@ package dev.gather.config;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.interfaces.ECPublicKey;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
+import java.security.spec.ECPrivateKeySpec;
+import java.security.spec.InvalidKeySpecException;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.RSAPrivateKeySpec;
 import java.util.Base64;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -68,6 +78,9 @@ public record TlsConfig(
     if (cert.isPresent() != key.isPresent()) {
       in.problem(cert.isPresent() ? "keyFile" : "certFile", ": missing; a client certificate needs both certFile "
           + "and keyFile (PEM), or neither");
+    }
+    if (certFile.isPresent() && keyFile.isPresent()) {
+      belong(in, certFile.get(), keyFile.get());
     }
     serverName.filter(name -> !name.matches("[A-Za-z0-9.-]+")).ifPresent(name -> in.problem("serverName",
         " = \"" + name + "\": not a host name; write the name the server's certificate holds, e.g. users.internal"));
@@ -127,6 +140,138 @@ public record TlsConfig(
     in.problem(field, " = \"" + path + "\": holds no PEM private key (-----BEGIN PRIVATE KEY-----); name the key of "
         + "the client certificate" + (text.get().contains("CERTIFICATE") ? " (this one holds a certificate)" : ""));
     return path;
+  }
+
+  /**
+   * The key must be the certificate's: otherwise the handshake fails only at the first call to an upstream that
+   * asks for the certificate, as a refusal that does not say why. Checked by signing a few bytes with the key and
+   * verifying them with the certificate's public key, which works alike for RSA and EC. A file that does not read
+   * or parse was named already, so it is passed over here.
+   */
+  private static void belong(Fields in, Path certFile, Path keyFile) {
+    PublicKey certified;
+    Optional<PrivateKey> key;
+    try {
+      certified = CertificateFactory.getInstance("X.509").generateCertificate(
+          new ByteArrayInputStream(Files.readAllBytes(certFile))).getPublicKey();
+      key = privateKey(Files.readString(keyFile, StandardCharsets.US_ASCII), certified);
+    } catch (IOException | GeneralSecurityException | RuntimeException e) {
+      return;
+    }
+    if (key.isPresent() && signs(key.get(), certified)) {
+      return;
+    }
+    in.problem("keyFile", " = \"" + keyFile + "\": is not the private key of certFile \"" + certFile + "\" (their "
+        + "public keys differ); name the key that was made with that certificate, or the certificate issued for this "
+        + "key (compare openssl x509 -noout -pubkey -in <certFile> with openssl pkey -pubout -in <keyFile>)");
+  }
+
+  private static boolean signs(PrivateKey key, PublicKey certified) {
+    if (!key.getAlgorithm().equals(certified.getAlgorithm())) {
+      return false;
+    }
+    String algorithm = key.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
+    try {
+      byte[] message = "gather: does this key belong to this certificate?".getBytes(StandardCharsets.US_ASCII);
+      Signature signer = Signature.getInstance(algorithm);
+      signer.initSign(key);
+      signer.update(message);
+      byte[] signature = signer.sign();
+      Signature verifier = Signature.getInstance(algorithm);
+      verifier.initVerify(certified);
+      verifier.update(message);
+      return verifier.verify(signature);
+    } catch (GeneralSecurityException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  /**
+   * The PEM key as a JDK key. The JDK reads PKCS#8 only; a PKCS#1 RSA key holds its modulus and private exponent
+   * in plain DER integers, and a SEC1 EC key its private scalar, taken here with the certificate's curve (a key of
+   * another curve then fails to verify). Empty when the key is of a kind the certificate's cannot be; throws
+   * when the key does not read at all (encrypted, damaged), which {@link #privateKey(Fields, String, String)}
+   * has named.
+   */
+  private static Optional<PrivateKey> privateKey(String pem, PublicKey certified) throws GeneralSecurityException {
+    Matcher matcher = PEM.matcher(pem);
+    while (matcher.find()) {
+      String type = matcher.group(1);
+      byte[] der = Base64.getMimeDecoder().decode(matcher.group(2));
+      switch (type) {
+        case "PRIVATE KEY" -> {
+          for (String algorithm : new String[] {"RSA", "EC"}) {
+            try {
+              return Optional.of(KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der)));
+            } catch (InvalidKeySpecException e) {
+              // try the next algorithm
+            }
+          }
+          throw new InvalidKeySpecException("neither RSA nor EC");
+        }
+        case "RSA PRIVATE KEY" -> {
+          // RSAPrivateKey ::= SEQUENCE { version, modulus, publicExponent, privateExponent, ... }
+          List<byte[]> fields = Der.sequence(der);
+          return Optional.of(KeyFactory.getInstance("RSA").generatePrivate(
+              new RSAPrivateKeySpec(new BigInteger(fields.get(1)), new BigInteger(fields.get(3)))));
+        }
+        case "EC PRIVATE KEY" -> {
+          // ECPrivateKey ::= SEQUENCE { version, privateKey OCTET STRING, [0] parameters, [1] publicKey }
+          if (!(certified instanceof ECPublicKey ec)) {
+            return Optional.empty();
+          }
+          return Optional.of(KeyFactory.getInstance("EC").generatePrivate(
+              new ECPrivateKeySpec(new BigInteger(1, Der.sequence(der).get(1)), ec.getParams())));
+        }
+        default -> {
+          // not a key block (e.g. EC PARAMETERS before the key): look further
+        }
+      }
+    }
+    throw new InvalidKeySpecException("no unencrypted private key");
+  }
+
+  /** Just enough DER to read the top-level fields of a PKCS#1 or SEC1 key; the JDK has no public reader. */
+  private static final class Der {
+    private Der() {}
+
+    /** The contents of each element of the SEQUENCE that {@code der} is. */
+    static List<byte[]> sequence(byte[] der) {
+      int[] at = {0};
+      byte[] body = element(der, at, 0x30);
+      List<byte[]> fields = new java.util.ArrayList<>();
+      int[] inner = {0};
+      while (inner[0] < body.length) {
+        fields.add(element(body, inner, -1));
+      }
+      return fields;
+    }
+
+    private static byte[] element(byte[] der, int[] at, int tag) {
+      int found = der[at[0]++] & 0xff;
+      if (tag >= 0 && found != tag) {
+        throw new IllegalArgumentException("DER tag " + found + ", expected " + tag);
+      }
+      int length = der[at[0]++] & 0xff;
+      if (length > 0x80) {
+        int bytes = length - 0x80;
+        if (bytes > 3) {
+          throw new IllegalArgumentException("DER length too long");
+        }
+        length = 0;
+        for (int i = 0; i < bytes; i++) {
+          length = (length << 8) | (der[at[0]++] & 0xff);
+        }
+      } else if (length == 0x80) {
+        throw new IllegalArgumentException("indefinite DER length");
+      }
+      if (at[0] + length > der.length) {
+        throw new IllegalArgumentException("DER element runs past its end");
+      }
+      byte[] content = java.util.Arrays.copyOfRange(der, at[0], at[0] + length);
+      at[0] += length;
+      return content;
+    }
   }
 
   private static boolean pkcs8(byte[] der) {

@@ -35,12 +35,22 @@ class TlsConfigTest {
   private static TestCertificates.Issued client;
   private static Path encryptedKey;
   private static Path damagedKey;
+  private static TestCertificates.Issued other;
+  private static Path sec1Key;
 
   @BeforeAll
   static void files() throws Exception {
     TestCertificates authority = TestCertificates.authority(dir, "private-ca");
     ca = authority.ca();
     client = authority.issue("gather-client");
+    other = authority.issue("other-client");
+    // The client's key as SEC1 (-----BEGIN EC PRIVATE KEY-----), as openssl ecparam -genkey writes it.
+    sec1Key = dir.resolve("gather-client-sec1.key");
+    StringWriter sec1 = new StringWriter();
+    try (JcaPEMWriter writer = new JcaPEMWriter(sec1)) {
+      writer.writeObject(client.key());
+    }
+    Files.writeString(sec1Key, sec1.toString());
     encryptedKey = dir.resolve("encrypted.key");
     StringWriter pem = new StringWriter();
     try (JcaPEMWriter writer = new JcaPEMWriter(pem)) {
@@ -237,5 +247,39 @@ class TlsConfigTest {
         + "to require, verify-ca or verify-full, or remove db.tls",
         problem(db(new JsonObject().put("sslMode", "disable")
             .put("tls", new JsonObject().put("caFile", ca.certFile().toString())))));
+  }
+
+  @Test
+  void aKeyThatIsNotTheCertificatesIsNamedWithBothFilesAndTheFix() {
+    String problem = problem(upstream(new JsonObject().put("certFile", client.certFile().toString())
+        .put("keyFile", other.keyFile().toString())));
+    assertEquals("upstreams.users.tls.keyFile = \"" + path(other.keyFile()) + "\": is not the private key of "
+        + "certFile \"" + path(client.certFile()) + "\" (their public keys differ); name the key that was made with "
+        + "that certificate, or the certificate issued for this key (compare openssl x509 -noout -pubkey -in "
+        + "<certFile> with openssl pkey -pubout -in <keyFile>)", problem);
+  }
+
+  @Test
+  void theCertificatesKeyInSec1FormIsAcceptedAsItsOwn() throws Exception {
+    assertTrue(Files.readString(sec1Key).contains("-----BEGIN EC PRIVATE KEY-----"), Files.readString(sec1Key));
+    TlsConfig tls = GatherConfig.from(upstream(new JsonObject().put("certFile", client.certFile().toString())
+        .put("keyFile", sec1Key.toString()))).upstreams().get("users").tlsConfig();
+    assertTrue(tls.clientCertificate());
+  }
+
+  @Test
+  void anotherCertificatesKeyInSec1FormIsNamed() throws Exception {
+    String problem = problem(upstream(new JsonObject().put("certFile", other.certFile().toString())
+        .put("keyFile", sec1Key.toString())));
+    assertStartsWith("upstreams.users.tls.keyFile = \"" + path(sec1Key) + "\": is not the private key of certFile",
+        problem);
+  }
+
+  @Test
+  void aDbKeyThatIsNotTheDbCertificatesIsNamed() {
+    String problem = problem(db(new JsonObject().put("sslMode", "require").put("tls", new JsonObject()
+        .put("certFile", client.certFile().toString()).put("keyFile", other.keyFile().toString()))));
+    assertStartsWith("db.tls.keyFile = \"" + path(other.keyFile()) + "\": is not the private key of certFile \""
+        + path(client.certFile()) + "\"", problem);
   }
 }
