@@ -7,11 +7,17 @@ import java.util.Set;
  * How calls to an upstream with several hosts ({@code urls}) are spread and which hosts are left out: the balance
  * rule, passive outlier ejection (a host that fails {@code ejectAfterFailures} times in a row is left out for
  * {@code ejectMs} × the times it has been ejected, at most {@code maxEjectMs}; never more than
- * {@code maxEjectedPercent} of the hosts at once), and the optional active health check.
+ * {@code maxEjectedPercent} of the hosts at once; so too a host whose failure share over {@code outlierWindowMs}
+ * is above {@code outlierFailurePercent} and at least twice the mean of the other hosts'), and the optional active
+ * health check.
  *
  * @param healthPath the path (as given, not under the base path) a GET checks every {@code healthIntervalMs}; a
  *     host that twice in a row does not answer 2xx within {@code healthTimeoutMs} is left out until it does;
  *     empty: no active check
+ * @param outlierWindowMs the sliding window over which each host's failure share is counted
+ * @param outlierMinRequests the tries a host (and each host it is compared with) must have ended in the window
+ *     before its share is judged
+ * @param outlierFailurePercent the failure share a host must exceed to be ejected by rate; 100: never
  */
 public record HostsConfig(
     Balance balance,
@@ -21,7 +27,10 @@ public record HostsConfig(
     int maxEjectedPercent,
     Optional<String> healthPath,
     int healthIntervalMs,
-    int healthTimeoutMs) {
+    int healthTimeoutMs,
+    int outlierWindowMs,
+    int outlierMinRequests,
+    int outlierFailurePercent) {
 
   /** How the next call's host is chosen among those not left out. */
   public enum Balance {
@@ -35,10 +44,11 @@ public record HostsConfig(
   }
 
   public static final HostsConfig DEFAULTS = new HostsConfig(Balance.LEAST_IN_FLIGHT, 5, 30_000, 300_000, 50,
-      Optional.empty(), 5_000, 1_000);
+      Optional.empty(), 5_000, 1_000, 10_000, 20, 50);
 
   static final Set<String> KEYS = Set.of("balance", "ejectAfterFailures", "ejectMs", "maxEjectMs",
-      "maxEjectedPercent", "healthPath", "healthIntervalMs", "healthTimeoutMs");
+      "maxEjectedPercent", "healthPath", "healthIntervalMs", "healthTimeoutMs", "outlierWindowMs", "outlierMinRequests",
+      "outlierFailurePercent");
   private static final int DAY_MS = 86_400_000;
 
   static HostsConfig parse(Fields in) {
@@ -67,6 +77,9 @@ public record HostsConfig(
         in.integer("maxEjectedPercent", DEFAULTS.maxEjectedPercent, 0, 100),
         healthPath,
         intervalMs,
-        in.integer("healthTimeoutMs", Math.min(DEFAULTS.healthTimeoutMs, intervalMs), 1, intervalMs));
+        in.integer("healthTimeoutMs", Math.min(DEFAULTS.healthTimeoutMs, intervalMs), 1, intervalMs),
+        in.integer("outlierWindowMs", DEFAULTS.outlierWindowMs, 100, DAY_MS),
+        in.integer("outlierMinRequests", DEFAULTS.outlierMinRequests, 1, 1_000_000),
+        in.integer("outlierFailurePercent", DEFAULTS.outlierFailurePercent, 1, 100));
   }
 }

@@ -12,7 +12,11 @@ import java.util.List;
  * Chooses the host of an upstream's next try and leaves out the ones that misbehave. Passive outlier ejection as
  * Envoy does it: a host whose tries fail {@code ejectAfterFailures} times in a row is ejected for {@code ejectMs}
  * × the times it has been ejected (at most {@code maxEjectMs}; the count starts over once it has stayed in for
- * {@code maxEjectMs}), and comes back by itself when that has passed;
+ * {@code maxEjectMs}), and comes back by itself when that has passed; so is one whose tries over the last
+ * {@code outlierWindowMs} (at least {@code outlierMinRequests} of them) failed more often than
+ * {@code outlierFailurePercent} and at least twice as often as the mean of the other hosts in service (each with as
+ * many tries), Envoy's failure-percentage detector with a relative bar so that a fault shared by every host ejects
+ * none;
  * never more than {@code maxEjectedPercent} of the hosts are ejected at once, so a fault of gather's own (or of
  * every host) cannot empty the set. A host the active health check finds down is left out until it is found up.
  * When every host is left out, all of them are used again (Envoy's panic mode): a call that may fail beats one
@@ -35,12 +39,15 @@ final class HostPicker {
     boolean ejected;
     boolean down;
     long ejections;
+    /** Tries and failures in the outlier window: fixed buckets, so memory does not grow with the traffic. */
+    final SlidingCounts window;
 
-    private Host(int index, URI url) {
+    private Host(int index, URI url, long windowMs, Ticker ticker) {
       this.index = index;
       this.host = url.getHost();
       this.port = UpstreamConfig.port(url);
       this.label = host + ":" + port; // an IPv6 literal keeps the URI's brackets
+      this.window = new SlidingCounts(windowMs, ticker);
     }
 
     @Override
@@ -70,7 +77,7 @@ final class HostPicker {
   HostPicker(List<URI> urls, HostsConfig config, Ticker ticker) {
     List<Host> all = new ArrayList<>();
     for (URI url : urls) {
-      all.add(new Host(all.size(), url));
+      all.add(new Host(all.size(), url, config.outlierWindowMs(), ticker));
     }
     this.hosts = List.copyOf(all);
     this.config = config;
@@ -123,7 +130,10 @@ final class HostPicker {
   synchronized void ended(Host host, Outcome outcome) {
     host.inFlight--;
     switch (outcome) {
-      case SUCCESS -> host.failuresInARow = 0;
+      case SUCCESS -> {
+        host.failuresInARow = 0;
+        host.window.add(false);
+      }
       case FAILURE -> failed(host);
       case NEITHER -> { }
     }
@@ -131,10 +141,14 @@ final class HostPicker {
 
   private void failed(Host host) {
     host.failuresInARow++;
-    if (host.ejected || host.failuresInARow < config.ejectAfterFailures()) {
+    host.window.add(true);
+    long now = ticker.nanoTime();
+    if (host.ejected) {
       return;
     }
-    long now = ticker.nanoTime();
+    if (host.failuresInARow < config.ejectAfterFailures() && !failsFarMoreThanTheOthers(host, now)) {
+      return;
+    }
     long ejectedNow = hosts.stream().filter(h -> h.ejected && now - h.ejectedUntilNanos < 0).count();
     if (ejectedNow >= maxEjected) {
       return; // the share is spent: the host stays in, and is ejected on its next failure if room has freed
@@ -146,8 +160,37 @@ final class HostPicker {
     host.ejections++;
     host.ejected = true;
     host.failuresInARow = 0;
+    host.window.clear(); // back in service, it is judged by its new tries only
     long ms = Math.min(config.maxEjectMs(), (long) config.ejectMs() * host.timesEjected);
     host.ejectedUntilNanos = now + ms * 1_000_000L;
+  }
+
+  /**
+   * Whether {@code host}'s failure share in the window is above {@code outlierFailurePercent} and at least twice
+   * the mean share of the other hosts in service that have enough tries to be judged. With no such other host
+   * there is nothing to compare with, and a fault of gather's own must not pass for the host's.
+   */
+  private boolean failsFarMoreThanTheOthers(Host host, long now) {
+    long tries = host.window.total();
+    if (tries < config.outlierMinRequests()) {
+      return false;
+    }
+    double share = (double) host.window.marked() / tries;
+    if (share * 100 <= config.outlierFailurePercent()) {
+      return false;
+    }
+    double othersShares = 0;
+    int others = 0;
+    for (Host other : hosts) {
+      long otherTries = other.window.total();
+      if (other == host || (other.ejected && now - other.ejectedUntilNanos < 0) || other.down
+          || otherTries < config.outlierMinRequests()) {
+        continue;
+      }
+      othersShares += (double) other.window.marked() / otherTries;
+      others++;
+    }
+    return others > 0 && share >= 2 * othersShares / others;
   }
 
   /** What the active health check found: a host found down is left out until it is found up. */

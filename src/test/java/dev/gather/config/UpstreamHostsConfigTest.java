@@ -42,13 +42,14 @@ class UpstreamHostsConfigTest {
   void urlsListsEveryHostAndTheFirstIsTheUrl() {
     UpstreamConfig users = users(withUrls("https://u1:8443/api", "https://u2:8443/api")
         .put("balance", "round-robin").put("ejectAfterFailures", 3).put("ejectMs", 2000).put("maxEjectedPercent", 34)
-        .put("healthPath", "/healthz").put("healthIntervalMs", 1000));
+        .put("healthPath", "/healthz").put("healthIntervalMs", 1000).put("outlierWindowMs", 30_000)
+        .put("outlierMinRequests", 50).put("outlierFailurePercent", 80));
 
     assertEquals(List.of(URI.create("https://u1:8443/api"), URI.create("https://u2:8443/api")), users.urls());
     assertEquals(URI.create("https://u1:8443/api"), users.url());
     assertEquals("/api", users.basePath());
     assertEquals(new HostsConfig(HostsConfig.Balance.ROUND_ROBIN, 3, 2000, 300_000, 34, Optional.of("/healthz"), 1000,
-        1000), users.hosts());
+        1000, 30_000, 50, 80), users.hosts());
   }
 
   @ParameterizedTest(name = "{0}")
@@ -75,6 +76,12 @@ class UpstreamHostsConfigTest {
           + "use an integer from 0 to 100 (default 50)",
       "{\"urls\":[\"http://a:1\"],\"healthIntervalMs\":1000,\"healthTimeoutMs\":2000}|upstreams.users.healthTimeoutMs"
           + " = 2000: out of range; use an integer from 1 to 1000 (default 1000)",
+      "{\"urls\":[\"http://a:1\"],\"outlierWindowMs\":50}|upstreams.users.outlierWindowMs = 50: out of range; "
+          + "use an integer from 100 to 86400000 (default 10000)",
+      "{\"urls\":[\"http://a:1\"],\"outlierMinRequests\":0}|upstreams.users.outlierMinRequests = 0: out of range; "
+          + "use an integer from 1 to 1000000 (default 20)",
+      "{\"urls\":[\"http://a:1\"],\"outlierFailurePercent\":\"half\"}|upstreams.users.outlierFailurePercent = "
+          + "\"half\": not a whole number; use an integer from 1 to 100 (default 50)",
       "{\"urls\":[\"http://a:1\"],\"tls\":{}}|upstreams.users.tls: given, but url \"http://a:1\" is not https://; use "
           + "https:// or remove tls",
   })

@@ -25,7 +25,7 @@ class HostPickerTest {
       urls.add(URI.create("http://h" + i + ":80"));
     }
     return new HostPicker(urls, new HostsConfig(balance, ejectAfter, EJECT_MS, MAX_EJECT_MS, maxEjectedPercent,
-        Optional.empty(), 5_000, 1_000), clock);
+        Optional.empty(), 5_000, 1_000, 10_000, 20, 50), clock);
   }
 
   private HostPicker threeHosts() {
@@ -184,6 +184,95 @@ class HostPickerTest {
     failTwice(picker, 1);
 
     assertEquals("UEU", states(picker));
+  }
+
+  private static final int OUTLIER_WINDOW_MS = 10_000;
+
+  /**
+   * Ejection by failure share only: the consecutive-failures rule is set out of reach, and an ejection outlasts
+   * the rounds of a test.
+   */
+  private HostPicker rateJudged(int hosts, int minRequests, int maxEjectedPercent) {
+    return rateJudged(hosts, minRequests, maxEjectedPercent, 60_000);
+  }
+
+  private HostPicker rateJudged(int hosts, int minRequests, int maxEjectedPercent, int ejectMs) {
+    List<URI> urls = new ArrayList<>();
+    for (int i = 0; i < hosts; i++) {
+      urls.add(URI.create("http://h" + i + ":80"));
+    }
+    return new HostPicker(urls, new HostsConfig(HostsConfig.Balance.LEAST_IN_FLIGHT, 1_000_000, ejectMs,
+        ejectMs, maxEjectedPercent, Optional.empty(), 5_000, 1_000, OUTLIER_WINDOW_MS, minRequests, 50), clock);
+  }
+
+  /**
+   * {@code rounds} rounds 100 ms apart, each ending one try on every host not ejected; host i fails its given
+   * percentage of them, spread evenly (never so many in a row that the row alone would matter).
+   */
+  private void rounds(HostPicker picker, int rounds, int... failPercents) {
+    for (int round = 0; round < rounds; round++) {
+      for (int i = 0; i < failPercents.length; i++) {
+        HostPicker.Host host = picker.hosts().get(i);
+        if (picker.state(host) == HostPicker.State.EJECTED) {
+          continue;
+        }
+        boolean fails = (round + 1) * failPercents[i] / 100 > round * failPercents[i] / 100;
+        host.inFlight++;
+        picker.ended(host, fails ? HostPicker.Outcome.FAILURE : HostPicker.Outcome.SUCCESS);
+      }
+      clock.advance(100);
+    }
+  }
+
+  @ParameterizedTest(name = "failing {0} % over {1} tries each (outlierMinRequests {2}, maxEjectedPercent {3}) → {4}")
+  @CsvSource({
+      "'60,5,5',    40, 20, 50,  EUU",
+      "'60,0,0',    40, 20, 50,  EUU",
+      "'5,60,5',    40, 20, 50,  UEU",
+      "'60,60,60',  40, 20, 50,  UUU",
+      "'100,100',   40, 20, 50,  UU",
+      "'60,40,40',  40, 20, 50,  UUU",
+      "'40,5,5',    40, 20, 50,  UUU",
+      "'60,5,5',    15, 20, 50,  UUU",
+      "'60,5,5',    40, 50, 50,  UUU",
+      "'60,60,5,5', 40, 20, 25,  EUUU",
+      "'60,60,5,5', 40, 20, 50,  EEUU",
+      "'60,5,5',    40, 20, 0,   UUU",
+  })
+  void ejectsAHostWhoseFailureShareIsFarAboveTheOthers(String failPercents, int tries, int minRequests,
+      int maxEjectedPercent, String expected) {
+    int[] percents = java.util.Arrays.stream(failPercents.split(",")).mapToInt(Integer::parseInt).toArray();
+    HostPicker picker = rateJudged(percents.length, minRequests, maxEjectedPercent);
+
+    rounds(picker, tries, percents);
+
+    assertEquals(expected, states(picker));
+  }
+
+  @ParameterizedTest(name = "a pause of {0} ms between two halves of 15 tries → {1}")
+  @CsvSource({"0, EUU", "10000, UUU"})
+  void triesThatHaveLeftTheOutlierWindowNoLongerCount(long pauseMs, String expected) {
+    HostPicker picker = rateJudged(3, 20, 50);
+    rounds(picker, 15, 60, 5, 5);
+    clock.advance(pauseMs);
+
+    rounds(picker, 15, 60, 5, 5);
+
+    assertEquals(expected, states(picker));
+  }
+
+  @Test
+  void aHostEjectedForItsFailureShareComesBackJudgedOnlyByItsNewTries() {
+    HostPicker picker = rateJudged(3, 20, 50, EJECT_MS); // back well within the window of its old tries
+    rounds(picker, 25, 60, 5, 5);
+    assertEquals("EUU", states(picker));
+    clock.advance(picker.msUntilBack(picker.hosts().get(0)));
+    picker.pick(Set.of()).inFlight--;
+
+    rounds(picker, 19, 60, 5, 5);
+
+    assertEquals("UUU", states(picker));
+    assertEquals(1, picker.ejections(picker.hosts().get(0)));
   }
 
   @Test
