@@ -64,7 +64,7 @@ public record UpstreamConfig(
   public static final List<String> CREDENTIAL_HEADERS = List.of("Authorization", "Cookie", "X-Api-Key");
   private static final List<String> DEFAULT_CREDENTIALS = List.of("Authorization", "Cookie");
 
-  private static final Set<String> KEYS = keys();
+  static final Set<String> KEYS = keys();
   private static final int DAY_MS = 86_400_000;
 
   static UpstreamConfig parse(String name, JsonObject json, List<String> problems) {

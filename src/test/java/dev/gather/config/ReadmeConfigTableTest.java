@@ -34,4 +34,19 @@ class ReadmeConfigTableTest {
           "README.md documents source key " + key + " neither in a row " + row + " nor in the sources row");
     }
   }
+
+  @Test
+  void theReadmeDocumentsEveryKeyOfAnUpstream() throws Exception {
+    String readme = Files.readString(Path.of("README.md"));
+    for (String key : UpstreamConfig.KEYS) {
+      // A section (tls, circuitBreaker, retryBudget) is documented by its own keys' rows.
+      String row = "| `upstreams.<name>." + key;
+      assertTrue(readme.contains(row + "` |") || readme.contains(row + "."),
+          "README.md lacks the row for upstreams.<name>." + key);
+    }
+    for (String key : TlsConfig.KEYS) {
+      String row = "| `upstreams.<name>.tls." + key + "` |";
+      assertTrue(readme.contains(row), "README.md lacks the row " + row);
+    }
+  }
 }
