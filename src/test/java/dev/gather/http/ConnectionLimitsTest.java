@@ -87,7 +87,8 @@ class ConnectionLimitsTest {
         send(socket.getOutputStream(), "GET /health/live HTTP/1.1\r\nHost: gather\r\n\r\n");
         RawHttp.Outcome outcome = http.read(System.nanoTime() + TimeUnit.SECONDS.toNanos(2), false);
         assertEquals(200, outcome.answer().status());
-        Thread.sleep(IDLE_MS / 2); // the gap between requests is what is measured, not a wait for a condition
+        assertTrue(http.quietUntil(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(IDLE_MS / 2)),
+            "closed (or sent something) in the gap after answer " + (i + 1));
       }
       long answered = System.nanoTime();
       RawHttp.Outcome after = http.read(answered + TimeUnit.MILLISECONDS.toNanos(IDLE_MS + 1500), true);

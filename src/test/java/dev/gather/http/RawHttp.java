@@ -53,6 +53,14 @@ public final class RawHttp {
     return new Outcome(answer, eof, false);
   }
 
+  /**
+   * Watches the connection until {@code deadlineNanos}: true when nothing came and it stayed open, false when it
+   * was closed or sent something. A window to observe, not a pause: a test asserts what happened in it.
+   */
+  public boolean quietUntil(long deadlineNanos) throws IOException {
+    return !fill(deadlineNanos) && !eof;
+  }
+
   private Answer answer(long deadlineNanos) throws IOException {
     int headEnd;
     while ((headEnd = indexOf(buffered.toByteArray(), "\r\n\r\n")) < 0) {

@@ -18,13 +18,17 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -185,11 +189,7 @@ class ProxyTest {
       OutputStream out = socket.getOutputStream();
       out.write(("POST /proxy/api/echo HTTP/1.1\r\nHost: gather\r\nContent-Length: 15\r\nConnection: close\r\n\r\n")
           .getBytes(StandardCharsets.ISO_8859_1));
-      for (int i = 0; i < 15; i++) {
-        out.write('x');
-        out.flush();
-        Thread.sleep(100); // the pace of the upload is the point of the test
-      }
+      paced(out, 15, 100).get(10, TimeUnit.SECONDS);
       String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
       assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
       assertEquals(15, new JsonObject(answer.substring(answer.indexOf("\r\n\r\n") + 4)).getInteger("bytes"));
@@ -410,5 +410,24 @@ class ProxyTest {
       InputStream in = socket.getInputStream();
       return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
     }
+  }
+
+  /** Writes {@code count} bytes, one every {@code periodMs} on a timer; completes after the last one is sent. */
+  private static CompletableFuture<Void> paced(OutputStream out, int count, long periodMs) {
+    CompletableFuture<Void> sent = new CompletableFuture<>();
+    ScheduledExecutorService pacer = Executors.newSingleThreadScheduledExecutor();
+    AtomicInteger written = new AtomicInteger();
+    pacer.scheduleAtFixedRate(() -> {
+      try {
+        out.write('x');
+        out.flush();
+        if (written.incrementAndGet() == count) {
+          sent.complete(null);
+        }
+      } catch (IOException e) {
+        sent.completeExceptionally(e);
+      }
+    }, 0, periodMs, TimeUnit.MILLISECONDS);
+    return sent.whenComplete((done, failed) -> pacer.shutdownNow());
   }
 }
