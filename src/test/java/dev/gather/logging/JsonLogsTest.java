@@ -14,10 +14,6 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
-import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,17 +35,14 @@ class JsonLogsTest {
   /** ISO-8601 with date, milliseconds and zone, in UTC. */
   private static final Pattern TIME = Pattern.compile("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z");
 
-  private static final ByteArrayOutputStream written = new ByteArrayOutputStream();
-  private static PrintStream original;
+  private static StandardOutput output;
   private static Vertx upstreamVertx;
   private static HttpServer upstream;
   private static RunningGather app;
 
   @BeforeAll
   static void start() throws Exception {
-    original = System.out;
-    // Logback's console appender writes to whatever System.out is at the time of each write.
-    System.setOut(new PrintStream(new Tee(original, written), true, StandardCharsets.UTF_8));
+    output = StandardOutput.capture();
     upstreamVertx = Vertx.vertx();
     upstream = upstreamVertx.createHttpServer()
         .requestHandler(request -> request.response().putHeader("Content-Type", "application/json")
@@ -71,7 +64,7 @@ class JsonLogsTest {
       upstreamVertx.close().await(10, TimeUnit.SECONDS);
     } finally {
       Logs.use(LogConfig.Format.TEXT);
-      System.setOut(original);
+      output.close();
     }
   }
 
@@ -186,51 +179,10 @@ class JsonLogsTest {
   }
 
   private static List<String> lines() {
-    String text;
-    synchronized (written) {
-      text = written.toString(StandardCharsets.UTF_8);
-    }
-    // The last line may still be being written.
-    int end = text.lastIndexOf('\n');
-    return end < 0 ? List.of() : text.substring(0, end).lines().filter(l -> !l.isBlank()).toList();
+    return output.lines();
   }
 
   private static List<JsonObject> objects() {
     return lines().stream().map(JsonObject::new).toList();
-  }
-
-  /** Writes through to the real standard output, so the run's report still shows the lines. */
-  private static final class Tee extends OutputStream {
-    private final OutputStream through;
-    private final ByteArrayOutputStream copy;
-
-    Tee(OutputStream through, ByteArrayOutputStream copy) {
-      this.through = through;
-      this.copy = copy;
-    }
-
-    @Override
-    public void write(int b) {
-      synchronized (copy) {
-        copy.write(b);
-      }
-      try {
-        through.write(b);
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) {
-      synchronized (copy) {
-        copy.write(b, off, len);
-      }
-      try {
-        through.write(b, off, len);
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    }
   }
 }

@@ -6,15 +6,12 @@ import dev.gather.Await;
 import dev.gather.RunningGather;
 import dev.gather.config.LogConfig;
 import dev.gather.logging.Logs;
+import dev.gather.logging.StandardOutput;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
-import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -26,16 +23,13 @@ import org.junit.jupiter.api.Test;
 /** With tracing on and JSON logs, a request's access line names the trace it belongs to. */
 class TracedAccessLogTest {
   private static final String TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
-  private static final ByteArrayOutputStream written = new ByteArrayOutputStream();
-  private static PrintStream original;
+  private static StandardOutput output;
   private static Vertx servers;
   private static RunningGather app;
 
   @BeforeAll
   static void start() throws Exception {
-    original = System.out;
-    // Logback's console appender writes to whatever System.out is at the time of each write.
-    System.setOut(new PrintStream(new Copy(original), true, StandardCharsets.UTF_8));
+    output = StandardOutput.capture();
     servers = Vertx.vertx();
     HttpServer collector = servers.createHttpServer().requestHandler(request -> request.body().onComplete(body ->
             request.response().putHeader("Content-Type", "application/x-protobuf")
@@ -64,7 +58,7 @@ class TracedAccessLogTest {
       servers.close().await(10, TimeUnit.SECONDS);
     } finally {
       Logs.use(LogConfig.Format.TEXT);
-      System.setOut(original);
+      output.close();
     }
   }
 
@@ -84,37 +78,8 @@ class TracedAccessLogTest {
   }
 
   private static Optional<JsonObject> accessLine(String requestId) {
-    String text;
-    synchronized (written) {
-      text = written.toString(StandardCharsets.UTF_8);
-    }
-    return text.lines().filter(l -> l.startsWith("{") && l.contains(requestId) && l.contains("\"status\""))
+    return output.lines().stream().filter(l -> l.startsWith("{") && l.contains(requestId) && l.contains("\"status\""))
         .map(JsonObject::new).filter(o -> requestId.equals(o.getString("request_id")) && o.containsKey("status"))
         .findFirst();
-  }
-
-  /** Writes through to the real standard output, so the run's report still shows the lines. */
-  private static final class Copy extends OutputStream {
-    private final OutputStream through;
-
-    Copy(OutputStream through) {
-      this.through = through;
-    }
-
-    @Override
-    public void write(int b) throws java.io.IOException {
-      synchronized (written) {
-        written.write(b);
-      }
-      through.write(b);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws java.io.IOException {
-      synchronized (written) {
-        written.write(b, off, len);
-      }
-      through.write(b, off, len);
-    }
   }
 }
