@@ -354,11 +354,9 @@ run_other_gather() {
   local pid; pid=$(jvm_of "$launched")
   [ "$pid" = "$launched" ] || PIDS+=("$pid")
   run_wrk "$key" "$pid" "http://127.0.0.1:$port" /aggregate/three0 64
-  OTHER_RSS[$key]=$(awk '/^VmRSS/{printf "%d", $2 / 1024}' "/proc/$pid/status")
   kill "$pid" 2> /dev/null || true
   for _ in $(seq 100); do kill -0 "$pid" 2> /dev/null || break; sleep 0.1; done
 }
-declare -A OTHER_RSS
 OTEL_SINK=(OTEL_TRACES_EXPORTER=otlp OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf
   "OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$UPSTREAM_PORT" OTEL_SERVICE_NAME=gather-bench
   OTEL_METRICS_EXPORTER=none OTEL_LOGS_EXPORTER=none OTEL_TRACES_SAMPLER=parentbased_traceidratio)
@@ -409,6 +407,13 @@ GATHER_CMDLINE=$(tr '\0' ' ' < "/proc/$GATHER_PID/cmdline" | cut -c1-300)
 
 # ---- the report ----
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{if (a > 0 && b > 0) printf "%.2f×", a / b; else print "?"}'; } # ? = a run without answers
+# A row for what one of gather's features costs: gather with it against gather without it, from the same run.
+feature_row() { # label, key, key of the run without the feature, what that run is, limit (none: for comparison)
+  local r target
+  r=$(ratio "${US[$2]}" "${US[$3]}")
+  if [ -n "${5:-}" ]; then target="≤ $5× $(verdict "$r" "$5")"; else target="(for comparison)"; fi
+  echo "| $1 | ${CONNS[$2]} | vs $4: $(cell "$3") | $(cell "$2") | $r$(without_jit "$2" "$3") of $4 | $target |"
+}
 verdict() { # value, limit -> met / MISSED
   awk -v v="${1%×}" -v l="$2" 'BEGIN{if (v == "?") print "?"; else if (v + 0 <= l + 0) print "met"; else print "**missed**"}'
 }
@@ -472,22 +477,16 @@ REPORT=$WORK/report.md
     echo "| 10,000 rows, \`/users/export\` (NDJSON) | 8 | vs gather's SQL source: $(cell rows.gather) | $(cell rows.export) | $r$(without_jit rows.export rows.gather) of the SQL source ($(ratio "${US[rows.export]}" "${US[rows.floor]}") of the floor) | ≤ 1.0× the SQL source $(verdict "$r" 1.0) |"
   fi
   if has observed.plain; then
-    r=$(ratio "${US[observed.trace100]}" "${US[observed.plain]}")
-    echo "| 3 calls, 0 ms, traced: 100 % sampled, exported over OTLP/HTTP | 64 | vs gather untraced: $(cell observed.plain) | $(cell observed.trace100) | $r$(without_jit observed.trace100 observed.plain) of the untraced aggregate | ≤ 1.3× $(verdict "$r" 1.3) |"
-    r=$(ratio "${US[observed.trace1]}" "${US[observed.plain]}")
-    echo "| 3 calls, 0 ms, traced: 1 % sampled | 64 | vs gather untraced: $(cell observed.plain) | $(cell observed.trace1) | $r$(without_jit observed.trace1 observed.plain) of the untraced aggregate | ≤ 1.05× $(verdict "$r" 1.05) |"
-    r=$(ratio "${US[observed.json]}" "${US[observed.plain]}")
-    echo "| 3 calls, 0 ms, JSON logs (\`log.format: json\`) | 64 | vs gather with text logs: $(cell observed.plain) | $(cell observed.json) | $r$(without_jit observed.json observed.plain) of the text-log aggregate | (for comparison) |"
+    feature_row "3 calls, 0 ms, traced: 100 % sampled, exported over OTLP/HTTP" observed.trace100 observed.plain "gather untraced" 1.3
+    feature_row "3 calls, 0 ms, traced: 1 % sampled" observed.trace1 observed.plain "gather untraced" 1.05
+    feature_row "3 calls, 0 ms, JSON logs (\`log.format: json\`)" observed.json observed.plain "gather with text logs"
   fi
   if has edge.jwt; then
-    r=$(ratio "${US[edge.jwt]}" "${US[edge.open]}")
-    echo "| 3 calls, 0 ms, a JWT (RS256) verified on every request | 64 | vs gather open: $(cell edge.open) | $(cell edge.jwt) | $r$(without_jit edge.jwt edge.open) of the open aggregate | ≤ 1.15× the open $(verdict "$r" 1.15) |"
-    r=$(ratio "${US[edge.limited]}" "${US[edge.open]}")
-    echo "| 3 calls, 0 ms, rate-limited (in-process buckets, never reached) | 64 | vs gather open: $(cell edge.open) | $(cell edge.limited) | $r$(without_jit edge.limited edge.open) of the open aggregate | (for comparison) |"
+    feature_row "3 calls, 0 ms, a JWT (RS256) verified on every request" edge.jwt edge.open "gather open" 1.15
+    feature_row "3 calls, 0 ms, rate-limited (in-process buckets, never reached)" edge.limited edge.open "gather open"
   fi
   if has shaped.gather; then
-    r=$(ratio "${US[shaped.gather]}" "${US[shaped.plain]}")
-    echo "| 3 calls, 0 ms, shaped (\`select\` per source + a \`shape\` template) | 64 | vs gather unshaped: $(cell shaped.plain) | $(cell shaped.gather) | $r$(without_jit shaped.gather shaped.plain) of the unshaped aggregate | ≤ 1.25× the unshaped $(verdict "$r" 1.25) |"
+    feature_row "3 calls, 0 ms, shaped (\`select\` per source + a \`shape\` template)" shaped.gather shaped.plain "gather unshaped" 1.25
   fi
   rss_ok=$(awk -v r="$GATHER_RSS" -v h="$GATHER_HWM" 'BEGIN{print (r * 1048576 <= 300e6 && h * 1048576 <= 300e6) ? "met" : "**missed**"}')
   echo "| resident memory after the run | | $FLOOR_RSS MiB (peak $FLOOR_HWM MiB) | $GATHER_RSS MiB (peak VmHWM $GATHER_HWM MiB; $GATHER_RSS_START MiB after start) | | ≤ 300 MB $rss_ok |"
