@@ -10,6 +10,10 @@ import dev.gather.upstream.CallFailure;
 import dev.gather.upstream.Cancellation;
 import dev.gather.upstream.Upstream;
 import dev.gather.trace.Tracing;
+import dev.gather.trace.TrySpans;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
 import dev.gather.wire.HeaderNames;
 import dev.gather.wire.HopByHop;
 import io.vertx.core.Future;
@@ -52,6 +56,8 @@ final class ProxyExchange {
   private final Cancellation clientLeft = new Cancellation();
   private Admission admission;
   private HttpClientRequest outbound;
+  /** The exchange's client span; null when tracing is off. */
+  private Span span;
   /** Set when the client's upload stalled: the answer is this, not the upstream's failure. */
   private ApiError clientStalled;
 
@@ -82,7 +88,7 @@ final class ProxyExchange {
           }
           // No timer around the whole exchange: the upload is timed by its progress, the answer from the
           // upload's end (send), so a slow client's upload is not taken for a slow upstream.
-          return upstream.send(upstream.aim(options(), admitted), Long.MAX_VALUE, clientLeft, this::send);
+          return upstream.send(upstream.aim(traced(options()), admitted), Long.MAX_VALUE, clientLeft, this::send);
         })
         .onSuccess(this::relay)
         .onFailure(this::failBeforeAnswer);
@@ -97,9 +103,8 @@ final class ProxyExchange {
         dropped.add(credential);
       }
     }
-    if (Tracing.traceId() != null) {
-      // This request is traced: Vert.x's client adds the trace context of its own span to the request, and the
-      // client's copy next to it would give the upstream two traceparent headers.
+    if (upstream.trySpans() != null) {
+      // Tracing is on: the request carries the trace context of gather's own span (traced), not the client's.
       dropped.add("traceparent");
       dropped.add("tracestate");
     }
@@ -121,6 +126,32 @@ final class ProxyExchange {
         .setMethod(in.method())
         .setURI(upstream.config().basePath() + target.pathAndQuery())
         .setHeaders(headers);
+  }
+
+  /** {@code options} with the trace context of a client span of its own when tracing is on; it ends with the exchange. */
+  private RequestOptions traced(RequestOptions options) {
+    TrySpans spans = upstream.trySpans();
+    if (spans == null) {
+      return options;
+    }
+    span = spans.start(Context.current(), upstream.config().name(), options.getMethod().name(), 1, false);
+    TrySpans.aimedAt(span, admission.hostName(), admission.hostPort());
+    return options.setHeaders(spans.inject(span, options.getHeaders()));
+  }
+
+  /** The try is over: its admission counts it, its span (if any) says how it went. */
+  private void ended(Failure failure, Integer status) {
+    admission.end(failure);
+    if (span != null) {
+      if (status != null) {
+        TrySpans.answered(span, status);
+      }
+      if (failure != null) {
+        span.setAttribute(Tracing.Keys.FAILURE_KIND, failure.kind().wireName());
+        span.setStatus(StatusCode.ERROR, failure.detail());
+      }
+      span.end();
+    }
   }
 
   /**
@@ -224,7 +255,7 @@ final class ProxyExchange {
   private void relay(HttpClientResponse answer) {
     if (clientLeft.cancelled()) {
       outbound.reset();
-      admission.end(clientLeft.reason());
+      ended(clientLeft.reason(), answer.statusCode());
       return;
     }
     // From now on the client leaving cuts the upstream request at once, not at its next write.
@@ -252,7 +283,7 @@ final class ProxyExchange {
       Failure failure = piped.failed() ? upstream.transportFailure(piped.cause())
           : answer.statusCode() >= 500 ? new Failure(FailureKind.STATUS, answer.statusCode(), "", OptionalLong.empty())
           : null;
-      admission.end(failure);
+      ended(failure, answer.statusCode());
       if (piped.failed()) {
         outbound.reset();
         out.reset();
@@ -264,7 +295,7 @@ final class ProxyExchange {
   private void failBeforeAnswer(Throwable e) {
     Failure failure = upstream.transportFailure(e);
     if (admission != null) {
-      admission.end(failure);
+      ended(failure, failure.upstreamStatus());
     }
     if (clientLeft.cancelled()) {
       return;

@@ -43,10 +43,12 @@ public final class Tracing {
 
   private final OpenTelemetrySdk sdk;
   private final Tracer tracer;
+  private final TrySpans trySpans;
 
   private Tracing(OpenTelemetrySdk sdk) {
     this.sdk = sdk;
     this.tracer = sdk == null ? null : sdk.getTracer(SCOPE);
+    this.trySpans = sdk == null ? null : new TrySpans(tracer, sdk.getPropagators().getTextMapPropagator());
   }
 
   /** From the process's environment and system properties: {@link #OFF} unless they configure an exporter. */
@@ -117,6 +119,11 @@ public final class Tracing {
   /** gather's tracer, or null when tracing is off. */
   public Tracer tracer() {
     return tracer;
+  }
+
+  /** The spans of upstream tries, or null when tracing is off. */
+  public TrySpans trySpans() {
+    return trySpans;
   }
 
   /**

@@ -37,6 +37,15 @@ public final class Admission {
     return host;
   }
 
+  /** The chosen host's name or address, and its port: what a try's span names as its server. */
+  public String hostName() {
+    return host.host;
+  }
+
+  public int hostPort() {
+    return host.port;
+  }
+
   /** The try is over: {@code failure} is null for an answer the caller accepts. Later calls change nothing. */
   public void end(Throwable failure) {
     if (ended) {

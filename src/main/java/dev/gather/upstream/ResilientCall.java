@@ -6,6 +6,7 @@ import dev.gather.time.Ticker;
 import dev.gather.time.Timers;
 import dev.gather.wire.HeaderNames;
 import dev.gather.trace.Tracing;
+import dev.gather.trace.TrySpans;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
@@ -66,7 +67,7 @@ final class ResilientCall {
 
   /** Each try gets a span, child of {@code trace} (null: tracing is off, no span). */
   ResilientCall traced(Context trace) {
-    this.trace = guard.tracer == null ? null : trace;
+    this.trace = guard.trySpans == null ? null : trace;
     return this;
   }
 
@@ -137,24 +138,24 @@ final class ResilientCall {
   }
 
   /**
-   * One try, in a span of its own when tracing is on: which attempt it is, whether it is a hedge's twin, and how
-   * it failed. Vert.x's client span for the request, and the traceparent the upstream sees, are its children.
+   * One try, in a span of its own when tracing is on: which attempt it is, whether it is a hedge's twin, the host,
+   * the status and how it failed. The span is the try's HTTP client span: the traceparent the upstream sees names it.
    */
   private Future<Answer> tracedTry(Cancellation own, int attempt, boolean twin) {
     if (trace == null) {
-      return oneTry(own);
+      return oneTry(own, null);
     }
-    Span span = guard.tracer.spanBuilder("try " + config.name())
-        .setParent(trace)
-        .setAttribute(Tracing.Keys.UPSTREAM, config.name())
-        .setAttribute(Tracing.Keys.ATTEMPT, (long) attempt)
-        .setAttribute(Tracing.Keys.HEDGED, twin)
-        .startSpan();
-    return Tracing.within(trace.with(span), () -> oneTry(own)).onComplete(done -> {
+    Span span = guard.trySpans.start(trace, config.name(), method.name(), attempt, twin);
+    return oneTry(own, span).onComplete(done -> {
       if (done.failed()) {
         CallFailure failure = failure(done.cause());
+        if (failure.upstreamStatus() != null) {
+          TrySpans.answered(span, failure.upstreamStatus());
+        }
         span.setAttribute(Tracing.Keys.FAILURE_KIND, failure.kind().wireName());
         span.setStatus(StatusCode.ERROR, failure.detail());
+      } else {
+        TrySpans.answered(span, done.result().status());
       }
       span.end();
     });
@@ -184,7 +185,8 @@ final class ResilientCall {
     }
   }
 
-  private Future<Answer> oneTry(Cancellation own) {
+  /** One try; {@code span} (null when untraced) is told the host and goes upstream as the trace context. */
+  private Future<Answer> oneTry(Cancellation own, Span span) {
     long began = ticker.nanoTime();
     long timeoutMs = Math.min(config.retry().tryTimeoutMs(), remainingMs());
     return upstream.admit(timeoutMs, tried)
@@ -192,7 +194,12 @@ final class ResilientCall {
         .compose(admission -> {
           tries++;
           tried.add(admission.host());
-          return upstream.exchange(admission, method, uri, headersForThisTry(), requestBody,
+          MultiMap tryHeaders = headersForThisTry();
+          if (span != null) {
+            TrySpans.aimedAt(span, admission.host().host, admission.host().port);
+            tryHeaders = guard.trySpans.inject(span, tryHeaders);
+          }
+          return upstream.exchange(admission, method, uri, tryHeaders, requestBody,
                   timeoutMs - ticker.millisSince(began), own)
               .compose(reply -> upstream.decode(reply, body))
               .onComplete(result -> admission.end(result.failed() ? result.cause() : null));

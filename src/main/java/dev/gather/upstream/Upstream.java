@@ -21,6 +21,8 @@ import dev.gather.config.TlsConfig;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.tracing.TracingPolicy;
+import dev.gather.trace.TrySpans;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
@@ -94,6 +96,11 @@ public final class Upstream {
     return config;
   }
 
+  /** The spans of this upstream's tries, or null when tracing is off. */
+  public TrySpans trySpans() {
+    return guard.trySpans;
+  }
+
   /**
    * The client's options: TLS from the upstream's {@code tls} (files checked at start); Vert.x's own decompression
    * when {@code compression} is on, so that readBody counts (and cuts) the decoded bytes; and the protocol. HTTP/2
@@ -108,7 +115,10 @@ public final class Upstream {
         .setSsl(config.tls())
         .setKeepAlive(true)
         .setConnectTimeout(config.connectTimeoutMs())
-        .setDecompressionSupported(config.compression());
+        .setDecompressionSupported(config.compression())
+        // gather makes each try's client span itself (TrySpans) and sends its trace context; a Vert.x span would
+        // be a second one per try, parented through the Vert.x context.
+        .setTracingPolicy(TracingPolicy.IGNORE);
     TlsConfig tls = config.tlsConfig();
     if (config.tls()) {
       options.setVerifyHost(tls.verifyHost())

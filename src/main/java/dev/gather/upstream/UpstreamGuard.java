@@ -5,7 +5,7 @@ import dev.gather.time.Ticker;
 import dev.gather.time.Timers;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.trace.SpanContext;
-import io.opentelemetry.api.trace.Tracer;
+import dev.gather.trace.TrySpans;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.Optional;
 
@@ -27,13 +27,13 @@ public final class UpstreamGuard {
   final UpstreamMetrics metrics;
   final HostPicker hosts;
   /** Null when tracing is off. */
-  final Tracer tracer;
+  final TrySpans trySpans;
   /** The span of the caller that made each shared call in flight, by coalescing key: what joiners link to. */
   final ConcurrentHashMap<String, SpanContext> sharedCalls = new ConcurrentHashMap<>();
 
   UpstreamGuard(UpstreamConfig config, MeterRegistry registry, Ticker ticker, Timers timers, Timers timeouts,
-      Tracer tracer) {
-    this.tracer = tracer;
+      TrySpans trySpans) {
+    this.trySpans = trySpans;
     this.ticker = ticker;
     this.timers = timers;
     this.limiter = new CallLimiter(config.name(), config.maxConcurrent(), config.maxQueued(), timeouts);

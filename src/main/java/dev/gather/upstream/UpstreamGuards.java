@@ -4,6 +4,7 @@ import dev.gather.config.UpstreamConfig;
 import dev.gather.time.Ticker;
 import dev.gather.time.Timers;
 import io.micrometer.core.instrument.MeterRegistry;
+import dev.gather.trace.Tracing;
 import io.opentelemetry.api.trace.Tracer;
 import io.vertx.core.Vertx;
 import java.util.Map;
@@ -19,17 +20,18 @@ public final class UpstreamGuards {
    * shared call (timeouts, which rarely fire) on its wheel.
    */
   public UpstreamGuards(Vertx vertx, Map<String, UpstreamConfig> upstreams, MeterRegistry registry) {
-    this(vertx, upstreams, registry, null);
+    this(vertx, upstreams, registry, Tracing.OFF);
   }
 
-  /** With {@code tracer} (null when tracing is off) for the spans of each call and each of its tries. */
-  public UpstreamGuards(Vertx vertx, Map<String, UpstreamConfig> upstreams, MeterRegistry registry, Tracer tracer) {
-    this.tracer = tracer;
+  /** With {@code tracing} for the spans of each call and each of its tries. */
+  public UpstreamGuards(Vertx vertx, Map<String, UpstreamConfig> upstreams, MeterRegistry registry, Tracing tracing) {
+    this.tracer = tracing.tracer();
     Timers timers = Timers.of(vertx);
     Timers timeouts = Timers.timeouts(vertx);
     this.guards = upstreams.values().stream()
         .collect(Collectors.toUnmodifiableMap(UpstreamConfig::name,
-            config -> new UpstreamGuard(config, registry, Ticker.SYSTEM, timers, timeouts, tracer)));
+            config -> new UpstreamGuard(config, registry, Ticker.SYSTEM, timers, timeouts,
+                tracing.trySpans())));
     // Once per process, not per HTTP instance: each host is checked once per interval whatever the instances.
     upstreams.values().stream().filter(config -> config.hosts().healthPath().isPresent())
         .forEach(config -> new HealthChecks(vertx, config, guards.get(config.name()).hosts).start());
