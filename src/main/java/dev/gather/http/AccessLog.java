@@ -119,6 +119,14 @@ public final class AccessLog {
         .append(response.getStatusCode()).append(' ')
         .append(response.bytesWritten()).append("B ")
         .append(millis).append("ms");
+    SocketAddress client = request.remoteAddress();
+    if (client != null) {
+      batch.append(" client=").append(client.hostAddress());
+    }
+    String aggregate = RequestMeter.aggregate(ctx);
+    if (aggregate != null) {
+      batch.append(" aggregate=").append(aggregate);
+    }
     if (!complete) {
       batch.append(CUT_SHORT);
     }

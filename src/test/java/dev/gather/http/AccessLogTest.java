@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
 /** The access log: one line per request, also when many requests finish in the same turn of an event loop. */
 class AccessLogTest {
   private static final Pattern LINE = Pattern.compile(
-      "\\d{2}:\\d{2}:\\d{2}\\.\\d{3} INFO  \\[[^\\]]+\\] gather\\.access - (\\S+) GET / 200 \\d+B \\d+ms");
+      "\\d{2}:\\d{2}:\\d{2}\\.\\d{3} INFO  \\[[^\\]]+\\] gather\\.access - (\\S+) GET / 200 \\d+B \\d+ms client=127\\.0\\.0\\.1");
 
   private static RunningGather app;
   private static final ConcurrentLinkedQueue<String> messages = new ConcurrentLinkedQueue<>();
@@ -41,7 +41,12 @@ class AccessLogTest {
   static void start() {
     capture.start();
     ((Logger) LoggerFactory.getLogger("gather.access")).addAppender(capture);
-    app = RunningGather.start();
+    app = RunningGather.start(new io.vertx.core.json.JsonObject()
+        .put("queries", new io.vertx.core.json.JsonObject().put("one", "SELECT 1 AS n"))
+        .put("aggregates", new io.vertx.core.json.JsonObject().put("counted", new io.vertx.core.json.JsonObject()
+            .put("path", "/aggregate/counted")
+            .put("sources", new io.vertx.core.json.JsonObject()
+                .put("n", new io.vertx.core.json.JsonObject().put("query", "one"))))));
   }
 
   @AfterAll
@@ -73,6 +78,16 @@ class AccessLogTest {
     Matcher matcher = LINE.matcher(line);
     assertTrue(matcher.matches(), line);
     assertEquals("one-line", matcher.group(1));
+  }
+
+  @Test
+  void anAggregatesLineNamesTheAggregate() throws Exception {
+    app.client.get("/aggregate/counted").putHeader("X-Request-Id", "counted-line").send()
+        .toCompletionStage().toCompletableFuture().get();
+    String line = Await.value("the line of request counted-line", Duration.ofSeconds(10),
+        () -> lines().stream().filter(l -> l.contains(" counted-line ")).findFirst().orElse(null), l -> l != null);
+    assertTrue(line.matches(".* counted-line GET /aggregate/counted 200 \\d+B \\d+ms client=127\\.0\\.0\\.1 aggregate=counted"),
+        line);
   }
 
   @Test
