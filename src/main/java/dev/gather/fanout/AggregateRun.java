@@ -20,6 +20,7 @@ import dev.gather.upstream.Upstreams;
 import dev.gather.wire.HeaderNames;
 import dev.gather.wire.HopByHop;
 import dev.gather.trace.Tracing;
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
@@ -256,7 +257,7 @@ final class AggregateRun {
     span.end();
   }
 
-  private static void flag(Span span, String key, boolean value) {
+  private static void flag(Span span, AttributeKey<Boolean> key, boolean value) {
     if (value) {
       span.setAttribute(key, true);
     }

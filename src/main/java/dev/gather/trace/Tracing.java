@@ -1,6 +1,11 @@
 package dev.gather.trace;
 
+import static io.opentelemetry.api.common.AttributeKey.booleanKey;
+import static io.opentelemetry.api.common.AttributeKey.longKey;
+import static io.opentelemetry.api.common.AttributeKey.stringKey;
+
 import ch.qos.logback.classic.LoggerContext;
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.Tracer;
@@ -176,19 +181,22 @@ public final class Tracing {
     return span.isValid() ? span.getSpanId() : null;
   }
 
-  /** Attributes of gather's spans, one place for their names. */
+  /**
+   * Attributes of gather's spans, one place for their names; typed keys made once, since a key made from a name
+   * on every call is an allocation and a hash per attribute per span.
+   */
   public static final class Keys {
-    public static final String AGGREGATE = "gather.aggregate";
-    public static final String SOURCE = "gather.source";
-    public static final String UPSTREAM = "gather.upstream";
-    public static final String QUERY = "gather.query";
-    public static final String ATTEMPT = "gather.attempt";
-    public static final String ATTEMPTS = "gather.attempts";
-    public static final String HEDGED = "gather.hedged";
-    public static final String COALESCED = "gather.coalesced";
-    public static final String SHORT_CIRCUITED = "gather.short_circuited";
-    public static final String FAILURE_KIND = "gather.failure_kind";
-    public static final String MODE = "gather.mode";
+    public static final AttributeKey<String> AGGREGATE = stringKey("gather.aggregate");
+    public static final AttributeKey<String> SOURCE = stringKey("gather.source");
+    public static final AttributeKey<String> UPSTREAM = stringKey("gather.upstream");
+    public static final AttributeKey<String> QUERY = stringKey("gather.query");
+    public static final AttributeKey<Long> ATTEMPT = longKey("gather.attempt");
+    public static final AttributeKey<Long> ATTEMPTS = longKey("gather.attempts");
+    public static final AttributeKey<Boolean> HEDGED = booleanKey("gather.hedged");
+    public static final AttributeKey<Boolean> COALESCED = booleanKey("gather.coalesced");
+    public static final AttributeKey<Boolean> SHORT_CIRCUITED = booleanKey("gather.short_circuited");
+    public static final AttributeKey<String> FAILURE_KIND = stringKey("gather.failure_kind");
+    public static final AttributeKey<String> MODE = stringKey("gather.mode");
 
     private Keys() {}
   }

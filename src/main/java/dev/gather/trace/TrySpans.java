@@ -25,9 +25,6 @@ public final class TrySpans {
   static final AttributeKey<Long> HTTP_STATUS = AttributeKey.longKey("http.response.status_code");
   static final AttributeKey<String> SERVER_ADDRESS = AttributeKey.stringKey("server.address");
   static final AttributeKey<Long> SERVER_PORT = AttributeKey.longKey("server.port");
-  private static final AttributeKey<String> UPSTREAM = AttributeKey.stringKey(Tracing.Keys.UPSTREAM);
-  private static final AttributeKey<Long> ATTEMPT = AttributeKey.longKey(Tracing.Keys.ATTEMPT);
-  private static final AttributeKey<Boolean> HEDGED = AttributeKey.booleanKey(Tracing.Keys.HEDGED);
   private static final TextMapSetter<MultiMap> HEADERS = (headers, name, value) -> headers.set(name, value);
 
   private final Tracer tracer;
@@ -46,11 +43,11 @@ public final class TrySpans {
     SpanBuilder builder = tracer.spanBuilder("try " + upstream)
         .setParent(parent)
         .setSpanKind(SpanKind.CLIENT)
-        .setAttribute(UPSTREAM, upstream)
+        .setAttribute(Tracing.Keys.UPSTREAM, upstream)
         .setAttribute(HTTP_METHOD, method)
-        .setAttribute(ATTEMPT, (long) attempt);
+        .setAttribute(Tracing.Keys.ATTEMPT, (long) attempt);
     if (twin) {
-        builder.setAttribute(HEDGED, true);
+      builder.setAttribute(Tracing.Keys.HEDGED, true);
     }
     return builder.startSpan();
   }

@@ -278,6 +278,10 @@ class TracingTest {
     return all;
   }
 
+  static String attribute(Span span, io.opentelemetry.api.common.AttributeKey<?> key) {
+    return attribute(span, key.getKey());
+  }
+
   /** An attribute's value as text ("" when the span has none). */
   static String attribute(Span span, String key) {
     Optional<KeyValue> found = span.getAttributesList().stream().filter(a -> a.getKey().equals(key)).findFirst();
