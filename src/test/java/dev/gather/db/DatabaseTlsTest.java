@@ -29,8 +29,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * db.sslMode and db.tls.* as they reach the pg client's connect options and the migrations' JDBC URL. No
- * PostgreSQL with TLS runs here, so the options are checked, not a handshake; the files are made at run time.
+ * db.sslMode and db.tls.* as they reach the pg client's connect options and the migrations' JDBC URL; the
+ * handshakes with a real TLS-only server are in {@link DatabaseTlsServerTest}. The files are made at run time.
  */
 class DatabaseTlsTest {
   private static final String URL = "postgresql://gather@db.internal:5432/gather";
