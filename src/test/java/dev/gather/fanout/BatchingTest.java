@@ -31,6 +31,8 @@ import org.junit.jupiter.api.Test;
 class BatchingTest {
   /** An id the batch endpoint never answers, as a deleted user would be. */
   private static final String MISSING = "13";
+  /** An id whose batch call the upstream fails. */
+  private static final String BROKEN = "5000";
   private static Vertx upstreamVertx;
   private static HttpServer upstream;
   private static RunningGather app;
@@ -44,6 +46,10 @@ class BatchingTest {
     router.get("/users").handler(ctx -> {
       List<String> ids = List.of(ctx.request().getParam("ids").split(","));
       batchCalls.add(ids);
+      if (ids.contains(BROKEN)) {
+        ctx.response().setStatusCode(500).end("{}");
+        return;
+      }
       JsonArray found = new JsonArray();
       for (int i = ids.size() - 1; i >= 0; i--) {
         if (!ids.get(i).equals(MISSING)) {
@@ -131,6 +137,31 @@ class BatchingTest {
     JsonObject outcome = response.bodyAsJsonObject().getJsonObject("sources").getJsonObject("people");
     assertEquals(3, outcome.getInteger("attempts"), "one try per batch call");
     assertTrue(response.bodyAsJsonObject().getBoolean("complete"));
+  }
+
+  @Test
+  void sequentialModeMakesTheBatchCallsOneAfterAnotherWithTheSameResult() throws Exception {
+    HttpResponse<Buffer> response = get("/aggregate/people?mode=sequential&ids=" + ids(1001, 1250));
+    assertEquals(200, response.statusCode(), response.bodyAsString());
+    assertEquals(List.of(ids(1001, 1100), ids(1101, 1200), ids(1201, 1250)),
+        batchCalls.stream().map(call -> String.join(",", call)).toList(), "in order, one after another");
+    assertEquals(1250, response.bodyAsJsonObject().getJsonObject("data").getJsonArray("people").getJsonObject(249)
+        .getInteger("id"));
+  }
+
+  @Test
+  void aFailedBatchCallFailsOnlyItsOwnItems() throws Exception {
+    HttpResponse<Buffer> response = get("/aggregate/people?ids=" + ids(4901, 5100));
+    assertEquals(200, response.statusCode(), response.bodyAsString());
+    JsonObject body = response.bodyAsJsonObject();
+    JsonArray people = body.getJsonObject("data").getJsonArray("people");
+    assertNull(people.getValue(0), "the first hundred went in the call that failed");
+    assertNull(people.getValue(99));
+    assertEquals(5001, people.getJsonObject(100).getInteger("id"), "the second call's items keep their data");
+    JsonObject error = body.getJsonObject("errors").getJsonObject("people");
+    assertEquals("status", error.getString("kind"));
+    assertEquals(100, error.getJsonArray("items").size());
+    assertTrue(error.getString("detail").startsWith("100 of 200 items failed"), error.getString("detail"));
   }
 
   @Test
