@@ -15,19 +15,26 @@ import java.util.stream.Collectors;
  * A declared aggregate: the route it answers (path and {@code method}), the deadline of the whole request, its
  * sources in dependency order (every source comes after the sources it needs), and whether the answer is the
  * envelope or the data alone ({@code envelope}); {@code shape} builds the answer's data from every source's; {@code rate}
- * is its own per-client rate limit, in place of the aggregates group's.
+ * is its own per-client rate limit, in place of the aggregates group's; {@code fields} lists what a client may
+ * select with {@code ?fields=} (and so which sources such a request can leave out).
  */
 public record AggregateConfig(String name, String path, int deadlineMs, List<SourceConfig> sources, String method,
-    boolean envelope, Optional<Shape> shape, Optional<Rate> rate, Optional<AuthPolicy> auth) {
+    boolean envelope, Optional<Shape> shape, Optional<Rate> rate, Optional<AuthPolicy> auth,
+    Optional<SelectableFields> fields) {
   public static final String PATH_PREFIX = "/aggregate/";
   static final Set<String> KEYS = Set.of("path", "deadlineMs", "sources", "method", "envelope", "shape",
-      "rate", "auth");
+      "rate", "auth", "fields");
   private static final List<String> METHODS = List.of("GET", "POST", "PUT", "PATCH", "DELETE");
   /** Names an expression or template reads from the request, so no source may take them. */
   public static final Set<String> RESERVED = Set.of("params", "body", "header", "jwt", "query");
 
   public AggregateConfig(String name, String path, int deadlineMs, List<SourceConfig> sources) {
     this(name, path, deadlineMs, sources, "GET", true, Optional.empty(), Optional.empty(), Optional.empty());
+  }
+
+  public AggregateConfig(String name, String path, int deadlineMs, List<SourceConfig> sources, String method,
+      boolean envelope, Optional<Shape> shape, Optional<Rate> rate, Optional<AuthPolicy> auth) {
+    this(name, path, deadlineMs, sources, method, envelope, shape, rate, auth, Optional.empty());
   }
 
   /**
@@ -115,8 +122,13 @@ public record AggregateConfig(String name, String path, int deadlineMs, List<Sou
         : Optional.empty();
     Optional<Rate> rate = in.object("rate").flatMap(rateJson -> Rate.parse(in.key("rate"), rateJson, problems));
     Optional<AuthPolicy> auth = in.object("auth").map(policy -> AuthPolicy.parse(in.key("auth"), policy, problems));
+    Optional<SelectableFields> fields = Optional.empty();
+    if (json.containsKey("fields")) {
+      fields = SelectableFields.parse(in.key("fields"), json.getValue("fields"), sources, shape, problems);
+      SelectableFields.checkParameterFree(in.key("fields"), sources, problems);
+    }
     return new AggregateConfig(name, path, deadlineMs, inDependencyOrder(key, sources, problems), method, envelope,
-        shape, rate, auth);
+        shape, rate, auth, fields);
   }
 
   /** Kahn's algorithm: a cycle leaves sources unplaced, and they are named in the problem. */

@@ -20,7 +20,8 @@ import java.util.Set;
  * ({@code query} + {@code params}), optionally repeated {@code forEach} element of a list. {@code dependencies}
  * are the other sources it needs before it can start, worked out once here since every request asks.
  * {@code select} (with {@code allow}/{@code deny}/{@code rename}) replaces its answer; {@code when} decides
- * whether it runs; {@code fallback} (JSON, null included) is its data when it fails, if optional.
+ * whether it runs; {@code fallback} (JSON, null included) is its data when it fails, if optional. A forEach walks
+ * at most {@code maxItems} items, and with {@code batch} calls the upstream's batch endpoint for many at once.
  */
 public record SourceConfig(
     String name,
@@ -42,11 +43,18 @@ public record SourceConfig(
     boolean one,
     Optional<Selection> select,
     Optional<Expr> when,
-    Optional<JsonNode> fallback) {
+    Optional<JsonNode> fallback,
+    Optional<Batch> batch,
+    int maxItems) {
 
   static final Set<String> KEYS = Set.of("upstream", "method", "path", "query", "params", "required",
       "forEach", "as", "body", "headers", "forwardQuery", "timeoutMs", "passStatus", "one", "select", "allow", "deny",
-      "rename", "when", "fallback");
+      "rename", "when", "fallback", "batch", "maxItems");
+  /**
+   * Most items a forEach walks unless its {@code maxItems} says otherwise: enough for a page of ids, and few
+   * enough that one request cannot start an unbounded number of calls (or futures) before anything sheds it.
+   */
+  public static final int DEFAULT_MAX_ITEMS = 1000;
   private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE");
   /** An upstream source's own timeout; 0 means its upstream's {@code timeoutMs}. */
   public static final int UPSTREAM_TIMEOUT = 0;
@@ -95,25 +103,59 @@ public record SourceConfig(
           + "\"fallback\" or make the source optional");
     }
     Optional<Expr> when = in.text("when").flatMap(text -> Expr.compile(in.key("when"), text, problems));
-    return new SourceConfig(name, upstream, method, path, query, List.copyOf(params), required, forEach,
+    int maxItems = in.integer("maxItems", DEFAULT_MAX_ITEMS, 1, 100_000);
+    if (in.has("maxItems") && forEach.isEmpty()) {
+      in.problem("maxItems", ": only a forEach source walks items; add \"forEach\" or remove maxItems");
+    }
+    Optional<Batch> batch = in.object("batch").map(b -> Batch.parse(in, b, problems));
+    SourceConfig parsed = new SourceConfig(name, upstream, method, path, query, List.copyOf(params), required, forEach,
         in.text("as").orElse("item"), requests.body(), requests.headers(), requests.query(), requests.forwardQuery(),
-        requests.timeoutMs(), passStatus, one, selection(in, problems), when, fallback);
+        requests.timeoutMs(), passStatus, one, selection(in, problems), when, fallback, batch, maxItems);
+    batch.ifPresent(b -> parsed.checkBatch(in, b));
+    return parsed;
+  }
+
+  /**
+   * A batch call carries many items in one query parameter, so nothing else of the call may read the item:
+   * the path is the batch endpoint ({@code /users}), not the item's ({@code /users/{id}}).
+   */
+  private void checkBatch(Fields in, Batch batch) {
+    if (forEach.isEmpty()) {
+      in.problem("batch", ": only a forEach source calls once per item; add \"forEach\" (e.g. \"ids\") or remove batch");
+    }
+    if (upstream.isEmpty()) {
+      in.problem("batch", ": a SQL source is not batched; read every item in one query instead (e.g. WHERE id = ANY($1)) "
+          + "or remove batch");
+    }
+    boolean readsItem = allTemplates().stream().flatMap(t -> t.parts().stream())
+        .anyMatch(p -> !p.isLiteral() && p.source().isEmpty() && p.parameter().equals(as));
+    if (forEach.isPresent() && readsItem) {
+      in.problem("batch", ": the source's path, query, headers or body read {" + as + "}, the item, but one batch call "
+          + "carries up to " + batch.max() + " items in ?" + batch.param() + "=; make the path the batch endpoint, "
+          + "e.g. \"path\": \"/users\"");
+    }
+    if (queryParams.containsKey(batch.param()) || path.text().matches(".*[?&]" + java.util.regex.Pattern.quote(batch.param())
+        + "=.*")) {
+      in.problem("batch", ".param = \"" + batch.param() + "\": the source already sends a query parameter of that name; "
+          + "gather sets it to the items");
+    }
   }
 
   SourceConfig(String name, Optional<String> upstream, String method, Template path, Optional<String> query,
       List<Template> params, boolean required, Optional<Template.Part> forEach, String as, Optional<BodyTemplate> body,
       Map<String, Template> headers, Map<String, List<Template>> queryParams, List<String> forwardQuery, int timeoutMs,
       List<Integer> passStatus, boolean one, Optional<Selection> select, Optional<Expr> when,
-      Optional<JsonNode> fallback) {
+      Optional<JsonNode> fallback, Optional<Batch> batch, int maxItems) {
     this(name, upstream, method, path, query, params, required, forEach, as,
         dependencies(path, params, forEach, templates(body, headers, queryParams)), body, headers, queryParams,
-        forwardQuery, timeoutMs, passStatus, one, select, when, fallback);
+        forwardQuery, timeoutMs, passStatus, one, select, when, fallback, batch, maxItems);
   }
 
   SourceConfig(String name, Optional<String> upstream, String method, Template path, Optional<String> query,
       List<Template> params, boolean required, Optional<Template.Part> forEach, String as) {
     this(name, upstream, method, path, query, params, required, forEach, as, Optional.empty(), Map.of(), Map.of(),
-        List.of(), UPSTREAM_TIMEOUT, List.of(), false, Optional.empty(), Optional.empty(), Optional.empty());
+        List.of(), UPSTREAM_TIMEOUT, List.of(), false, Optional.empty(), Optional.empty(), Optional.empty(),
+        Optional.empty(), DEFAULT_MAX_ITEMS);
   }
 
   /** {@code select}, then the sugar: empty when the source keeps its answer as it came. */
@@ -151,7 +193,7 @@ public record SourceConfig(
     all.addAll(more);
     return new SourceConfig(name, upstream, method, path, query, params, required, forEach, as,
         Collections.unmodifiableSet(all), body, headers, queryParams, forwardQuery, timeoutMs, passStatus, one, select,
-        when, fallback);
+        when, fallback, batch, maxItems);
   }
 
   private static List<Template> templates(Optional<BodyTemplate> body, Map<String, Template> headers,

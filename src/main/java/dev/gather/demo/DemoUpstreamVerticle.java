@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -29,6 +30,8 @@ public final class DemoUpstreamVerticle extends VerticleBase {
   private static final long SHUTDOWN_GRACE_MS = 200;
 
   private static final long MAX_POST_BYTES = 16 * 1024;
+  /** Most ids one batch call of /users?ids= may list. */
+  static final int MAX_BATCH = 100;
   private static final int MAX_TITLE_LENGTH = 200;
 
   private final String host;
@@ -87,8 +90,29 @@ public final class DemoUpstreamVerticle extends VerticleBase {
     ctx.next();
   }
 
+  /**
+   * Every user, or with {@code ?ids=2,3,99} the batch endpoint: those of the listed users that exist (at most
+   * {@link #MAX_BATCH} ids), in the order asked; an id with no user is left out, not an error, as batch APIs do.
+   */
   private void users(RoutingContext ctx) {
-    ctx.json(DemoData.users());
+    String ids = ctx.request().getParam("ids");
+    if (ids == null) {
+      ctx.json(DemoData.users());
+      return;
+    }
+    String[] listed = ids.split(",", -1);
+    if (listed.length > MAX_BATCH) {
+      problem(ctx, 400, "at most " + MAX_BATCH + " ids per call, got " + listed.length);
+      return;
+    }
+    JsonArray found = new JsonArray();
+    for (String id : listed) {
+      String trimmed = id.trim();
+      if (SMALL_NUMBER.matcher(trimmed).matches() && DemoData.isUser(Integer.parseInt(trimmed))) {
+        found.add(DemoData.user(Integer.parseInt(trimmed)));
+      }
+    }
+    ctx.json(found);
   }
 
   private void user(RoutingContext ctx) {

@@ -25,6 +25,7 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -73,6 +74,8 @@ final class AggregateRun {
   private Tracer tracer;
   private Span span;
   private Context trace;
+  /** The sources a {@code ?fields=} selection needs; null when every source runs. */
+  private Set<String> only;
 
   /**
    * {@code read} names the sources whose data another source reads (a template, a forEach); only theirs is
@@ -98,6 +101,15 @@ final class AggregateRun {
   AggregateRun client(Object body, MultiMap query) {
     this.clientBody = body;
     this.clientQuery = query;
+    return this;
+  }
+
+  /**
+   * Runs only {@code sources} (those a field selection needs, and what they wait for); every other source is
+   * skipped without being started.
+   */
+  AggregateRun only(Set<String> sources) {
+    this.only = sources;
     return this;
   }
 
@@ -189,7 +201,9 @@ final class AggregateRun {
     long began = ticker.nanoTime();
     Span[] sourceSpan = new Span[1];
     Future<Answer> answer;
-    if (cancellation.cancelled()) {
+    if (only != null && !only.contains(source.name())) {
+      return Future.succeededFuture(SourceResult.skipped(source.name()));
+    } else if (cancellation.cancelled()) {
       answer = Future.failedFuture(cancellation.reason());
     } else if (anySkipped(source.dependencies(), needs)) {
       return Future.succeededFuture(SourceResult.skipped(source.name()));
@@ -215,17 +229,23 @@ final class AggregateRun {
         answer = Future.failedFuture(new Failure(FailureKind.SHAPE_FAILED, "when " + e.getMessage()));
       }
       if (source.select().isPresent()) {
-        answer = answer.map(got -> select(source.select().get(), got, read.contains(source.name())));
+        Selection selection = source.select().get();
+        boolean decoded = read.contains(source.name());
+        answer = answer.map(got -> select(selection, got, decoded))
+            // The items that came keep their data, selected like a whole answer would be.
+            .recover(e -> Future.failedFuture(e instanceof ItemFailures items
+                ? items.with(select(selection, items.answer(), decoded)) : e));
       }
     }
     return answer.transform(done -> {
-      SourceResult result = done.succeeded()
-          ? SourceResult.answered(source.name(), ticker.millisSince(began), done.result())
-          : SourceResult.failed(source.name(), ticker.millisSince(began), failure(done.cause()));
+      long ms = ticker.millisSince(began);
+      SourceResult result = done.succeeded() ? SourceResult.answered(source.name(), ms, done.result())
+          : done.cause() instanceof ItemFailures items ? SourceResult.partial(source.name(), ms, items)
+          : SourceResult.failed(source.name(), ms, failure(done.cause()));
       if (sourceSpan[0] != null) {
         endSourceSpan(sourceSpan[0], result);
       }
-      return Future.succeededFuture(result.ok() || source.fallback().isEmpty() ? result
+      return Future.succeededFuture(result.ok() || result.hasData() || source.fallback().isEmpty() ? result
           : SourceResult.fellBack(result, Nodes.toVertx(source.fallback().get())));
     });
   }
@@ -316,6 +336,14 @@ final class AggregateRun {
     } catch (Failure e) {
       return Future.failedFuture(e);
     }
+    if (items.size() > source.maxItems()) {
+      // A request parameter's list was refused before anything ran (AggregatesApi); this is another source's list.
+      return Future.failedFuture(new Failure(FailureKind.TOO_LARGE, "forEach over " + items.size() + " items of "
+          + reference(source.forEach().get()) + ", more than its maxItems (" + source.maxItems() + "); no call made"));
+    }
+    if (source.batch().isPresent()) {
+      return batched(source, items, needs, trace);
+    }
     Function<Object, Future<Answer>> callOne = item -> call(source, Map.of(source.as(), item), needs, trace);
     Future<List<Answer>> answers = sequential
         ? inTurn(items, callOne)
@@ -323,6 +351,35 @@ final class AggregateRun {
     return answers.map(all -> new Answer(
         new JsonArray(all.stream().map(Answer::data).toList()), all.isEmpty() ? 200 : all.get(0).status(),
         all.stream().map(Answer::stats).reduce(CallStats::plus).orElse(new CallStats(0, false, false, false))));
+  }
+
+  /**
+   * A batched forEach: one call per chunk of distinct values, each carrying them in {@code ?param=a,b,c}
+   * (percent-encoded, the commas as they are), concurrently unless sequential; the answers scattered back to
+   * the items. A chunk's failure is its items' failure, not the others'.
+   */
+  private Future<Answer> batched(SourceConfig source, List<Object> items, Map<String, SourceResult> needs,
+      Context trace) {
+    Scatter scatter = new Scatter(source.batch().get(), items);
+    String param = source.batch().get().param();
+    Function<List<String>, Future<AsyncResult<Answer>>> callChunk = values -> {
+      String joined = String.join(",", values.stream().map(AggregateRun::encode).toList());
+      return call(source, Map.of(), needs, trace, encode(param) + "=" + joined)
+          .transform(Future::<AsyncResult<Answer>>succeededFuture);
+    };
+    Future<List<AsyncResult<Answer>>> outcomes = sequential
+        ? inTurn(scatter.chunks(), callChunk)
+        : Future.all(scatter.chunks().stream().map(callChunk).toList()).map(all -> all.<AsyncResult<Answer>>list());
+    return outcomes.compose(scatter::gather);
+  }
+
+  private static String reference(Template.Part part) {
+    return part.source().map(s -> s + "." + String.join(".", part.path())).orElse(part.parameter());
+  }
+
+  /** The items of a forEach over a comma-separated request parameter: its non-blank values, trimmed. */
+  static List<Object> parameterItems(String raw) {
+    return Arrays.stream(raw.split(",")).map(String::trim).filter(s -> !s.isEmpty()).map(s -> (Object) s).toList();
   }
 
   /** The list a forEach walks: a JSON array from another source, or a comma-separated request parameter. */
@@ -333,7 +390,7 @@ final class AggregateRun {
         throw new Failure(FailureKind.MISSING_PARAMETER,
             "forEach needs request parameter " + reference.parameter() + " (e.g. ?" + reference.parameter() + "=1,2,3)");
       }
-      return Arrays.stream(raw.split(",")).map(String::trim).filter(s -> !s.isEmpty()).map(s -> (Object) s).toList();
+      return parameterItems(raw);
     }
     Object value = value(reference, Map.of(), needs);
     if (!(value instanceof JsonArray array)) {
@@ -345,6 +402,12 @@ final class AggregateRun {
 
   private Future<Answer> call(SourceConfig source, Map<String, Object> binding, Map<String, SourceResult> needs,
       Context trace) {
+    return call(source, binding, needs, trace, null);
+  }
+
+  /** {@code batchQuery}: a batch call's {@code param=a,b,c}, already encoded; null for any other call. */
+  private Future<Answer> call(SourceConfig source, Map<String, Object> binding, Map<String, SourceResult> needs,
+      Context trace, String batchQuery) {
     long remainingMs = cancellation.msLeft();
     if (remainingMs <= 0) {
       return Future.failedFuture(new Failure(FailureKind.TIMEOUT, "the request deadline ("
@@ -353,14 +416,14 @@ final class AggregateRun {
     try {
       return source.query().isPresent()
           ? query(source, binding, remainingMs, needs, trace)
-          : request(source, binding, remainingMs, needs, trace);
+          : request(source, binding, remainingMs, needs, trace, batchQuery);
     } catch (Failure e) {
       return Future.failedFuture(e);
     }
   }
 
   private Future<Answer> request(SourceConfig source, Map<String, Object> binding, long remainingMs,
-      Map<String, SourceResult> needs, Context trace) {
+      Map<String, SourceResult> needs, Context trace, String batchQuery) {
     Upstream upstream = upstreams.get(source.upstream().orElseThrow());
     MultiMap headers = MultiMap.caseInsensitiveMultiMap()
         .add(HeaderNames.REQUEST_ID, requestId)
@@ -391,9 +454,11 @@ final class AggregateRun {
     long timeoutMs = source.timeoutMs() == SourceConfig.UPSTREAM_TIMEOUT ? upstream.config().timeoutMs()
         : source.timeoutMs();
     return upstream.fetchJson(HttpMethod.valueOf(source.method()),
-        withQuery(renderPath(source.path(), binding, needs), source, binding, needs), headers, body,
+        withQuery(renderPath(source.path(), binding, needs), source, binding, needs, batchQuery), headers, body,
         Math.min(timeoutMs, remainingMs), cancellation,
-        read.contains(source.name()) ? Upstream.JsonBody.DECODED : Upstream.JsonBody.CHECKED, trace);
+        // A batch answer is read to scatter it, whoever reads the source.
+        read.contains(source.name()) || batchQuery != null ? Upstream.JsonBody.DECODED : Upstream.JsonBody.CHECKED,
+        trace);
   }
 
   /** A header's value may come from the client; a line break in it would start a header of the client's choosing. */
@@ -411,12 +476,16 @@ final class AggregateRun {
    * {@code forwardQuery} ones appended, every name and value percent-encoded.
    */
   private String withQuery(String path, SourceConfig source, Map<String, Object> binding,
-      Map<String, SourceResult> needs) {
-    if (source.queryParams().isEmpty() && source.forwardQuery().isEmpty()) {
+      Map<String, SourceResult> needs, String batchQuery) {
+    if (source.queryParams().isEmpty() && source.forwardQuery().isEmpty() && batchQuery == null) {
       return path;
     }
     StringBuilder uri = new StringBuilder(path);
     char[] separator = {path.indexOf('?') < 0 ? '?' : '&'};
+    if (batchQuery != null) {
+      uri.append(separator[0]).append(batchQuery);
+      separator[0] = '&';
+    }
     java.util.function.BiConsumer<String, Object> add = (name, value) -> {
       uri.append(separator[0]).append(encode(name)).append('=').append(encode(String.valueOf(value)));
       separator[0] = '&';

@@ -2,6 +2,7 @@ package dev.gather.fanout;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gather.config.AggregateConfig;
+import dev.gather.config.SourceConfig;
 import dev.gather.db.NamedQueries;
 import dev.gather.failure.Failure;
 import dev.gather.failure.FailureKind;
@@ -18,6 +19,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.HashMap;
 import java.util.List;
@@ -79,10 +81,15 @@ public final class AggregatesApi {
             + ", which the caller's credentials do not carry");
       }
     }
+    FieldSelection selection = FieldSelection.of(plan.aggregate(), ctx.queryParams()).orElse(FieldSelection.ALL);
+    checkItems(plan.aggregate(), params, selection);
     Object body = plan.aggregate().readsBody() ? clientBody(ctx) : null;
     AggregateRun run = new AggregateRun(plan.aggregate(), plan.read(), upstreams, queries, queryTimeoutMs, params,
         ctx.request().headers(), RequestIds.of(ctx), ticker, timers).client(body, ctx.queryParams())
         .claims(caller.claims()).traced(upstreams.tracer());
+    if (selection != FieldSelection.ALL) {
+      run.only(selection.run());
+    }
     // A client that leaves takes its upstream calls with it: they are reset, and no further source starts.
     ctx.response().closeHandler(closed -> run.cancel());
     (sequential ? run.sequential() : run.concurrent())
@@ -95,17 +102,46 @@ public final class AggregatesApi {
           }
           JsonNode shaped;
           try {
-            shaped = plan.aggregate().shape().map(shape -> shape.apply(ShapeContext.of(params, body, results)))
-                .orElse(null);
+            if (selection == FieldSelection.ALL) {
+              shaped = plan.aggregate().shape().map(shape -> shape.apply(ShapeContext.of(params, body, results)))
+                  .orElse(null);
+            } else {
+              shaped = plan.aggregate().shape()
+                  .map(shape -> selection.project(selection.shape(shape).apply(ShapeContext.of(params, body, results))))
+                  .orElseGet(() -> selection.project(results));
+            }
           } catch (ShapeException e) {
             plan.metrics().request(sequential, FailureKind.SHAPE_FAILED.httpStatus(), false, ticker.nanoTime() - began);
             ctx.fail(new Failure(FailureKind.SHAPE_FAILED, "shape " + e.getMessage()));
             return;
           }
-          int status = plan.envelope().send(ctx.response(), results, shaped, ctx.request().path(), RequestIds.of(ctx));
+          int status = plan.envelope().send(ctx.response(), results, shaped, ctx.request().path(), RequestIds.of(ctx),
+              selection);
           plan.metrics().request(sequential, status, complete(results), ticker.nanoTime() - began);
         })
         .onFailure(ctx::fail);
+  }
+
+  /**
+   * A forEach over a request parameter with more items than its {@code maxItems} is the client's mistake: 400
+   * before anything runs, so no call is made (and no future per item is made either).
+   */
+  private static void checkItems(AggregateConfig aggregate, Map<String, String> params, FieldSelection selection) {
+    for (SourceConfig source : aggregate.sources()) {
+      if (source.forEach().isEmpty() || source.forEach().get().source().isPresent() || !selection.runs(source.name())) {
+        continue;
+      }
+      String parameter = source.forEach().get().parameter();
+      String raw = params.get(parameter);
+      if (raw != null && raw.length() > source.maxItems()) { // fewer characters than the limit cannot be more items
+        int items = AggregateRun.parameterItems(raw).size();
+        if (items > source.maxItems()) {
+          throw new ApiError(400, "too-many-items", "source " + source.name() + ": " + parameter + " lists " + items
+              + " items, more than its maxItems (" + source.maxItems() + "); ask for at most " + source.maxItems()
+              + " per request", new JsonObject().put("source", source.name()).put("maxItems", source.maxItems()));
+        }
+      }
+    }
   }
 
   /** The client's JSON body, read by the route up to http.maxBodyBytes; null when it sent none. */

@@ -72,6 +72,12 @@ final class Envelope {
    */
   int send(HttpServerResponse response, List<SourceResult> results, JsonNode shaped, String instance,
       String requestId) {
+    return send(response, results, shaped, instance, requestId, FieldSelection.ALL);
+  }
+
+  /** As above, for a request whose {@code ?fields=} selection runs only {@code selection}'s sources. */
+  int send(HttpServerResponse response, List<SourceResult> results, JsonNode shaped, String instance,
+      String requestId, FieldSelection selection) {
     List<Failure> required = new ArrayList<>(0);
     boolean complete = true;
     StringBuilder timing = new StringBuilder(16 * keys.length);
@@ -92,7 +98,7 @@ final class Envelope {
         .putHeader(HeaderNames.COMPLETE, complete ? "true" : "false")
         .putHeader(HeaderNames.SERVER_TIMING, timing.toString());
     if (envelope) {
-      response.putHeader(HeaderNames.CONTENT_TYPE, JSON).end(body(results, complete, shaped));
+      response.putHeader(HeaderNames.CONTENT_TYPE, JSON).end(body(results, complete, shaped, selection));
     } else {
       if (!complete) {
         response.putHeader(HeaderNames.ERRORS, errorsHeader(results));
@@ -107,7 +113,7 @@ final class Envelope {
     return verdict.status();
   }
 
-  private Buffer body(List<SourceResult> results, boolean complete, JsonNode shaped) {
+  private Buffer body(List<SourceResult> results, boolean complete, JsonNode shaped, FieldSelection selection) {
     Buffer out = Buffer.buffer(256 + 64 * keys.length + rawLength(results));
     out.appendBytes(DATA);
     if (shaped != null) {
@@ -131,9 +137,12 @@ final class Envelope {
           // gather keeps no answers, so nothing is ever cached; the key stays for clients that read it.
           .appendString(",\"cached\":false");
       if (result.skipped()) {
-        out.appendString(",\"skipped\":true");
+        // A source the ?fields= selection left out says so, apart from one its when skipped.
+        out.appendString(selection.runs(result.name()) ? ",\"skipped\":true" : ",\"skipped\":true,\"pruned\":true");
       } else if (result.fellBack()) {
         out.appendString(",\"fallback\":true");
+      } else if (result.partial()) {
+        out.appendString(",\"partial\":true");
       }
       out.appendByte((byte) '}');
     }
@@ -177,10 +186,26 @@ final class Envelope {
         out.appendString("{\"kind\":\"").appendString(failure.kind().wireName())
             .appendString("\",\"status\":").appendString(String.valueOf(result.status()))
             .appendString(",\"detail\":").appendString(Json.encode(failure.detail()))
-            .appendString(",\"attempts\":").appendString(String.valueOf(result.stats().attempts()))
-            .appendString("}");
+            .appendString(",\"attempts\":").appendString(String.valueOf(result.stats().attempts()));
+        if (failure instanceof ItemFailures items) {
+          itemErrors(out, items);
+        }
+        out.appendByte((byte) '}');
       }
     }
+  }
+
+  /** {@code "items":[{"index":3,"kind":"not_found","detail":"…"}]}: each failed item of a forEach, in order. */
+  private static void itemErrors(Buffer out, ItemFailures items) {
+    out.appendString(",\"items\":[");
+    boolean first = true;
+    for (var item : items.items().entrySet()) {
+      out.appendString(first ? "{\"index\":" : ",{\"index\":").appendString(String.valueOf(item.getKey()))
+          .appendString(",\"kind\":\"").appendString(item.getValue().kind().wireName())
+          .appendString("\",\"detail\":").appendString(Json.encode(item.getValue().detail())).appendString("}");
+      first = false;
+    }
+    out.appendByte((byte) ']');
   }
 
   /**

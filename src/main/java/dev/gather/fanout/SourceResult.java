@@ -8,7 +8,8 @@ import dev.gather.upstream.CallStats;
 /**
  * What one source of an aggregate ended with, after {@code ms}: the {@link Answer} it got (selected, when it
  * has a select), or the {@link Failure} it ended with, or both when an optional source fell back to its
- * {@code fallback} (the answer holds that value); neither when its {@code when} skipped it.
+ * {@code fallback} (the answer holds that value) or when some of a forEach's items failed ({@link ItemFailures},
+ * the answer holds the list); neither when its {@code when} skipped it.
  */
 record SourceResult(String name, long ms, Answer answer, Failure failure) {
 
@@ -26,6 +27,11 @@ record SourceResult(String name, long ms, Answer answer, Failure failure) {
     return new SourceResult(name, 0, null, null);
   }
 
+  /** A forEach whose data has a null for each failed item; the item failures are reported. */
+  static SourceResult partial(String name, long ms, ItemFailures items) {
+    return new SourceResult(name, ms, items.answer(), items);
+  }
+
   /** {@code failed}, with {@code data} (its fallback) for what reads it; the failure is still reported. */
   static SourceResult fellBack(SourceResult failed, Object data) {
     return new SourceResult(failed.name, failed.ms, new Answer(data, 0, failed.stats()), failed.failure);
@@ -41,7 +47,12 @@ record SourceResult(String name, long ms, Answer answer, Failure failure) {
   }
 
   boolean fellBack() {
-    return answer != null && failure != null;
+    return answer != null && failure != null && !(failure instanceof ItemFailures);
+  }
+
+  /** Data for some of a forEach's items, failures for the others. */
+  boolean partial() {
+    return failure instanceof ItemFailures;
   }
 
   /** Whether there is data to read (or to put in {@code data}): answered or fallen back. */
@@ -62,7 +73,7 @@ record SourceResult(String name, long ms, Answer answer, Failure failure) {
   }
 
   CallStats stats() {
-    if (failure != null) {
+    if (failure != null && !partial()) {
       return failure instanceof CallFailure call ? call.stats() : CallStats.ONE_TRY;
     }
     return answer == null ? NO_CALL : answer.stats();

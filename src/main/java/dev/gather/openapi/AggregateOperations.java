@@ -6,6 +6,7 @@ import dev.gather.config.AuthPolicy;
 import dev.gather.config.Rate;
 import dev.gather.config.RateLimitConfig;
 import dev.gather.config.RouteGroup;
+import dev.gather.config.SelectableFields;
 import dev.gather.config.SourceConfig;
 import dev.gather.config.Template;
 import io.vertx.core.json.JsonArray;
@@ -160,7 +161,12 @@ public final class AggregateOperations {
   private static String call(SourceConfig source) {
     String what = source.upstream().map(u -> source.method() + " " + u + " " + source.path().text())
         .orElseGet(() -> "query " + source.query().orElse("?"));
-    return source.forEach().isPresent() ? what + " for each item of " + reference(source.forEach().get()) : what;
+    if (source.forEach().isEmpty()) {
+      return what;
+    }
+    return source.batch().map(b -> what + "?" + b.param() + "=… for up to " + b.max() + " items at a time of "
+        + reference(source.forEach().get())).orElse(what + " for each item of " + reference(source.forEach().get()))
+        + " (at most " + source.maxItems() + " items)";
   }
 
   private static String reference(Template.Part part) {
@@ -191,7 +197,7 @@ public final class AggregateOperations {
         }
       }
       source.forEach().filter(f -> f.source().isEmpty() && !pathParameters.contains(f.parameter()))
-          .ifPresent(f -> read(query, f.parameter(), source).list = true);
+          .ifPresent(f -> read(query, f.parameter(), source).list = source.maxItems());
     }
 
     JsonArray parameters = new JsonArray();
@@ -199,6 +205,7 @@ public final class AggregateOperations {
         .put("required", true).put("schema", new JsonObject().put("type", "string"))));
     headers.forEach((name, reader) -> parameters.add(parameter(name, "header", reader)));
     query.forEach((name, reader) -> parameters.add(parameter(name, "query", reader)));
+    aggregate.fields().ifPresent(fields -> parameters.add(fieldsParameter(fields)));
     if (query.containsKey("mode")) {
       return parameters; // the templates' own mode parameter shadows the run mode's
     }
@@ -209,6 +216,21 @@ public final class AggregateOperations {
     return parameters;
   }
 
+  /**
+   * {@code ?fields=a.b,c}: a comma-separated list (form style, not exploded) of the allow-listed paths; the
+   * config check keeps any template from reading a parameter of that name.
+   */
+  private static JsonObject fieldsParameter(SelectableFields fields) {
+    return new JsonObject().put("name", SelectableFields.PARAMETER).put("in", "query").put("required", false)
+        .put("description", "Comma-separated fields of `data` to answer, e.g. `"
+            + String.join(",", fields.allowed().stream().limit(2).toList())
+            + "`; the sources no selected field needs are not run (they are `skipped` and `pruned` in `sources`), "
+            + "required sources always run. A field not listed here is 400.")
+        .put("style", "form").put("explode", false)
+        .put("schema", new JsonObject().put("type", "array").put("minItems", 1).put("uniqueItems", true)
+            .put("items", new JsonObject().put("type", "string").put("enum", new JsonArray(List.copyOf(fields.allowed())))));
+  }
+
   private static boolean isForEachItem(SourceConfig source, Template.Part part) {
     return source.forEach().isPresent() && part.parameter().equals(source.as());
   }
@@ -217,7 +239,8 @@ public final class AggregateOperations {
   private static final class Reader {
     final Set<String> sources = new TreeSet<>();
     boolean required;
-    boolean list;
+    /** For a forEach's list: its maxItems; 0 for a single value. */
+    int list;
   }
 
   private static Reader read(Map<String, Reader> readers, String name, SourceConfig source) {
@@ -229,7 +252,7 @@ public final class AggregateOperations {
 
   private static JsonObject parameter(String name, String in, Reader reader) {
     String description = "Read by " + String.join(", ", reader.sources)
-        + (reader.list ? "; a comma-separated list, one call per item" : "")
+        + (reader.list > 0 ? "; a comma-separated list of at most " + reader.list + " items (400 beyond it)" : "")
         + (reader.required ? "" : "; without it, they fail with missing_parameter and the answer is incomplete");
     return new JsonObject().put("name", name).put("in", in).put("required", reader.required)
         .put("description", description).put("schema", new JsonObject().put("type", "string"));

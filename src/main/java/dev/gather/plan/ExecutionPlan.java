@@ -104,8 +104,10 @@ public final class ExecutionPlan {
     }
     if (source.forEach().isPresent()) {
       var each = source.forEach().get();
-      call += ", once per item of " + each.source().map(s -> s + "." + String.join(".", each.path()))
-          .orElse(each.parameter()) + " (concurrently)";
+      String list = each.source().map(s -> s + "." + String.join(".", each.path())).orElse(each.parameter());
+      call += source.batch().map(b -> ", one call per " + b.max() + " items of " + list + " (in ?" + b.param()
+          + "=, concurrently)").orElse(", once per item of " + list + " (concurrently)")
+          + (source.maxItems() == SourceConfig.DEFAULT_MAX_ITEMS ? "" : ", at most " + source.maxItems() + " items");
     }
     long end = start >= deadline ? start : start + Math.min(timeout, deadline - start);
     return new Step(source, stage, call, timeout, timeoutKey, resilience, start, end);

@@ -28,6 +28,22 @@ public abstract sealed class Shape {
   public abstract Set<String> names();
 
   /**
+   * For a JSON template that is an object, the names each of its top-level keys may read (a superset, as
+   * {@link #names}); empty for an expression or a list, whose parts a field cannot be told apart by.
+   */
+  public Map<String, Set<String>> namesByKey() {
+    return Map.of();
+  }
+
+  /**
+   * This shape building only the top-level {@code keys} of an object template (the others are not evaluated,
+   * so they cannot fail on sources that did not run); an expression or a list is returned whole.
+   */
+  public Shape only(Set<String> keys) {
+    return this;
+  }
+
+  /**
    * {@code value} (a string: an expression; an object or array: a template) compiled, or empty with each
    * mistake in {@code problems} under its key, e.g. {@code aggregates.me.shape.name}.
    */
@@ -104,6 +120,24 @@ public abstract sealed class Shape {
       Set<String> names = new LinkedHashSet<>();
       fields.values().forEach(f -> names.addAll(f.names()));
       return names;
+    }
+
+    @Override
+    public Map<String, Set<String>> namesByKey() {
+      Map<String, Set<String>> byKey = new LinkedHashMap<>();
+      fields.forEach((name, shape) -> byKey.put(name, shape.names()));
+      return byKey;
+    }
+
+    @Override
+    public Shape only(Set<String> keys) {
+      Map<String, Shape> kept = new LinkedHashMap<>();
+      fields.forEach((name, shape) -> {
+        if (keys.contains(name)) {
+          kept.put(name, shape);
+        }
+      });
+      return new ObjectTemplate(kept);
     }
   }
 

@@ -46,6 +46,27 @@ class DemoUpstreamVerticleTest {
   }
 
   @Test
+  void theBatchEndpointAnswersTheListedUsersThatExistInTheOrderAsked(VertxTestContext test) {
+    client.get("/users?ids=3,99,1").send().onComplete(test.succeeding(response -> test.verify(() -> {
+      assertEquals(200, response.statusCode());
+      JsonArray users = response.bodyAsJsonArray();
+      assertEquals(2, users.size(), "99 is no user, so it is left out");
+      assertEquals(3, users.getJsonObject(0).getInteger("id"));
+      assertEquals(1, users.getJsonObject(1).getInteger("id"));
+      test.completeNow();
+    })));
+  }
+
+  @Test
+  void theBatchEndpointRefusesMoreThanAHundredIds(VertxTestContext test) {
+    String ids = String.join(",", java.util.Collections.nCopies(101, "1"));
+    client.get("/users?ids=" + ids).send().onComplete(test.succeeding(response -> test.verify(() -> {
+      assertEquals(400, response.statusCode());
+      test.completeNow();
+    })));
+  }
+
+  @Test
   void aKnownUserIsAnsweredWithTheSameFakeDataEveryTime(VertxTestContext test) {
     client.get("/users/1").send().onComplete(test.succeeding(response -> test.verify(() -> {
       assertEquals(200, response.statusCode());
