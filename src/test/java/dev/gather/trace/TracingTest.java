@@ -128,7 +128,7 @@ class TracingTest {
     assertEquals(200, response.statusCode(), response.bodyAsString());
 
     // server, aggregate, 2 sources, 2 tries each (each try is the client span of its HTTP request)
-    List<Span> trace = Await.value("the aggregate's spans to be exported", Duration.ofSeconds(10),
+    List<Span> trace = Await.value("the aggregate's spans to be exported", Duration.ofSeconds(30),
         () -> spansOf(traceId), spans -> spans.size() >= 8 && spans.stream().anyMatch(s -> s.getName().startsWith("aggregate")));
     System.out.println(tree(trace));
 
@@ -184,10 +184,10 @@ class TracingTest {
     assertEquals(200, second.await(15, TimeUnit.SECONDS).statusCode());
     assertEquals(1, calls.get("/shared/7").get(), "one upstream call for both");
 
-    Span made = Await.value("the maker's source span", Duration.ofSeconds(10),
+    Span made = Await.value("the maker's source span", Duration.ofSeconds(30),
         () -> spansOf(makerTrace).stream().filter(s -> s.getName().equals("source only")).findFirst(),
         Optional::isPresent).get();
-    Span joined = Await.value("the joiner's source span", Duration.ofSeconds(10),
+    Span joined = Await.value("the joiner's source span", Duration.ofSeconds(30),
         () -> spansOf(joinerTrace).stream().filter(s -> s.getName().equals("source only")).findFirst(),
         Optional::isPresent).get();
     assertEquals("true", attribute(joined, Tracing.Keys.COALESCED));
@@ -216,7 +216,7 @@ class TracingTest {
     HttpResponse<Buffer> response = app.client.get("/aggregate/counted?id=1")
         .putHeader("traceparent", "00-" + traceId + "-4444444444444444-01").send().await(15, TimeUnit.SECONDS);
     assertEquals(200, response.statusCode(), response.bodyAsString());
-    List<Span> trace = Await.value("the aggregate's spans to be exported", Duration.ofSeconds(10),
+    List<Span> trace = Await.value("the aggregate's spans to be exported", Duration.ofSeconds(30),
         () -> spansOf(traceId), spans -> spans.stream().anyMatch(s -> s.getName().startsWith("aggregate")));
     Span count = only(trace, s -> s.getName().equals("source count"));
     assertEquals("one", attribute(count, Tracing.Keys.QUERY));
