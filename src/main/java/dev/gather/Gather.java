@@ -99,7 +99,7 @@ public final class Gather {
           return config.jobs().enabled() ? gather.deployJobs(database, handlers, registry) : Future.succeededFuture();
         })
         .compose(jobs -> {
-          UpstreamGuards guards = new UpstreamGuards(vertx, config.upstreams(), registry, tracing);
+          UpstreamGuards guards = new UpstreamGuards(vertx, config.upstreams(), registry, tracing, config.dns());
           UserExports.Meters exportMeters = new UserExports.Meters(registry);
           HttpServerMeters serverMeters = new HttpServerMeters(registry);
           return vertx.deployVerticle(() -> new HttpVerticle(config, gather.state, registry, database, guards,

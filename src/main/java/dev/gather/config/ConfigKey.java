@@ -120,7 +120,14 @@ public enum ConfigKey {
   LOG_FORMAT("log.format", "text",
       "text: lines for a terminal; json: one JSON object per line (time, level, logger, message, request_id, "
           + "trace_id, span_id; access lines add method, route, status, bytes, ms, client, aggregate) for a log "
-          + "collector.");
+          + "collector."),
+  DNS_SERVERS("dns.servers", "",
+      "DNS servers asked (in turn, until one answers) for upstreams with resolveEveryMs, e.g. [\"10.0.0.10\", "
+          + "\"127.0.0.1:5353\"]: IP addresses, port 53 unless given; empty: the system's first name server "
+          + "(/etc/resolv.conf)."),
+  DNS_TIMEOUT_MS("dns.timeoutMs", "2000",
+      "How long one DNS server has to answer a query of resolveEveryMs before the next is asked (or the last "
+          + "known addresses are kept).");
 
   private final String path;
   private final String defaultValue;

@@ -23,7 +23,8 @@ public record GatherConfig(
     RateLimitConfig rateLimit,
     CorsConfig cors,
     AuthConfig auth,
-    LogConfig log) {
+    LogConfig log,
+    DnsConfig dns) {
 
   /** Top-level sections holding named entries rather than fixed keys. */
   static final Set<String> NAMED_SECTIONS = Set.of("upstreams", "queries", "aggregates");
@@ -87,6 +88,7 @@ public record GatherConfig(
     RateLimitConfig rateLimit = rateLimit(in, tree);
     CorsConfig cors = cors(in);
     LogConfig log = new LogConfig(LogConfig.format(in));
+    DnsConfig dns = DnsConfig.parse(in);
 
     List<String> problems = in.problems();
     AuthConfig auth = AuthConfig.parse(tree, in, problems);
@@ -119,7 +121,7 @@ public record GatherConfig(
       throw new ConfigException(problems);
     }
     return new GatherConfig(http, db, shutdown, demo, jobs, Map.copyOf(upstreams), Map.copyOf(queries), Map.copyOf(aggregates),
-        rateLimit, cors, auth, log);
+        rateLimit, cors, auth, log, dns);
   }
 
   private static RateLimitConfig rateLimit(ConfigReader in, JsonObject tree) {

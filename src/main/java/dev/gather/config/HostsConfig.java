@@ -18,6 +18,9 @@ import java.util.Set;
  * @param outlierMinRequests the tries a host (and each host it is compared with) must have ended in the window
  *     before its share is judged
  * @param outlierFailurePercent the failure share a host must exceed to be ejected by rate; 100: never
+ * @param resolveEveryMs how often each host of {@code urls} named by a DNS name (not an IP address) is resolved
+ *     again into all its addresses, each a host of its own; 0: never, the name is one host (Vert.x resolves it
+ *     when it connects)
  */
 public record HostsConfig(
     Balance balance,
@@ -30,7 +33,19 @@ public record HostsConfig(
     int healthTimeoutMs,
     int outlierWindowMs,
     int outlierMinRequests,
-    int outlierFailurePercent) {
+    int outlierFailurePercent,
+    int resolveEveryMs) {
+
+  /** Without DNS resolution into hosts: the form from before {@code resolveEveryMs}. */
+  public HostsConfig(Balance balance, int ejectAfterFailures, int ejectMs, int maxEjectMs, int maxEjectedPercent,
+      Optional<String> healthPath, int healthIntervalMs, int healthTimeoutMs, int outlierWindowMs,
+      int outlierMinRequests, int outlierFailurePercent) {
+    this(balance, ejectAfterFailures, ejectMs, maxEjectMs, maxEjectedPercent, healthPath, healthIntervalMs,
+        healthTimeoutMs, outlierWindowMs, outlierMinRequests, outlierFailurePercent, 0);
+  }
+
+  /** Least time between two resolutions: a DNS server is not to be hammered by a typo. */
+  public static final int MIN_RESOLVE_EVERY_MS = 100;
 
   /** How the next call's host is chosen among those not left out. */
   public enum Balance {
@@ -48,7 +63,7 @@ public record HostsConfig(
 
   static final Set<String> KEYS = Set.of("balance", "ejectAfterFailures", "ejectMs", "maxEjectMs",
       "maxEjectedPercent", "healthPath", "healthIntervalMs", "healthTimeoutMs", "outlierWindowMs", "outlierMinRequests",
-      "outlierFailurePercent");
+      "outlierFailurePercent", "resolveEveryMs");
   private static final int DAY_MS = 86_400_000;
 
   static HostsConfig parse(Fields in) {
@@ -69,6 +84,12 @@ public record HostsConfig(
       healthPath = Optional.empty();
     }
     int intervalMs = in.integer("healthIntervalMs", DEFAULTS.healthIntervalMs, 100, DAY_MS);
+    int resolveEveryMs = in.integer("resolveEveryMs", 0, 0, DAY_MS);
+    if (resolveEveryMs > 0 && resolveEveryMs < MIN_RESOLVE_EVERY_MS) {
+      in.problem("resolveEveryMs", " = " + resolveEveryMs + ": too often; use 0 (off) or at least "
+          + MIN_RESOLVE_EVERY_MS + ", e.g. 30000");
+      resolveEveryMs = 0;
+    }
     return new HostsConfig(
         balance,
         in.integer("ejectAfterFailures", DEFAULTS.ejectAfterFailures, 1, 1_000_000),
@@ -80,6 +101,7 @@ public record HostsConfig(
         in.integer("healthTimeoutMs", Math.min(DEFAULTS.healthTimeoutMs, intervalMs), 1, intervalMs),
         in.integer("outlierWindowMs", DEFAULTS.outlierWindowMs, 100, DAY_MS),
         in.integer("outlierMinRequests", DEFAULTS.outlierMinRequests, 1, 1_000_000),
-        in.integer("outlierFailurePercent", DEFAULTS.outlierFailurePercent, 1, 100));
+        in.integer("outlierFailurePercent", DEFAULTS.outlierFailurePercent, 1, 100),
+        resolveEveryMs);
   }
 }

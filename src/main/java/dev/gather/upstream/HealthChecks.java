@@ -9,7 +9,10 @@ import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,8 +33,8 @@ final class HealthChecks {
   private final HostPicker picker;
   private final String path;
   private final Set<HostPicker.Host> checking = new HashSet<>();
-  /** Failed checks in a row, by host index. */
-  private final int[] failedInARow;
+  /** Failed checks in a row, by host; a host that has left the set (DNS) is forgotten at the next round. */
+  private final Map<HostPicker.Host, Integer> failedInARow = new HashMap<>();
   private HttpClient client;
 
   HealthChecks(Vertx vertx, UpstreamConfig config, HostPicker picker) {
@@ -39,7 +42,6 @@ final class HealthChecks {
     this.config = config;
     this.picker = picker;
     this.path = config.hosts().healthPath().orElseThrow();
-    this.failedInARow = new int[picker.hosts().size()];
   }
 
   /** Checks every host now, then every healthIntervalMs, until Vert.x closes. */
@@ -53,14 +55,17 @@ final class HealthChecks {
   }
 
   private void checkAll() {
-    for (HostPicker.Host host : picker.hosts()) {
+    List<HostPicker.Host> hosts = picker.hosts();
+    failedInARow.keySet().retainAll(hosts);
+    for (HostPicker.Host host : hosts) {
       if (checking.add(host)) {
         check(host).onComplete(done -> {
           checking.remove(host);
           boolean passed = done.succeeded() && done.result() >= 200 && done.result() <= 299;
-          failedInARow[host.index] = passed ? 0 : failedInARow[host.index] + 1;
+          int failed = passed ? 0 : failedInARow.getOrDefault(host, 0) + 1;
+          failedInARow.put(host, failed);
           // Two failures in a row, not one: a single lost check (a cold client's first connection) is noise.
-          boolean up = failedInARow[host.index] < DOWN_AFTER;
+          boolean up = failed < DOWN_AFTER;
           if (up == (picker.state(host) == HostPicker.State.DOWN)) {
             LOG.warn("upstream {} host {} is {} by its health check ({})", config.name(), host.label,
                 up ? "up" : "down", done.succeeded() ? "status " + done.result() : done.cause().getMessage());

@@ -20,16 +20,28 @@ import java.util.List;
  * never more than {@code maxEjectedPercent} of the hosts are ejected at once, so a fault of gather's own (or of
  * every host) cannot empty the set. A host the active health check finds down is left out until it is found up.
  * When every host is left out, all of them are used again (Envoy's panic mode): a call that may fail beats one
- * that surely does, and the circuit breaker guards the upstream as a whole. Shared by the process; thread-safe.
+ * that surely does, and the circuit breaker guards the upstream as a whole. With {@code resolveEveryMs} the set
+ * follows DNS ({@link #resolved}): hosts come and go, those that stay keep their state. Shared by the process;
+ * thread-safe.
  * Hand-rolled: Vert.x's client load balancing neither ejects nor reports hosts, nor lets a retry avoid a host.
  */
 final class HostPicker {
-  /** One host of the upstream, named {@code host:port} as configured. */
+  /**
+   * One host of the upstream: a URL of {@code urls} as configured, named {@code host:port}; or, when the upstream
+   * resolves its names ({@code resolveEveryMs}), one address of such a URL's host name, named
+   * {@code address:port}, whose requests still carry the name.
+   */
   static final class Host {
+    /** Never reused: a host that leaves and comes back is a new one. */
     final int index;
+    /** The configured URL this host comes from. */
+    final URI origin;
+    /** What the connection goes to: the URL's host, or an address resolved from it. */
     final String host;
     final int port;
     final String label;
+    /** The host name of the URL when {@link #host} is an address resolved from it (Host, SNI); null otherwise. */
+    final String resolvedFrom;
     int inFlight;
     int failuresInARow;
     int timesEjected;
@@ -44,15 +56,41 @@ final class HostPicker {
 
     private Host(int index, URI url, long windowMs, Ticker ticker) {
       this.index = index;
+      this.origin = url;
       this.host = url.getHost();
       this.port = UpstreamConfig.port(url);
       this.label = host + ":" + port; // an IPv6 literal keeps the URI's brackets
+      this.resolvedFrom = null;
       this.window = new SlidingCounts(windowMs, ticker);
+    }
+
+    private Host(int index, URI url, String address, long windowMs, Ticker ticker) {
+      this.index = index;
+      this.origin = url;
+      this.host = address;
+      this.port = UpstreamConfig.port(url);
+      this.label = (address.contains(":") ? "[" + address + "]" : address) + ":" + port;
+      this.resolvedFrom = url.getHost();
+      this.window = new SlidingCounts(windowMs, ticker);
+    }
+
+    /** The name a request to this host carries (Host header, SNI, certificate check): its URL's host. */
+    String name() {
+      return resolvedFrom == null ? host : resolvedFrom;
     }
 
     @Override
     public String toString() {
       return label;
+    }
+  }
+
+  /** What a new resolution changed: hosts that came, and hosts that left (their tries in flight still end). */
+  record Change(List<Host> added, List<Host> removed) {
+    static final Change NONE = new Change(List.of(), List.of());
+
+    boolean none() {
+      return added.isEmpty() && removed.isEmpty();
     }
   }
 
@@ -68,10 +106,17 @@ final class HostPicker {
   /** How a try on a host went, as far as the host is to blame (see {@code FailureKind.breakerVerdict}). */
   enum Outcome { SUCCESS, FAILURE, NEITHER }
 
-  private final List<Host> hosts;
+  /**
+   * The hosts now: replaced whole (never changed in place) when a resolution changes them, so that a reader
+   * outside the lock (readiness, metrics, health checks) always sees one consistent set.
+   */
+  private volatile List<Host> hosts;
   private final HostsConfig config;
   private final Ticker ticker;
-  private final int maxEjected;
+  /** Whether the set is shown host by host: several URLs, or names resolved into addresses (the set may grow). */
+  private final boolean listed;
+  private int maxEjected;
+  private int nextIndex;
   private int cursor;
 
   HostPicker(List<URI> urls, HostsConfig config, Ticker ticker) {
@@ -80,13 +125,61 @@ final class HostPicker {
       all.add(new Host(all.size(), url, config.outlierWindowMs(), ticker));
     }
     this.hosts = List.copyOf(all);
+    this.nextIndex = all.size();
     this.config = config;
     this.ticker = ticker;
+    this.listed = urls.size() > 1 || config.resolveEveryMs() > 0;
     this.maxEjected = hosts.size() * config.maxEjectedPercent() / 100;
   }
 
   List<Host> hosts() {
     return hosts;
+  }
+
+  /** Whether readiness and metrics show this upstream's hosts one by one. */
+  boolean listed() {
+    return listed;
+  }
+
+  /**
+   * {@code url}'s host name now resolves to {@code addresses}: its hosts become one per address (the URL's
+   * port), in place of the name itself or of the addresses it had. A host whose address stays is the same host,
+   * its ejection, health and counts kept; one whose address is gone leaves the set (a try in flight on it still
+   * ends, changing nothing here); an address already a host through another name is not added twice. No addresses
+   * change nothing: DNS must never empty the set.
+   */
+  synchronized Change resolved(URI url, List<String> addresses) {
+    if (addresses.isEmpty()) {
+      return Change.NONE;
+    }
+    List<Host> next = new ArrayList<>(hosts.size() + addresses.size());
+    List<Host> removed = new ArrayList<>();
+    for (Host host : hosts) {
+      if (!host.origin.equals(url) || host.resolvedFrom != null && addresses.contains(host.host)) {
+        next.add(host);
+      } else {
+        removed.add(host);
+      }
+    }
+    List<Host> added = new ArrayList<>();
+    int port = UpstreamConfig.port(url);
+    for (String address : addresses) {
+      boolean known = next.stream().anyMatch(h -> h.port == port && h.host.equalsIgnoreCase(address));
+      if (!known) {
+        Host host = new Host(nextIndex++, url, address, config.outlierWindowMs(), ticker);
+        next.add(host);
+        added.add(host);
+      }
+    }
+    if (next.isEmpty()) { // every address is another name's host already, and this name had nothing else
+      return Change.NONE;
+    }
+    if (added.isEmpty() && removed.isEmpty()) {
+      return Change.NONE;
+    }
+    hosts = List.copyOf(next);
+    maxEjected = next.size() * config.maxEjectedPercent() / 100;
+    return new Change(List.copyOf(added), List.copyOf(removed));
   }
 
   /**

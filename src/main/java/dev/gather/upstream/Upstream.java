@@ -328,7 +328,8 @@ public final class Upstream {
   /**
    * Points {@code options} at the host {@code admission} chose. One client serves every host of the upstream;
    * Vert.x keeps a pool per host, each bounded by maxConnections. With {@code tls.serverName} the connection goes
-   * to the host's address while SNI, Host and the certificate check use the name.
+   * to the host's address while SNI, Host and the certificate check use the name; so too for an address resolved
+   * from the URL's host name.
    */
   public RequestOptions aim(RequestOptions options, Admission admission) {
     return aim(options, admission.host());
@@ -339,9 +340,10 @@ public final class Upstream {
   }
 
   static RequestOptions aim(RequestOptions options, HostPicker.Host host, UpstreamConfig config) {
-    Optional<String> serverName = config.tlsConfig().serverName();
-    if (serverName.isPresent()) {
-      return options.setServer(SocketAddress.inetSocketAddress(host.port, host.host)).setHost(serverName.get())
+    // An address resolved from a name (resolveEveryMs) is reached the same way: connect to it, speak to the name.
+    Optional<String> name = config.tlsConfig().serverName().or(() -> Optional.ofNullable(host.resolvedFrom));
+    if (name.isPresent()) {
+      return options.setServer(SocketAddress.inetSocketAddress(host.port, host.host)).setHost(name.get())
           .setPort(host.port);
     }
     return options.setHost(host.host).setPort(host.port);
@@ -444,7 +446,7 @@ public final class Upstream {
       return null;
     }
     try {
-      return new URI(config.url().getScheme() + "://" + config.tlsConfig().serverName().orElse(host.host) + ":"
+      return new URI(config.url().getScheme() + "://" + config.tlsConfig().serverName().orElse(host.name()) + ":"
           + host.port + uri);
     } catch (URISyntaxException e) {
       return null;

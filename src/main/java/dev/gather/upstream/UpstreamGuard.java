@@ -46,16 +46,20 @@ public final class UpstreamGuard {
   }
 
   /**
-   * Each host's state ("up", "ejected", "down"), tries in flight and, when ejected, milliseconds until it is back,
-   * by {@code host:port}; empty when the upstream has one host.
+   * Each host's state ("up", "ejected", "down"), tries in flight, when ejected milliseconds until it is back, and
+   * when it is an address resolved from a name, that name; by {@code host:port}; empty when the upstream has one
+   * host and resolves no name into several.
    */
   public java.util.Map<String, java.util.Map<String, Object>> hostStates() {
     java.util.Map<String, java.util.Map<String, Object>> states = new java.util.LinkedHashMap<>();
-    if (hosts.hosts().size() > 1) {
+    if (hosts.listed()) {
       for (HostPicker.Host host : hosts.hosts()) {
         java.util.Map<String, Object> state = new java.util.LinkedHashMap<>();
         state.put("state", hosts.state(host).key());
         state.put("inFlight", hosts.inFlight(host));
+        if (host.resolvedFrom != null) {
+          state.put("name", host.resolvedFrom);
+        }
         long backInMs = hosts.msUntilBack(host);
         if (backInMs > 0) {
           state.put("backInMs", backInMs);

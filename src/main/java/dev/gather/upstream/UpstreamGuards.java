@@ -1,12 +1,15 @@
 package dev.gather.upstream;
 
+import dev.gather.config.DnsConfig;
 import dev.gather.config.UpstreamConfig;
+import dev.gather.dns.DnsResolver;
 import dev.gather.time.Ticker;
 import dev.gather.time.Timers;
 import io.micrometer.core.instrument.MeterRegistry;
 import dev.gather.trace.Tracing;
 import io.opentelemetry.api.trace.Tracer;
 import io.vertx.core.Vertx;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -25,6 +28,12 @@ public final class UpstreamGuards {
 
   /** With {@code tracing} for the spans of each call and each of its tries. */
   public UpstreamGuards(Vertx vertx, Map<String, UpstreamConfig> upstreams, MeterRegistry registry, Tracing tracing) {
+    this(vertx, upstreams, registry, tracing, new DnsConfig(java.util.List.of(), 2_000));
+  }
+
+  /** With {@code dns} the servers asked for the upstreams that resolve their host names ({@code resolveEveryMs}). */
+  public UpstreamGuards(Vertx vertx, Map<String, UpstreamConfig> upstreams, MeterRegistry registry, Tracing tracing,
+      DnsConfig dns) {
     this.tracer = tracing.tracer();
     Timers timers = Timers.of(vertx);
     Timers timeouts = Timers.timeouts(vertx);
@@ -35,6 +44,15 @@ public final class UpstreamGuards {
     // Once per process, not per HTTP instance: each host is checked once per interval whatever the instances.
     upstreams.values().stream().filter(config -> config.hosts().healthPath().isPresent())
         .forEach(config -> new HealthChecks(vertx, config, guards.get(config.name()).hosts).start());
+    List<UpstreamConfig> resolving = upstreams.values().stream()
+        .filter(config -> config.hosts().resolveEveryMs() > 0).toList();
+    if (!resolving.isEmpty()) {
+      DnsResolver resolver = new DnsResolver(vertx, dns);
+      resolving.forEach(config -> {
+        UpstreamGuard guard = guards.get(config.name());
+        new HostResolution(vertx, config, guard.hosts, guard.metrics, resolver).start();
+      });
+    }
   }
 
   /** Each upstream that has a circuit breaker, with its state ("closed", "open", "half_open"), by name. */

@@ -3,11 +3,15 @@ package dev.gather.upstream;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import dev.gather.failure.FailureKind;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
@@ -34,6 +38,9 @@ final class UpstreamMetrics {
    * kind an upstream never fails with would still add its empty histogram to every scrape.
    */
   private final AtomicReferenceArray<Timer> calls = new AtomicReferenceArray<>(1 + FailureKind.values().length);
+  /** The series of each host listed now; changed only by the one resolution of the upstream at a time. */
+  private final Map<HostPicker.Host, List<Meter>> hostMeters = new ConcurrentHashMap<>();
+  private volatile Counter resolutionFailures;
 
   UpstreamMetrics(String upstream, MeterRegistry registry, CallLimiter limiter, Optional<CircuitBreaker> breaker) {
     this.upstream = upstream;
@@ -68,25 +75,51 @@ final class UpstreamMetrics {
   }
 
   /**
-   * Per host of an upstream with several: tries in flight, its state (0 up, 1 ejected, 2 found down by the health
-   * check) and the times it was ejected. The host label is {@code host:port} from config only, so its values are
-   * bounded by the config, never by traffic.
+   * Per host of an upstream with several (or whose names are resolved into addresses): tries in flight, its state
+   * (0 up, 1 ejected, 2 found down by the health check) and the times it was ejected. The host label is
+   * {@code host:port} from config, or {@code address:port} of a resolved name, so its values are bounded by the
+   * config and DNS, never by traffic; a host that leaves the set takes its series with it.
    */
   void hosts(HostPicker picker) {
-    if (picker.hosts().size() < 2) {
+    if (!picker.listed()) {
       return; // one host is the upstream: its breaker and call meters say it all
     }
-    for (HostPicker.Host host : picker.hosts()) {
-      Gauge.builder("gather.upstream.host.in.flight", picker, p -> p.inFlight(host))
-          .description("Tries in flight to this host of the upstream now")
-          .tags("upstream", upstream, "host", host.label).register(registry);
-      Gauge.builder("gather.upstream.host.state", picker, p -> p.state(host).ordinal())
-          .description("Host state: 0 up, 1 ejected (outlier), 2 down (health check)")
-          .tags("upstream", upstream, "host", host.label).register(registry);
-      FunctionCounter.builder("gather.upstream.host.ejections", picker, p -> p.ejections(host))
-          .description("Times the host was ejected for failing tries in a row")
-          .tags("upstream", upstream, "host", host.label).register(registry);
+    hostsChanged(picker, new HostPicker.Change(picker.hosts(), List.of()));
+  }
+
+  /** Adds the series of the hosts that came and removes those of the hosts that left. */
+  void hostsChanged(HostPicker picker, HostPicker.Change change) {
+    for (HostPicker.Host host : change.removed()) {
+      List<Meter> meters = hostMeters.remove(host);
+      if (meters != null) {
+        meters.forEach(registry::remove);
+      }
     }
+    for (HostPicker.Host host : change.added()) {
+      hostMeters.put(host, List.of(
+          Gauge.builder("gather.upstream.host.in.flight", picker, p -> p.inFlight(host))
+              .description("Tries in flight to this host of the upstream now")
+              .tags("upstream", upstream, "host", host.label).register(registry),
+          Gauge.builder("gather.upstream.host.state", picker, p -> p.state(host).ordinal())
+              .description("Host state: 0 up, 1 ejected (outlier), 2 down (health check)")
+              .tags("upstream", upstream, "host", host.label).register(registry),
+          FunctionCounter.builder("gather.upstream.host.ejections", picker, p -> p.ejections(host))
+              .description("Times the host was ejected for failing tries in a row")
+              .tags("upstream", upstream, "host", host.label).register(registry)));
+    }
+  }
+
+  /** A resolution of one of the upstream's host names that failed or found no address; the last ones are kept. */
+  void resolutionFailed() {
+    Counter counter = resolutionFailures;
+    if (counter == null) {
+      counter = Counter.builder("gather.upstream.dns.failures")
+          .description("Resolutions of the upstream's host names that failed or found no address (the last known "
+              + "addresses were kept)")
+          .tag("upstream", upstream).register(registry);
+      resolutionFailures = counter;
+    }
+    counter.increment();
   }
 
   void retry() {

@@ -52,6 +52,13 @@ class UpstreamHostsConfigTest {
         1000, 30_000, 50, 80), users.hosts());
   }
 
+  @Test
+  void resolveEveryMsIsOffUnlessGiven() {
+    assertEquals(0, users(new JsonObject().put("url", "http://users:8080")).hosts().resolveEveryMs());
+    assertEquals(30_000, users(new JsonObject().put("url", "http://users:8080").put("resolveEveryMs", 30_000))
+        .hosts().resolveEveryMs());
+  }
+
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', value = {
       "{\"url\":\"http://a:1\",\"urls\":[\"http://b:1\"]}|upstreams.users.url: given with urls; keep one: url for one "
@@ -82,6 +89,8 @@ class UpstreamHostsConfigTest {
           + "use an integer from 1 to 1000000 (default 20)",
       "{\"urls\":[\"http://a:1\"],\"outlierFailurePercent\":\"half\"}|upstreams.users.outlierFailurePercent = "
           + "\"half\": not a whole number; use an integer from 1 to 100 (default 50)",
+      "{\"url\":\"http://a:1\",\"resolveEveryMs\":50}|upstreams.users.resolveEveryMs = 50: too often; use 0 "
+          + "(off) or at least 100, e.g. 30000",
       "{\"urls\":[\"http://a:1\"],\"tls\":{}}|upstreams.users.tls: given, but url \"http://a:1\" is not https://; use "
           + "https:// or remove tls",
   })

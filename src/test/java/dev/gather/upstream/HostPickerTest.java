@@ -1,6 +1,7 @@
 package dev.gather.upstream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gather.config.HostsConfig;
 import dev.gather.time.ManualClock;
@@ -319,6 +320,130 @@ class HostPickerTest {
     picker.checked(picker.hosts().get(2), true);
 
     assertEquals(Set.of('0', '1', '2'), chars(calls(picker, 6, "SSS")));
+  }
+
+  private static final URI NAMED = URI.create("http://svc.internal:8080");
+
+  /** An upstream whose one URL names a host that DNS resolves (resolveEveryMs), ejecting after 2 failures. */
+  private HostPicker resolving(int maxEjectedPercent) {
+    return new HostPicker(List.of(NAMED), new HostsConfig(HostsConfig.Balance.LEAST_IN_FLIGHT, 2, EJECT_MS,
+        MAX_EJECT_MS, maxEjectedPercent, Optional.empty(), 5_000, 1_000, 10_000, 20, 50, 1_000), clock);
+  }
+
+  private static List<String> labels(HostPicker picker) {
+    return picker.hosts().stream().map(h -> h.label).toList();
+  }
+
+  @Test
+  void aResolvedNameBecomesOneHostPerAddressEachCarryingTheName() {
+    HostPicker picker = resolving(50);
+    assertEquals(List.of("svc.internal:8080"), labels(picker));
+
+    HostPicker.Change change = picker.resolved(NAMED, List.of("10.0.0.1", "10.0.0.2", "fd00::3"));
+
+    assertEquals(List.of("10.0.0.1:8080", "10.0.0.2:8080", "[fd00::3]:8080"), labels(picker));
+    assertEquals(List.of("svc.internal:8080"), change.removed().stream().map(h -> h.label).toList());
+    assertEquals(3, change.added().size());
+    picker.hosts().forEach(host -> assertEquals("svc.internal", host.name()));
+    assertEquals("fd00::3", picker.hosts().get(2).host); // what the connection goes to: no brackets
+    assertEquals(Set.of('0', '1', '2'), chars(positions(picker, 6)));
+  }
+
+  @Test
+  void aNewAnswerAddsTheAddressesThatCameAndRemovesThoseThatWentWhileTheHostsThatStayKeepTheirState() {
+    HostPicker picker = resolving(50);
+    picker.resolved(NAMED, List.of("10.0.0.1", "10.0.0.2", "10.0.0.3"));
+    HostPicker.Host first = picker.hosts().get(0);
+    failTwice(picker, 0);
+    assertEquals("EUU", states(picker));
+
+    HostPicker.Change change = picker.resolved(NAMED, List.of("10.0.0.1", "10.0.0.3", "10.0.0.4"));
+
+    assertEquals(List.of("10.0.0.1:8080", "10.0.0.3:8080", "10.0.0.4:8080"), labels(picker));
+    assertEquals(List.of("10.0.0.2:8080"), change.removed().stream().map(h -> h.label).toList());
+    assertEquals(List.of("10.0.0.4:8080"), change.added().stream().map(h -> h.label).toList());
+    assertEquals(first, picker.hosts().get(0));
+    assertEquals("EUU", states(picker));
+    assertEquals(EJECT_MS, picker.msUntilBack(first));
+    assertEquals(1, picker.ejections(first));
+  }
+
+  @Test
+  void theSameAddressesInAnotherOrderChangeNothing() {
+    HostPicker picker = resolving(50);
+    picker.resolved(NAMED, List.of("10.0.0.1", "10.0.0.2"));
+    List<HostPicker.Host> before = picker.hosts();
+
+    assertTrue(picker.resolved(NAMED, List.of("10.0.0.2", "10.0.0.1")).none());
+    assertEquals(before, picker.hosts());
+  }
+
+  @Test
+  void noAddressesKeepTheLastKnownHosts() {
+    HostPicker picker = resolving(50);
+    assertTrue(picker.resolved(NAMED, List.of()).none());
+    assertEquals(List.of("svc.internal:8080"), labels(picker));
+    picker.resolved(NAMED, List.of("10.0.0.1", "10.0.0.2"));
+
+    assertTrue(picker.resolved(NAMED, List.of()).none());
+
+    assertEquals(List.of("10.0.0.1:8080", "10.0.0.2:8080"), labels(picker));
+  }
+
+  @Test
+  void aTryInFlightOnAHostThatLeftEndsWithoutTouchingTheHostsThatAreLeft() {
+    HostPicker picker = resolving(50);
+    picker.resolved(NAMED, List.of("10.0.0.1", "10.0.0.2"));
+    HostPicker.Host leaving = picker.pick(Set.of());
+    picker.resolved(NAMED, List.of(leaving.host.equals("10.0.0.1") ? "10.0.0.2" : "10.0.0.1", "10.0.0.3"));
+    assertTrue(!picker.hosts().contains(leaving));
+
+    picker.ended(leaving, HostPicker.Outcome.FAILURE);
+    picker.ended(leaving, HostPicker.Outcome.FAILURE); // late news of a gone host: counted on it alone
+
+    assertEquals("UU", states(picker));
+    picker.hosts().forEach(host -> assertEquals(0, picker.inFlight(host)));
+    assertEquals(Set.of('0', '1'), chars(positions(picker, 4)));
+  }
+
+  @ParameterizedTest(name = "{0} addresses, maxEjectedPercent 50: all failing → {1}")
+  @CsvSource({"2, EU", "4, EEUU"})
+  void theShareOfHostsThatMayBeEjectedFollowsTheSetAsItChanges(int addresses, String expected) {
+    HostPicker picker = resolving(50);
+    List<String> all = new ArrayList<>();
+    for (int i = 1; i <= addresses; i++) {
+      all.add("10.0.0." + i);
+    }
+    picker.resolved(NAMED, all);
+
+    for (int host = 0; host < addresses; host++) {
+      failTwice(picker, host);
+    }
+
+    assertEquals(expected, states(picker));
+  }
+
+  @Test
+  void anAddressThatIsAlreadyAHostThroughAnotherUrlIsNotAddedTwice() {
+    URI literal = URI.create("http://10.0.0.1:8080");
+    HostPicker picker = new HostPicker(List.of(literal, NAMED), new HostsConfig(HostsConfig.Balance.LEAST_IN_FLIGHT,
+        2, EJECT_MS, MAX_EJECT_MS, 50, Optional.empty(), 5_000, 1_000, 10_000, 20, 50, 1_000), clock);
+
+    picker.resolved(NAMED, List.of("10.0.0.1", "10.0.0.2"));
+
+    assertEquals(List.of("10.0.0.1:8080", "10.0.0.2:8080"), labels(picker));
+    assertEquals(null, picker.hosts().get(0).resolvedFrom);
+  }
+
+  /** Tries that each end at once in success; returns the positions in the current set of the hosts picked. */
+  private static String positions(HostPicker picker, int count) {
+    StringBuilder picked = new StringBuilder();
+    for (int i = 0; i < count; i++) {
+      HostPicker.Host host = picker.pick(Set.of());
+      picked.append(picker.hosts().indexOf(host));
+      picker.ended(host, HostPicker.Outcome.SUCCESS);
+    }
+    return picked.toString();
   }
 
   private static Set<Character> chars(String text) {
