@@ -42,16 +42,23 @@ public record SourceConfig(
     boolean one,
     Optional<Selection> select,
     Optional<Expr> when,
-    Optional<JsonNode> fallback) {
+    Optional<JsonNode> fallback,
+    Optional<CachePolicy> cache) {
 
   static final Set<String> KEYS = Set.of("upstream", "method", "path", "query", "params", "required",
       "forEach", "as", "body", "headers", "forwardQuery", "timeoutMs", "passStatus", "one", "select", "allow", "deny",
-      "rename", "when", "fallback");
+      "rename", "when", "fallback", "cache");
   private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE");
   /** An upstream source's own timeout; 0 means its upstream's {@code timeoutMs}. */
   public static final int UPSTREAM_TIMEOUT = 0;
 
   static SourceConfig parse(String key, String name, JsonObject json, List<String> problems) {
+    return parse(key, name, json, Optional.empty(), problems);
+  }
+
+  /** {@code upstreamCache}: the {@code cache} of the upstream it calls, the default of its own. */
+  static SourceConfig parse(String key, String name, JsonObject json, Optional<CacheConfig> upstreamCache,
+      List<String> problems) {
     Fields in = new Fields(key, json, problems);
     in.rejectUnknown(KEYS);
     // "query" names a SQL query (a string) or, on an upstream source, the URL's query parameters (an object).
@@ -95,25 +102,36 @@ public record SourceConfig(
           + "\"fallback\" or make the source optional");
     }
     Optional<Expr> when = in.text("when").flatMap(text -> Expr.compile(in.key("when"), text, problems));
+    Optional<CacheConfig> ownCache = CacheConfig.parse(in);
+    Optional<CachePolicy> cache = CacheConfig.resolve(ownCache,
+        upstream.isPresent() ? upstreamCache : Optional.empty());
+    if (ownCache.filter(c -> !c.off()).isPresent() && upstream.isPresent()
+        && (!method.equals("GET") || requests.body().isPresent())) {
+      in.problem("cache", ": only a GET without a body is cached (a " + method + " changes or asks something new "
+          + "each time); remove cache or make the source a GET");
+    }
     return new SourceConfig(name, upstream, method, path, query, List.copyOf(params), required, forEach,
         in.text("as").orElse("item"), requests.body(), requests.headers(), requests.query(), requests.forwardQuery(),
-        requests.timeoutMs(), passStatus, one, selection(in, problems), when, fallback);
+        requests.timeoutMs(), passStatus, one, selection(in, problems), when, fallback,
+        // An upstream's default applies to the GETs among its sources only.
+        method.equals("GET") && requests.body().isEmpty() ? cache : Optional.empty());
   }
 
   SourceConfig(String name, Optional<String> upstream, String method, Template path, Optional<String> query,
       List<Template> params, boolean required, Optional<Template.Part> forEach, String as, Optional<BodyTemplate> body,
       Map<String, Template> headers, Map<String, List<Template>> queryParams, List<String> forwardQuery, int timeoutMs,
       List<Integer> passStatus, boolean one, Optional<Selection> select, Optional<Expr> when,
-      Optional<JsonNode> fallback) {
+      Optional<JsonNode> fallback, Optional<CachePolicy> cache) {
     this(name, upstream, method, path, query, params, required, forEach, as,
         dependencies(path, params, forEach, templates(body, headers, queryParams)), body, headers, queryParams,
-        forwardQuery, timeoutMs, passStatus, one, select, when, fallback);
+        forwardQuery, timeoutMs, passStatus, one, select, when, fallback, cache);
   }
 
   SourceConfig(String name, Optional<String> upstream, String method, Template path, Optional<String> query,
       List<Template> params, boolean required, Optional<Template.Part> forEach, String as) {
     this(name, upstream, method, path, query, params, required, forEach, as, Optional.empty(), Map.of(), Map.of(),
-        List.of(), UPSTREAM_TIMEOUT, List.of(), false, Optional.empty(), Optional.empty(), Optional.empty());
+        List.of(), UPSTREAM_TIMEOUT, List.of(), false, Optional.empty(), Optional.empty(), Optional.empty(),
+        Optional.empty());
   }
 
   /** {@code select}, then the sugar: empty when the source keeps its answer as it came. */
@@ -151,7 +169,7 @@ public record SourceConfig(
     all.addAll(more);
     return new SourceConfig(name, upstream, method, path, query, params, required, forEach, as,
         Collections.unmodifiableSet(all), body, headers, queryParams, forwardQuery, timeoutMs, passStatus, one, select,
-        when, fallback);
+        when, fallback, cache);
   }
 
   private static List<Template> templates(Optional<BodyTemplate> body, Map<String, Template> headers,

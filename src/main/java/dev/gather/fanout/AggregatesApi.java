@@ -1,6 +1,7 @@
 package dev.gather.fanout;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.gather.cache.SourceCache;
 import dev.gather.config.AggregateConfig;
 import dev.gather.db.NamedQueries;
 import dev.gather.failure.Failure;
@@ -37,10 +38,18 @@ public final class AggregatesApi {
   private final MeterRegistry registry;
   private final Ticker ticker = Ticker.SYSTEM;
   private final Timers timers;
+  private final SourceCache cache;
 
   /** {@code timers} mark each request's deadline: the wheel ({@link Timers#timeouts}) in production. */
   public AggregatesApi(Upstreams upstreams, NamedQueries queries, long queryTimeoutMs, MeterRegistry registry,
       Timers timers) {
+    this(upstreams, queries, queryTimeoutMs, registry, timers, null);
+  }
+
+  /** The same, the sources with a {@code cache} keeping their answers in {@code cache}. */
+  public AggregatesApi(Upstreams upstreams, NamedQueries queries, long queryTimeoutMs, MeterRegistry registry,
+      Timers timers, SourceCache cache) {
+    this.cache = cache;
     this.upstreams = upstreams;
     this.queries = queries;
     this.queryTimeoutMs = queryTimeoutMs;
@@ -82,7 +91,7 @@ public final class AggregatesApi {
     Object body = plan.aggregate().readsBody() ? clientBody(ctx) : null;
     AggregateRun run = new AggregateRun(plan.aggregate(), plan.read(), upstreams, queries, queryTimeoutMs, params,
         ctx.request().headers(), RequestIds.of(ctx), ticker, timers).client(body, ctx.queryParams())
-        .claims(caller.claims()).traced(upstreams.tracer());
+        .claims(caller.claims()).traced(upstreams.tracer()).cached(cache);
     // A client that leaves takes its upstream calls with it: they are reset, and no further source starts.
     ctx.response().closeHandler(closed -> run.cancel());
     (sequential ? run.sequential() : run.concurrent())

@@ -128,8 +128,11 @@ final class Envelope {
           .appendString(",\"hedged\":").appendString(String.valueOf(stats.hedged()))
           .appendString(",\"coalesced\":").appendString(String.valueOf(stats.coalesced()))
           .appendString(",\"shortCircuited\":").appendString(String.valueOf(stats.shortCircuited()))
-          // gather keeps no answers, so nothing is ever cached; the key stays for clients that read it.
-          .appendString(",\"cached\":false");
+          .appendString(",\"cached\":").appendString(String.valueOf(result.cached()))
+          .appendString(",\"stale\":").appendString(String.valueOf(result.stale()));
+      if (result.cached()) {
+        out.appendString(",\"ageMs\":").appendString(String.valueOf(result.ageMs()));
+      }
       if (result.skipped()) {
         out.appendString(",\"skipped\":true");
       } else if (result.fellBack()) {
