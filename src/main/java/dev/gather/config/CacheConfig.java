@@ -58,7 +58,7 @@ public record CacheConfig(boolean off, OptionalLong ttlMs, OptionalLong staleWhi
     if (own.isPresent() && own.get().off || own.isEmpty() && (defaults.isEmpty() || defaults.get().off)) {
       return Optional.empty();
     }
-    CacheConfig mine = own.orElse(defaults.get());
+    CacheConfig mine = own.orElseGet(defaults::get);
     CacheConfig base = defaults.filter(d -> !d.off).orElse(mine);
     return Optional.of(new CachePolicy(
         mine.ttlMs.orElse(base.ttlMs.orElse(DEFAULT_TTL_MS)),
