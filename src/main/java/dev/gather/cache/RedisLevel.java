@@ -61,6 +61,9 @@ final class RedisLevel {
         .setMaxWaitingHandlers(4096)
         .setNetClientOptions(new NetClientOptions().setConnectTimeout((int) Math.min(Integer.MAX_VALUE, timeoutMs))
             .setTcpNoDelay(true)));
+    // A connection made now rather than by the first lookup, whose short timeout the connecting would spend.
+    client.send(Request.cmd(Command.PING)).timeout(Math.max(1000, timeoutMs), TimeUnit.MILLISECONDS)
+        .onFailure(this::failed);
   }
 
   /** Whether Redis is worth asking now: not within a pause after a failure. */

@@ -45,8 +45,11 @@ public final class SourceCache implements Shareable {
   /** A live answer's body as it came, its status and its {@code Cache-Control} (null for none). */
   public record Fresh(Buffer body, int status, String cacheControl) {}
 
-  /** A kept answer served: its bytes, status, age, and whether it was stale. */
-  public record Hit(Buffer body, int status, long ageMs, boolean stale) {}
+  /**
+   * A kept answer served: its bytes, status, age, whether it was stale, and the failure of the call it stands in
+   * for (null when no call failed).
+   */
+  public record Hit(Buffer body, int status, long ageMs, boolean stale, Throwable failure) {}
 
   /** What a purge removed: in memory, and in Redis (empty without Redis, or with {@code redisFailure}). */
   public record Purged(long memory, Optional<Long> redis, Optional<String> redisFailure) {}
@@ -94,12 +97,12 @@ public final class SourceCache implements Shareable {
       long ageMs = entry.ageMs(ticker.nanoTime());
       if (freshness.freshAt(ageMs)) {
         metrics.lookup(key, CacheMetrics.Result.HIT);
-        return Future.succeededFuture(call.fromCache(new Hit(entry.body(), entry.status(), ageMs, false)));
+        return Future.succeededFuture(call.fromCache(new Hit(entry.body(), entry.status(), ageMs, false, null)));
       }
       if (freshness.revalidatingAt(ageMs)) {
         metrics.lookup(key, CacheMetrics.Result.STALE);
         refresh(key, policy, owner, call);
-        return Future.succeededFuture(call.fromCache(new Hit(entry.body(), entry.status(), ageMs, true)));
+        return Future.succeededFuture(call.fromCache(new Hit(entry.body(), entry.status(), ageMs, true, null)));
       }
     }
     metrics.lookup(key, CacheMetrics.Result.MISS);
@@ -112,7 +115,8 @@ public final class SourceCache implements Shareable {
         long ageMs = entry.ageMs(ticker.nanoTime());
         if (Freshness.of(policy, entry.directives()).servesErrorsAt(ageMs)) {
           metrics.lookup(key, CacheMetrics.Result.STALE);
-          return Future.succeededFuture(call.fromCache(new Hit(entry.body(), entry.status(), ageMs, true)));
+          return Future.succeededFuture(call.fromCache(new Hit(entry.body(), entry.status(), ageMs, true,
+              done.cause())));
         }
       }
       return Future.failedFuture(done.cause());

@@ -98,7 +98,7 @@ public enum ConfigKey {
           + "memory only."),
   CACHE_REDIS_PREFIX("cache.redisPrefix", "gather:cache:",
       "Prefix of the cache's keys in Redis; deployments sharing one Redis but not their answers use different ones."),
-  CACHE_REDIS_TIMEOUT_MS("cache.redisTimeoutMs", "50",
+  CACHE_REDIS_TIMEOUT_MS("cache.redisTimeoutMs", "100",
       "Longest a cache read or write waits for Redis; past it (or with Redis down) the cache is memory only, for 1 s."),
   CORS_ORIGINS("cors.origins", "",
       "Origins whose pages may call the API (https://app.example), a list or comma-separated; empty: no CORS."),

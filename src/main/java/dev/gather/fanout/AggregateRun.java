@@ -422,7 +422,8 @@ final class AggregateRun {
 
           @Override
           public Answer fromCache(SourceCache.Hit hit) {
-            CallStats stats = CallStats.fromCache(hit.stale(), hit.ageMs());
+            // In place of a failed call, the entry still says what that call tried (tries, an open breaker).
+            CallStats stats = CallStats.fromCache(hit.stale(), hit.ageMs(), hit.failure());
             // Checked as JSON when it came: bytes nobody reads into go into the envelope as kept.
             return use == Upstream.JsonBody.CHECKED && hit.body().length() > 0
                 ? new Answer(new RawJson(hit.body()), hit.status(), stats)
@@ -509,7 +510,7 @@ final class AggregateRun {
               @Override
               public Answer fromCache(SourceCache.Hit hit) {
                 return new Answer(new JsonArray(hit.body()), hit.status(),
-                    CallStats.fromCache(hit.stale(), hit.ageMs()));
+                    CallStats.fromCache(hit.stale(), hit.ageMs(), hit.failure()));
               }
             });
     return source.one() ? rows.compose(answer -> firstRow(source, answer)) : rows;

@@ -19,6 +19,15 @@ public record CallStats(int attempts, boolean hedged, boolean coalesced, boolean
     return new CallStats(0, false, false, false, true, stale, ageMs);
   }
 
+  /** An answer served from the cache, {@code ageMs} old, in place of a call that failed after {@code failed}. */
+  public static CallStats fromCache(boolean stale, long ageMs, Throwable failed) {
+    if (!(failed instanceof CallFailure call)) {
+      return fromCache(stale, ageMs);
+    }
+    CallStats tried = call.stats();
+    return new CallStats(tried.attempts, tried.hedged, tried.coalesced, tried.shortCircuited, true, stale, ageMs);
+  }
+
   /**
    * Several calls together (a forEach): tries added up, the rest if any of them; cached only when all of them
    * were (then as old as the oldest), stale when any was.

@@ -173,6 +173,7 @@ class CachedSourcesTest {
     assertTrue(item.getBoolean("cached"));
     assertTrue(item.getBoolean("stale"));
     assertTrue(item.getLong("ageMs") >= 0);
+    assertEquals(1, item.getInteger("attempts"), "the call that failed is still told");
     assertEquals(2, calls("/flaky"), "the stale answer came after a call that failed");
     failing.set(false);
   }

@@ -53,6 +53,9 @@ class SourceCacheTest {
     @Override
     public Future<Served> live() {
       calls++;
+      if (outcomes.isEmpty()) {
+        throw new AssertionError("an unexpected call");
+      }
       Object next = outcomes.remove();
       return next instanceof Failure f ? Future.failedFuture(f)
           : Future.succeededFuture(new Served((String) next, false, false, -1));

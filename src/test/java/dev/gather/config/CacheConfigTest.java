@@ -77,7 +77,7 @@ class CacheConfigTest {
         .put("redisUrl", "redis://cache:6379").put("maxBytes", 1_048_576).put("redisTimeoutMs", 20)));
     assertEquals(new CacheStoreConfig(Optional.of("redis://cache:6379"), "gather:cache:", 20, 1_048_576),
         config.cache());
-    assertEquals(new CacheStoreConfig(Optional.empty(), "gather:cache:", 50, 67_108_864),
+    assertEquals(new CacheStoreConfig(Optional.empty(), "gather:cache:", 100, 67_108_864),
         GatherConfig.from(new JsonObject()).cache());
     List<String> problems = problems(new JsonObject().put("cache", new JsonObject().put("redisUrl", "cache:6379")));
     assertTrue(problems.get(0).startsWith("cache.redisUrl = \"cache:6379\": not a Redis URL"), problems.toString());
