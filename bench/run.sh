@@ -31,13 +31,18 @@
 #            sampling, and with JSON logs; the ratios are what seeing the calls costs (nginx only) 64 connections
 #   shaped   gather only: 3 calls of /profile (a 0.7 KB user record) as they come, and the same 3 calls with a
 #            `select` per source and a JSON-template `shape` (JMESPath); the ratio is what shaping costs 64 connections
+#   cached   gather only: the 3-call aggregate uncached, then with its 3 sources cached (ttlMs 60 s: after the first
+#            request, no call); the target is ≥ 3× the uncached requests/s                   64 connections
+#   stale    gather only (nginx only): 3 sources cached with ttlMs 0 and staleIfErrorMs 1 h on an upstream of their
+#            own (a second nginx), warmed, then that nginx stopped: every answer is the stale one (connection
+#            refused, then the upstream's open circuit breaker); the target is 0 errors      64 connections
 # For each measured run: requests/s, p50 and p99 (wrk's, from bench/percentiles.lua) and the CPU of the server
 # process per request (utime + stime from /proc/<pid>/stat over the run ÷ requests) with the JIT compiler threads'
 # part of it, and the ratio gather / floor of that CPU (also without the JIT's part). After the last scenario:
 # gather's resident memory (VmRSS now, VmHWM the peak) with the same process.
 #
 # Knobs (environment): DURATION (measured seconds per run, default 20), WARMUP (seconds of the warm-up run before
-# each, default 15), SCENARIOS (default "hello three0 three50 row rows shaped edge observed"), THREADS (wrk and pgbench threads, default
+# each, default 15), SCENARIOS (default "hello three0 three50 row rows shaped edge observed cached stale"), THREADS (wrk and pgbench threads, default
 # 1), LABEL (the report's file name, default the short commit), UPSTREAM (nginx or demo, default nginx),
 # BENCH_DB_URL (the PostgreSQL server, without a database; default postgresql://postgres@127.0.0.1:5432; psql and
 # pgbench must reach it too), JAR (default target/gather.jar, built if missing), JAVA_OPTS (gather's JVM, given to
@@ -62,14 +67,14 @@ ROW_ID=${ROW_ID:-42}
 FLOOR_POOL_SIZE=${FLOOR_POOL_SIZE:-${GATHER_DB_POOL_SIZE:-8}}
 DB_BASE=${BENCH_DB_URL:-postgresql://postgres@127.0.0.1:5432}
 DB_BASE=${DB_BASE%/}
-read -r -a SCENARIO_LIST <<< "${SCENARIOS:-hello three0 three50 row rows shaped edge observed}"
+read -r -a SCENARIO_LIST <<< "${SCENARIOS:-hello three0 three50 row rows shaped edge observed cached stale}"
 for n in "$DURATION" "$WARMUP" "$THREADS" "$ROW_ID" "$FLOOR_POOL_SIZE"; do
   [[ $n =~ ^[0-9]+$ ]] || { echo "DURATION, WARMUP, THREADS, ROW_ID and FLOOR_POOL_SIZE must be numbers, not $n" >&2; exit 2; }
 done
 [ "$DURATION" -ge 1 ] && [ "$THREADS" -ge 1 ] && [ "$ROW_ID" -ge 1 ] && [ "$ROW_ID" -le 10000 ] ||
   { echo "DURATION and THREADS must be at least 1, ROW_ID 1 to 10000" >&2; exit 2; }
 for scenario in "${SCENARIO_LIST[@]}"; do # fail before starting anything, not after minutes of load
-  case $scenario in hello|three0|three50|row|rows|shaped|edge|observed) ;; *) echo "unknown scenario $scenario (use hello three0 three50 row rows shaped edge observed)" >&2; exit 2 ;; esac
+  case $scenario in hello|three0|three50|row|rows|shaped|edge|observed|cached|stale) ;; *) echo "unknown scenario $scenario (use hello three0 three50 row rows shaped edge observed cached stale)" >&2; exit 2 ;; esac
 done
 case $UPSTREAM in nginx|demo) ;; *) echo "UPSTREAM must be nginx or demo, not $UPSTREAM" >&2; exit 2 ;; esac
 LABEL=${LABEL:-$(git rev-parse --short HEAD 2>/dev/null || echo run)}
@@ -124,6 +129,8 @@ HZ=$(getconf CLK_TCK)
 GATHER_PORT=${GATHER_PORT:-$(free_port 18080)}
 FLOOR_PORT=${FLOOR_PORT:-$(free_port 18090)}
 UPSTREAM_PORT=${UPSTREAM_PORT:-$(free_port 19090)}
+# The stale scenario's own upstream, which it stops: a port apart from the others.
+STALE_PORT=$(free_port $((UPSTREAM_PORT + 10)))
 # Nothing listens yet, so two searches could land on one port when a range is crowded.
 [ "$FLOOR_PORT" != "$GATHER_PORT" ] || FLOOR_PORT=$(free_port $((GATHER_PORT + 1)))
 while [ "$UPSTREAM_PORT" = "$GATHER_PORT" ] || [ "$UPSTREAM_PORT" = "$FLOOR_PORT" ]; do
@@ -190,8 +197,8 @@ b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
 JWT_SIGNED="$(printf '{"alg":"RS256","typ":"JWT"}' | b64url).$(printf '{"sub":"bench","scope":"bench","exp":%d}' \
   "$(( $(date +%s) + 86400 ))" | b64url)"
 BENCH_TOKEN="$JWT_SIGNED.$(printf '%s' "$JWT_SIGNED" | openssl dgst -sha256 -sign "$WORK/jwt-key.pem" -binary | b64url)"
-jq --arg url "http://127.0.0.1:$UPSTREAM_PORT" --rawfile key "$WORK/jwt-pub.pem" \
-  '.upstreams |= map_values(.url = $url) | .auth.jwt.publicKeys = [$key]' bench/gather-bench.json \
+jq --arg url "http://127.0.0.1:$UPSTREAM_PORT" --arg staleurl "http://127.0.0.1:$STALE_PORT" --rawfile key "$WORK/jwt-pub.pem" \
+  '.upstreams |= map_values(.url = $url) | .upstreams.stale.url = $staleurl | .auth.jwt.publicKeys = [$key]' bench/gather-bench.json \
   > "$WORK/gather-bench.json"
 
 # The JVM behind a pid: the launcher may be a script that runs java as a child rather than exec-ing it.
@@ -357,6 +364,36 @@ run_other_gather() {
   kill "$pid" 2> /dev/null || true
   for _ in $(seq 100); do kill -0 "$pid" 2> /dev/null || break; sleep 0.1; done
 }
+# The stale scenario's upstream: a second nginx (one process, /delay/0 only) that the scenario stops mid-way.
+STALE_PID=
+start_stale_upstream() {
+  mkdir -p "$WORK/nginx-stale"
+  cat > "$WORK/nginx-stale.conf" <<NGINX
+daemon off;
+master_process off;
+worker_processes 1;
+pid $WORK/nginx-stale/nginx.pid;
+error_log $WORK/nginx-stale/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $WORK/nginx-stale/body;
+  proxy_temp_path $WORK/nginx-stale/proxy;
+  fastcgi_temp_path $WORK/nginx-stale/fastcgi;
+  uwsgi_temp_path $WORK/nginx-stale/uwsgi;
+  scgi_temp_path $WORK/nginx-stale/scgi;
+  server {
+    listen 127.0.0.1:$STALE_PORT;
+    default_type application/json;
+    location = /delay/0 { return 200 '{"delayedMs":0,"from":"the stale upstream"}'; }
+  }
+}
+NGINX
+  nginx -p "$WORK/nginx-stale" -c "$WORK/nginx-stale.conf" > "$WORK/stale-upstream.log" 2>&1 &
+  STALE_PID=$!; PIDS+=("$STALE_PID")
+  wait_ready "http://127.0.0.1:$STALE_PORT/delay/0" 30 "$STALE_PID"
+}
+
 OTEL_SINK=(OTEL_TRACES_EXPORTER=otlp OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf
   "OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$UPSTREAM_PORT" OTEL_SERVICE_NAME=gather-bench
   OTEL_METRICS_EXPORTER=none OTEL_LOGS_EXPORTER=none OTEL_TRACES_SAMPLER=parentbased_traceidratio)
@@ -395,6 +432,22 @@ for scenario in "${SCENARIO_LIST[@]}"; do
     shaped)
       run_wrk shaped.plain "$GATHER_PID" "$GATHER" /aggregate/three0plain 64
       run_wrk shaped.gather "$GATHER_PID" "$GATHER" /aggregate/three0shaped 64 ;;
+    cached)
+      check "gather three0cached complete" "get $GATHER/aggregate/three0cached | jq -e '.complete'"
+      check "gather three0cached answers from the cache" \
+        "get $GATHER/aggregate/three0cached | jq -e '[.sources[].cached] == [true, true, true]'"
+      run_wrk cached.plain "$GATHER_PID" "$GATHER" /aggregate/three0 64
+      run_wrk cached.gather "$GATHER_PID" "$GATHER" /aggregate/three0cached 64 ;;
+    stale)
+      if [ "$UPSTREAM" != nginx ]; then echo "stale: needs UPSTREAM=nginx (a second nginx it stops); skipped" >&2; continue; fi
+      start_stale_upstream
+      check "gather three0stale complete and fresh" \
+        "get $GATHER/aggregate/three0stale | jq -e '.complete and ([.sources[].stale] == [false, false, false])'"
+      stop_pids 10 "$STALE_PID"
+      check "the stale upstream is down" "! curl -fs --max-time 2 -o /dev/null http://127.0.0.1:$STALE_PORT/delay/0"
+      check "gather three0stale answers stale" \
+        "get $GATHER/aggregate/three0stale | jq -e '.complete and ([.sources[].stale] == [true, true, true])'"
+      run_wrk stale.gather "$GATHER_PID" "$GATHER" /aggregate/three0stale 64 ;;
   esac
 done
 
@@ -488,6 +541,16 @@ REPORT=$WORK/report.md
   if has shaped.gather; then
     feature_row "3 calls, 0 ms, shaped (\`select\` per source + a \`shape\` template)" shaped.gather shaped.plain "gather unshaped" 1.25
   fi
+  if has cached.gather; then
+    # Judged on requests/s, not CPU: what a cache buys is answers without the calls.
+    r=$(ratio "${RPS[cached.gather]}" "${RPS[cached.plain]}")
+    ok=$(awk -v v="${r%×}" 'BEGIN{if (v == "?") print "?"; else if (v + 0 >= 3) print "met"; else print "**missed**"}')
+    echo "| 3 calls, 0 ms, all 3 sources cached (\`cache: {ttlMs: 60000}\`) | 64 | vs gather uncached: $(cell cached.plain) | $(cell cached.gather) | $r the uncached requests/s ($(ratio "${US[cached.gather]}" "${US[cached.plain]}") of its CPU per request) | ≥ 3× requests/s $ok |"
+  fi
+  if has stale.gather; then
+    ok=$([ "${ERRS[stale.gather]}" = 0 ] && [ "${REQS[stale.gather]}" -gt 0 ] && echo met || echo "**missed**")
+    echo "| 3 calls to a stopped upstream, served stale (\`staleIfErrorMs\`) | 64 | — | $(cell stale.gather) | ${ERRS[stale.gather]} errors in ${REQS[stale.gather]} requests | 0 errors $ok |"
+  fi
   rss_ok=$(awk -v r="$GATHER_RSS" -v h="$GATHER_HWM" 'BEGIN{print (r * 1048576 <= 300e6 && h * 1048576 <= 300e6) ? "met" : "**missed**"}')
   echo "| resident memory after the run | | $FLOOR_RSS MiB (peak $FLOOR_HWM MiB) | $GATHER_RSS MiB (peak VmHWM $GATHER_HWM MiB; $GATHER_RSS_START MiB after start) | | ≤ 300 MB $rss_ok |"
   echo
@@ -503,7 +566,8 @@ REPORT=$WORK/report.md
   echo "| run | path | connections | requests | req/s | p50 ms | p99 ms | raw p99 ms | CPU µs / request | of which JIT | cores: server of machine | errors |"
   echo "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|"
   for key in hello.gather hello.floor three0.gather three0.floor three50.gather three50.floor row.gather row.users \
-             row.floor row.floorpool rows.gather rows.export rows.floor shaped.plain shaped.gather edge.open edge.jwt edge.limited observed.plain observed.trace100 observed.trace1 observed.json; do
+             row.floor row.floorpool rows.gather rows.export rows.floor shaped.plain shaped.gather edge.open edge.jwt edge.limited observed.plain observed.trace100 observed.trace1 observed.json \
+             cached.plain cached.gather stale.gather; do
     has "$key" || continue
     echo "| $key | \`${PATHS[$key]}\` | ${CONNS[$key]} | ${REQS[$key]} | ${RPS[$key]} | ${P50[$key]} | ${P99[$key]}" \
          "| $(lua_value "$WORK/$key.wrk" raw_ms p99) | ${US[$key]} | ${JIT[$key]} | ${CORES[$key]} | ${ERRS[$key]} |"
@@ -517,7 +581,8 @@ REPORT=$WORK/report.md
   echo "- gather log lines at WARN/ERROR: $(grep -cE ' (WARN|ERROR) ' "$WORK/gather.log" || true); floor log: $(wc -l < "$WORK/floor.log") lines"
   echo "- answer sizes: /users/export $(wc -c < "$WORK/export.ndjson") bytes, /aggregate/rows $(wc -c < "$WORK/rows.json") bytes, floor /rows $(wc -c < "$WORK/floor-rows.json") bytes"
   for key in hello.gather hello.floor three0.gather three0.floor three50.gather three50.floor row.gather row.users \
-             row.floor row.floorpool rows.gather rows.export rows.floor shaped.plain shaped.gather edge.open edge.jwt edge.limited observed.plain observed.trace100 observed.trace1 observed.json; do
+             row.floor row.floorpool rows.gather rows.export rows.floor shaped.plain shaped.gather edge.open edge.jwt edge.limited observed.plain observed.trace100 observed.trace1 observed.json \
+             cached.plain cached.gather stale.gather; do
     has "$key" || continue
     echo; echo "### $key"; echo; echo '```'; cat "$WORK/$key.wrk"; echo '```'
   done

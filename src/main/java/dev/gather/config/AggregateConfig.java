@@ -92,7 +92,9 @@ public record AggregateConfig(String name, String path, int deadlineMs, List<Sou
         problems.add(sourceKey + ": \"" + source + "\" is reserved (templates and expressions read the request "
             + "under it); rename the source, e.g. \"" + source + "Source\"");
       }
-      SourceConfig parsed = SourceConfig.parse(sourceKey, source, sourceJson, problems);
+      Optional<CacheConfig> upstreamCache = sourceJson.getValue("upstream") instanceof String upstream
+          && upstreams.containsKey(upstream) ? upstreams.get(upstream).cache() : Optional.empty();
+      SourceConfig parsed = SourceConfig.parse(sourceKey, source, sourceJson, upstreamCache, problems);
       parsed.upstream().map(upstreams::get).filter(u -> parsed.timeoutMs() > u.timeoutMs()).ifPresent(u ->
           problems.add(sourceKey + ".timeoutMs = " + parsed.timeoutMs() + ": more than upstream " + u.name()
               + "'s timeoutMs (" + u.timeoutMs() + "); use at most " + u.timeoutMs()));

@@ -68,7 +68,7 @@ public record AuthConfig(Optional<JwtConfig> jwt, Map<String, ApiKeyConfig> apiK
       Optional<RouteGroup> group = RouteGroup.byKey(entry.getKey());
       if (group.isEmpty()) {
         problems.add(key + ": no such route group; groups are info, metrics, docs, users, jobs, compute, aggregates, "
-            + "proxy");
+            + "proxy, admin");
       } else if (group.get() == RouteGroup.HEALTH) {
         problems.add(key + ": health probes are always open (the orchestrator sends no credentials); remove it");
       } else if (entry.getValue() instanceof JsonObject policy) {

@@ -36,6 +36,11 @@ final class Fields {
     return json.getValue(field) != null;
   }
 
+  /** The field's value as written (null when absent), for keys that take more than one type. */
+  Object raw(String field) {
+    return json.getValue(field);
+  }
+
   Optional<String> text(String field) {
     Object value = json.getValue(field);
     if (value == null) {

@@ -24,7 +24,8 @@ public record GatherConfig(
     CorsConfig cors,
     AuthConfig auth,
     LogConfig log,
-    DnsConfig dns) {
+    DnsConfig dns,
+    CacheStoreConfig cache) {
 
   /** Top-level sections holding named entries rather than fixed keys. */
   static final Set<String> NAMED_SECTIONS = Set.of("upstreams", "queries", "aggregates");
@@ -89,6 +90,7 @@ public record GatherConfig(
     CorsConfig cors = cors(in);
     LogConfig log = new LogConfig(LogConfig.format(in));
     DnsConfig dns = DnsConfig.parse(in);
+    CacheStoreConfig cache = cacheStore(in);
 
     List<String> problems = in.problems();
     AuthConfig auth = AuthConfig.parse(tree, in, problems);
@@ -121,7 +123,22 @@ public record GatherConfig(
       throw new ConfigException(problems);
     }
     return new GatherConfig(http, db, shutdown, demo, jobs, Map.copyOf(upstreams), Map.copyOf(queries), Map.copyOf(aggregates),
-        rateLimit, cors, auth, log, dns);
+        rateLimit, cors, auth, log, dns, cache);
+  }
+
+  private static CacheStoreConfig cacheStore(ConfigReader in) {
+    String url = in.text(ConfigKey.CACHE_REDIS_URL);
+    if (!url.isEmpty() && !url.matches("(redis|rediss|unix)://.+")) {
+      in.problem(ConfigKey.CACHE_REDIS_URL.path() + " = \"" + withoutPassword(url) + "\": not a Redis URL; use "
+          + "redis://host:6379 (rediss:// for TLS), or leave it empty to keep cached answers in memory only");
+    }
+    String prefix = in.text(ConfigKey.CACHE_REDIS_PREFIX);
+    if (prefix.isEmpty() || prefix.length() > 100) {
+      in.problem(ConfigKey.CACHE_REDIS_PREFIX.path() + " = \"" + prefix + "\": use 1 to 100 characters, e.g. \""
+          + ConfigKey.CACHE_REDIS_PREFIX.defaultValue() + "\"");
+    }
+    return new CacheStoreConfig(url.isEmpty() ? Optional.empty() : Optional.of(url), prefix,
+        in.number(ConfigKey.CACHE_REDIS_TIMEOUT_MS, 1, 60_000), in.number(ConfigKey.CACHE_MAX_BYTES, 1024, 1L << 40));
   }
 
   private static RateLimitConfig rateLimit(ConfigReader in, JsonObject tree) {

@@ -19,7 +19,9 @@ public enum RouteGroup {
   JOBS,
   COMPUTE,
   AGGREGATES,
-  PROXY;
+  PROXY,
+  /** Operations that change gather's state, such as {@code DELETE /admin/cache}. */
+  ADMIN;
 
   /** The name used in config: {@code aggregates}, {@code proxy}... */
   public String key() {

@@ -45,11 +45,12 @@ public record SourceConfig(
     Optional<Expr> when,
     Optional<JsonNode> fallback,
     Optional<Batch> batch,
-    int maxItems) {
+    int maxItems,
+    Optional<CachePolicy> cache) {
 
   static final Set<String> KEYS = Set.of("upstream", "method", "path", "query", "params", "required",
       "forEach", "as", "body", "headers", "forwardQuery", "timeoutMs", "passStatus", "one", "select", "allow", "deny",
-      "rename", "when", "fallback", "batch", "maxItems");
+      "rename", "when", "fallback", "batch", "maxItems", "cache");
   /**
    * Most items a forEach walks unless its {@code maxItems} says otherwise: enough for a page of ids, and few
    * enough that one request cannot start an unbounded number of calls (or futures) before anything sheds it.
@@ -60,6 +61,12 @@ public record SourceConfig(
   public static final int UPSTREAM_TIMEOUT = 0;
 
   static SourceConfig parse(String key, String name, JsonObject json, List<String> problems) {
+    return parse(key, name, json, Optional.empty(), problems);
+  }
+
+  /** {@code upstreamCache}: the {@code cache} of the upstream it calls, the default of its own. */
+  static SourceConfig parse(String key, String name, JsonObject json, Optional<CacheConfig> upstreamCache,
+      List<String> problems) {
     Fields in = new Fields(key, json, problems);
     in.rejectUnknown(KEYS);
     // "query" names a SQL query (a string) or, on an upstream source, the URL's query parameters (an object).
@@ -108,9 +115,19 @@ public record SourceConfig(
       in.problem("maxItems", ": only a forEach source walks items; add \"forEach\" or remove maxItems");
     }
     Optional<Batch> batch = in.object("batch").map(b -> Batch.parse(in, b, problems));
+    Optional<CacheConfig> ownCache = CacheConfig.parse(in);
+    Optional<CachePolicy> cache = CacheConfig.resolve(ownCache,
+        upstream.isPresent() ? upstreamCache : Optional.empty());
+    if (ownCache.filter(c -> !c.off()).isPresent() && upstream.isPresent()
+        && (!method.equals("GET") || requests.body().isPresent())) {
+      in.problem("cache", ": only a GET without a body is cached (a " + method + " changes or asks something new "
+          + "each time); remove cache or make the source a GET");
+    }
     SourceConfig parsed = new SourceConfig(name, upstream, method, path, query, List.copyOf(params), required, forEach,
         in.text("as").orElse("item"), requests.body(), requests.headers(), requests.query(), requests.forwardQuery(),
-        requests.timeoutMs(), passStatus, one, selection(in, problems), when, fallback, batch, maxItems);
+        requests.timeoutMs(), passStatus, one, selection(in, problems), when, fallback, batch, maxItems,
+        // An upstream's default applies to the GETs among its sources only.
+        method.equals("GET") && requests.body().isEmpty() ? cache : Optional.empty());
     batch.ifPresent(b -> parsed.checkBatch(in, b));
     return parsed;
   }
@@ -145,17 +162,17 @@ public record SourceConfig(
       List<Template> params, boolean required, Optional<Template.Part> forEach, String as, Optional<BodyTemplate> body,
       Map<String, Template> headers, Map<String, List<Template>> queryParams, List<String> forwardQuery, int timeoutMs,
       List<Integer> passStatus, boolean one, Optional<Selection> select, Optional<Expr> when,
-      Optional<JsonNode> fallback, Optional<Batch> batch, int maxItems) {
+      Optional<JsonNode> fallback, Optional<Batch> batch, int maxItems, Optional<CachePolicy> cache) {
     this(name, upstream, method, path, query, params, required, forEach, as,
         dependencies(path, params, forEach, templates(body, headers, queryParams)), body, headers, queryParams,
-        forwardQuery, timeoutMs, passStatus, one, select, when, fallback, batch, maxItems);
+        forwardQuery, timeoutMs, passStatus, one, select, when, fallback, batch, maxItems, cache);
   }
 
   SourceConfig(String name, Optional<String> upstream, String method, Template path, Optional<String> query,
       List<Template> params, boolean required, Optional<Template.Part> forEach, String as) {
     this(name, upstream, method, path, query, params, required, forEach, as, Optional.empty(), Map.of(), Map.of(),
         List.of(), UPSTREAM_TIMEOUT, List.of(), false, Optional.empty(), Optional.empty(), Optional.empty(),
-        Optional.empty(), DEFAULT_MAX_ITEMS);
+        Optional.empty(), DEFAULT_MAX_ITEMS, Optional.empty());
   }
 
   /** {@code select}, then the sugar: empty when the source keeps its answer as it came. */
@@ -193,7 +210,7 @@ public record SourceConfig(
     all.addAll(more);
     return new SourceConfig(name, upstream, method, path, query, params, required, forEach, as,
         Collections.unmodifiableSet(all), body, headers, queryParams, forwardQuery, timeoutMs, passStatus, one, select,
-        when, fallback, batch, maxItems);
+        when, fallback, batch, maxItems, cache);
   }
 
   private static List<Template> templates(Optional<BodyTemplate> body, Map<String, Template> headers,

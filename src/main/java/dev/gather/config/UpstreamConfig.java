@@ -23,6 +23,7 @@ import java.util.Set;
  * @param urls every host's base URL ({@code urls}, or the one {@code url}); all with the scheme and path of
  *     {@code url}, which is the first
  * @param hosts how calls are spread over {@code urls} and which hosts are left out
+ * @param cache the {@code cache} of its GET sources that set none of their own
  */
 public record UpstreamConfig(
     String name,
@@ -47,7 +48,8 @@ public record UpstreamConfig(
     TlsConfig tlsConfig,
     boolean compression,
     List<URI> urls,
-    HostsConfig hosts) {
+    HostsConfig hosts,
+    Optional<CacheConfig> cache) {
 
   /** The HTTP version spoken to an upstream. */
   public enum Protocol {
@@ -98,7 +100,8 @@ public record UpstreamConfig(
         tls(in, scheme, urls.get(0)),
         in.bool("compression", true),
         urls,
-        HostsConfig.parse(in));
+        HostsConfig.parse(in),
+        CacheConfig.parse(in));
   }
 
   /** The protocol, checked against the URL's scheme: h2 is negotiated inside TLS, h2c needs none. */
@@ -183,7 +186,7 @@ public record UpstreamConfig(
     Set<String> keys = new HashSet<>(Set.of("url", "connectTimeoutMs", "timeoutMs", "maxConnections",
         "maxConcurrent", "maxQueued", "maxBodyBytes", "forwardHeaders", "hedgeAfterMs", "coalesce", "circuitBreaker",
         "forwardCredentials", "uploadIdleTimeoutMs", "protocol", "maxStreams", "followRedirects", "redirectHosts", "tls",
-        "compression", "urls"));
+        "compression", "urls", "cache"));
     keys.addAll(HostsConfig.KEYS);
     keys.addAll(RetryConfig.KEYS);
     return Set.copyOf(keys);

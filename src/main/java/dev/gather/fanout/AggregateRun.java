@@ -1,6 +1,8 @@
 package dev.gather.fanout;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.gather.cache.CacheKey;
+import dev.gather.cache.SourceCache;
 import dev.gather.config.AggregateConfig;
 import dev.gather.config.SourceConfig;
 import dev.gather.config.Template;
@@ -15,6 +17,7 @@ import dev.gather.time.Timers;
 import dev.gather.upstream.Answer;
 import dev.gather.upstream.CallStats;
 import dev.gather.upstream.Cancellation;
+import dev.gather.upstream.RawJson;
 import dev.gather.upstream.Upstream;
 import dev.gather.upstream.Upstreams;
 import dev.gather.wire.HeaderNames;
@@ -70,6 +73,8 @@ final class AggregateRun {
   private MultiMap clientQuery = MultiMap.caseInsensitiveMultiMap();
   /** The caller's verified token claims, for {@code {jwt.x}}. */
   private JsonObject claims = new JsonObject();
+  /** The process's cache of cached sources; null when none is given (then nothing is cached). */
+  private SourceCache cache;
   /** The aggregate's span and the trace context under it; null when tracing is off. */
   private Tracer tracer;
   private Span span;
@@ -110,6 +115,12 @@ final class AggregateRun {
    */
   AggregateRun only(Set<String> sources) {
     this.only = sources;
+    return this;
+  }
+
+  /** The cache the sources with a {@code cache} keep their answers in. */
+  AggregateRun cached(SourceCache cache) {
+    this.cache = cache;
     return this;
   }
 
@@ -453,12 +464,53 @@ final class AggregateRun {
     }
     long timeoutMs = source.timeoutMs() == SourceConfig.UPSTREAM_TIMEOUT ? upstream.config().timeoutMs()
         : source.timeoutMs();
-    return upstream.fetchJson(HttpMethod.valueOf(source.method()),
-        withQuery(renderPath(source.path(), binding, needs), source, binding, needs, batchQuery), headers, body,
-        Math.min(timeoutMs, remainingMs), cancellation,
-        // A batch answer is read to scatter it, whoever reads the source.
-        read.contains(source.name()) || batchQuery != null ? Upstream.JsonBody.DECODED : Upstream.JsonBody.CHECKED,
-        trace);
+    String pathAndQuery = withQuery(renderPath(source.path(), binding, needs), source, binding, needs, batchQuery);
+    // A batch answer is read to scatter it, whoever reads the source.
+    Upstream.JsonBody use = read.contains(source.name()) || batchQuery != null
+        ? Upstream.JsonBody.DECODED : Upstream.JsonBody.CHECKED;
+    HttpMethod method = HttpMethod.valueOf(source.method());
+    if (cache == null || source.cache().isEmpty() || body != null) {
+      return upstream.fetchJson(method, pathAndQuery, headers, body, Math.min(timeoutMs, remainingMs), cancellation,
+          use, trace);
+    }
+    Buffer none = null;
+    return cache.through(CacheKey.upstream(upstream.config().name(), pathAndQuery,
+            upstream.cacheKey(pathAndQuery, headers)), source.cache().get(), owner(source),
+        new SourceCache.Call<Answer>() {
+          @Override
+          public Future<Answer> live() {
+            return upstream.fetchJson(method, pathAndQuery, headers, none, Math.min(timeoutMs, remainingMs),
+                cancellation, use, trace, true);
+          }
+
+          @Override
+          public Future<Answer> refresh() {
+            // Nobody's request: the call's own timeout bounds it, and no client leaving stops it.
+            return upstream.fetchJson(method, pathAndQuery, headers, none, timeoutMs, Cancellation.none(), use, null,
+                true);
+          }
+
+          @Override
+          public SourceCache.Fresh fresh(Answer answer) {
+            return answer.body() == null ? null
+                : new SourceCache.Fresh(answer.body(), answer.status(), answer.cacheControl());
+          }
+
+          @Override
+          public Answer fromCache(SourceCache.Hit hit) {
+            // In place of a failed call, the entry still says what that call tried (tries, an open breaker).
+            CallStats stats = CallStats.fromCache(hit.stale(), hit.ageMs(), hit.failure());
+            // Checked as JSON when it came: bytes nobody reads into go into the envelope as kept.
+            return use == Upstream.JsonBody.CHECKED && hit.body().length() > 0
+                ? new Answer(new RawJson(hit.body()), hit.status(), stats)
+                : Upstream.answer(hit.body(), hit.status(), null, use, stats);
+          }
+        });
+  }
+
+  /** Who stores a source's answers, for its maxEntries: the source of this aggregate. */
+  private String owner(SourceConfig source) {
+    return aggregate.name() + "." + source.name();
   }
 
   /** A header's value may come from the client; a line break in it would start a header of the client's choosing. */
@@ -513,9 +565,34 @@ final class AggregateRun {
     long timeoutMs = Math.min(queryTimeoutMs, remainingMs);
     String name = source.query().get();
     // Under the source's span: the SQL client's own span (it continues whatever trace is current) is its child.
-    Future<Answer> rows = Tracing.within(trace, () -> queries.run(name, values, timeoutMs))
+    java.util.function.Supplier<Future<Answer>> run = () -> Tracing.within(trace, () -> queries.run(name, values,
+            timeoutMs))
         .map(all -> new Answer(all, 200, CallStats.ONE_TRY))
         .recover(e -> Future.failedFuture(queryFailure(name, e, timeoutMs)));
+    Future<Answer> rows = cache == null || source.cache().isEmpty() ? run.get()
+        : cache.through(CacheKey.query(name, Json.encode(values)), source.cache().get(), owner(source),
+            new SourceCache.Call<Answer>() {
+              @Override
+              public Future<Answer> live() {
+                return run.get();
+              }
+
+              @Override
+              public Future<Answer> refresh() {
+                return queries.run(name, values, queryTimeoutMs).map(all -> new Answer(all, 200, CallStats.ONE_TRY));
+              }
+
+              @Override
+              public SourceCache.Fresh fresh(Answer answer) {
+                return new SourceCache.Fresh(Json.encodeToBuffer(answer.data()), 200, null);
+              }
+
+              @Override
+              public Answer fromCache(SourceCache.Hit hit) {
+                return new Answer(new JsonArray(hit.body()), hit.status(),
+                    CallStats.fromCache(hit.stale(), hit.ageMs(), hit.failure()));
+              }
+            });
     return source.one() ? rows.compose(answer -> firstRow(source, answer)) : rows;
   }
 

@@ -1,6 +1,7 @@
 package dev.gather.fanout;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.gather.cache.SourceCache;
 import dev.gather.config.AggregateConfig;
 import dev.gather.config.SourceConfig;
 import dev.gather.db.NamedQueries;
@@ -39,10 +40,18 @@ public final class AggregatesApi {
   private final MeterRegistry registry;
   private final Ticker ticker = Ticker.SYSTEM;
   private final Timers timers;
+  private final SourceCache cache;
 
   /** {@code timers} mark each request's deadline: the wheel ({@link Timers#timeouts}) in production. */
   public AggregatesApi(Upstreams upstreams, NamedQueries queries, long queryTimeoutMs, MeterRegistry registry,
       Timers timers) {
+    this(upstreams, queries, queryTimeoutMs, registry, timers, null);
+  }
+
+  /** The same, the sources with a {@code cache} keeping their answers in {@code cache}. */
+  public AggregatesApi(Upstreams upstreams, NamedQueries queries, long queryTimeoutMs, MeterRegistry registry,
+      Timers timers, SourceCache cache) {
+    this.cache = cache;
     this.upstreams = upstreams;
     this.queries = queries;
     this.queryTimeoutMs = queryTimeoutMs;
@@ -86,7 +95,7 @@ public final class AggregatesApi {
     Object body = plan.aggregate().readsBody() ? clientBody(ctx) : null;
     AggregateRun run = new AggregateRun(plan.aggregate(), plan.read(), upstreams, queries, queryTimeoutMs, params,
         ctx.request().headers(), RequestIds.of(ctx), ticker, timers).client(body, ctx.queryParams())
-        .claims(caller.claims()).traced(upstreams.tracer());
+        .claims(caller.claims()).traced(upstreams.tracer()).cached(cache);
     if (selection != FieldSelection.ALL) {
       run.only(selection.run());
     }

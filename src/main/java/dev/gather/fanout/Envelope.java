@@ -134,8 +134,11 @@ final class Envelope {
           .appendString(",\"hedged\":").appendString(String.valueOf(stats.hedged()))
           .appendString(",\"coalesced\":").appendString(String.valueOf(stats.coalesced()))
           .appendString(",\"shortCircuited\":").appendString(String.valueOf(stats.shortCircuited()))
-          // gather keeps no answers, so nothing is ever cached; the key stays for clients that read it.
-          .appendString(",\"cached\":false");
+          .appendString(",\"cached\":").appendString(String.valueOf(result.cached()))
+          .appendString(",\"stale\":").appendString(String.valueOf(result.stale()));
+      if (result.cached()) {
+        out.appendString(",\"ageMs\":").appendString(String.valueOf(result.ageMs()));
+      }
       if (result.skipped()) {
         // A source the ?fields= selection left out says so, apart from one its when skipped.
         out.appendString(selection.runs(result.name()) ? ",\"skipped\":true" : ",\"skipped\":true,\"pruned\":true");

@@ -72,6 +72,24 @@ record SourceResult(String name, long ms, Answer answer, Failure failure) {
     return answer == null ? null : Integer.valueOf(answer.status());
   }
 
+  /** Served from the cache (a forEach: every item was). */
+  boolean cached() {
+    return failure == null && answer != null && answer.stats().cached();
+  }
+
+  /**
+   * Served from the cache past its freshness (a forEach: some item was), while it is refreshed or because the
+   * call failed.
+   */
+  boolean stale() {
+    return failure == null && answer != null && answer.stats().stale();
+  }
+
+  /** How old the cached answer was; -1 when it was not cached. */
+  long ageMs() {
+    return cached() ? answer.stats().ageMs() : -1;
+  }
+
   CallStats stats() {
     if (failure != null && !partial()) {
       return failure instanceof CallFailure call ? call.stats() : CallStats.ONE_TRY;

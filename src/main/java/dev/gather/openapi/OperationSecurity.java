@@ -52,6 +52,7 @@ final class OperationSecurity {
       case "jobs" -> Optional.of(RouteGroup.JOBS);
       case "compute" -> Optional.of(RouteGroup.COMPUTE);
       case "proxy" -> Optional.of(RouteGroup.PROXY);
+      case "admin" -> Optional.of(RouteGroup.ADMIN);
       case "aggregate" -> Optional.of(RouteGroup.AGGREGATES);
       default -> Optional.empty();
     };

@@ -1,5 +1,6 @@
 package dev.gather.server;
 
+import dev.gather.cache.CacheAdmin;
 import dev.gather.config.AggregateConfig;
 import dev.gather.config.RouteGroup;
 import dev.gather.fanout.AggregatesApi;
@@ -37,7 +38,7 @@ public final class ApiRouter {
   public static Router create(Vertx vertx, long maxBodyBytes, AccessLog accessLog, RequestMeter meter,
       RequestTimeout timeout, Problems problems, OpsApi ops, ApiDocs docs, UsersApi users,
       AggregatesApi aggregatesApi, Collection<AggregateConfig> aggregates, ProxyApi proxy, JobsApi jobs,
-      ComputeApi compute, List<RouteGuard> guards, Optional<CorsHandler> cors) {
+      ComputeApi compute, List<RouteGuard> guards, Optional<CorsHandler> cors, CacheAdmin cacheAdmin) {
     Router router = Router.router(vertx);
     router.route().handler(meter::begin).handler(RequestIds::assign);
     if (accessLog != null) {
@@ -81,6 +82,8 @@ public final class ApiRouter {
       }
       route.handler(aggregatesApi.handler(aggregate));
     }
+
+    stations.at(router.delete("/admin/cache"), RouteGroup.ADMIN).handler(cacheAdmin::purge);
 
     Route proxied = stations.at(router.route("/proxy/:upstream/*"), RouteGroup.PROXY);
     PROXIED_METHODS.forEach(proxied::method);

@@ -1,6 +1,8 @@
 package dev.gather.server;
 
 import dev.gather.auth.Authentication;
+import dev.gather.cache.CacheAdmin;
+import dev.gather.cache.SourceCache;
 import dev.gather.config.GatherConfig;
 import dev.gather.config.HttpConfig;
 import dev.gather.db.Database;
@@ -88,6 +90,7 @@ public final class HttpVerticle extends VerticleBase {
     exports = new UserExports(vertx, pool, EXPORT_IDLE_TIMEOUT_MS, queryTimeoutMs, exportMeters);
     upstreams = new Upstreams(vertx, config.upstreams(), guards);
     accessLog = config.http().accessLog() ? new AccessLog(vertx, Ticker.SYSTEM, config.log().format()) : null;
+    SourceCache cache = SourceCache.shared(vertx, config.cache(), registry);
     return vertx.fileSystem().readFile(ApiDocs.SPEC_RESOURCE).compose(spec -> {
       var router = ApiRouter.create(vertx,
           config.http().maxBodyBytes(),
@@ -99,13 +102,14 @@ public final class HttpVerticle extends VerticleBase {
           new ApiDocs(OpenApiDocument.served(spec, config.aggregates().values(), config.auth(), config.rateLimit())),
           new UsersApi(new UserRepository(client, queryTimeoutMs), exports),
           new AggregatesApi(upstreams, new NamedQueries(client, pool, config.queries()), queryTimeoutMs, registry,
-              Timers.timeouts(vertx)),
+              Timers.timeouts(vertx), cache),
           config.aggregates().values(),
           new ProxyApi(upstreams),
           new JobsApi(new JobStore(vertx, client, queryTimeoutMs), jobHandlers, config.jobs()),
           new ComputeApi(vertx, jobHandlers, config.jobs().computeTimeoutMs()),
           guards(),
-          Cors.handler(config.cors()));
+          Cors.handler(config.cors()),
+          new CacheAdmin(cache, config.upstreams().keySet(), config.queries().keySet()));
       HttpConfig http = config.http();
       HttpServerOptions options = new HttpServerOptions()
           .setHost(http.host())

@@ -75,7 +75,7 @@ public final class Upstream {
   }
 
   /** An answer read whole; {@code location} is its Location header (null without one). */
-  record Reply(int status, String statusMessage, Buffer body, String location) {}
+  record Reply(int status, String statusMessage, Buffer body, String location, String cacheControl) {}
 
   Upstream(Vertx vertx, UpstreamConfig config, UpstreamGuard guard) {
     this.vertx = vertx;
@@ -169,8 +169,19 @@ public final class Upstream {
    */
   public Future<Answer> fetchJson(HttpMethod method, String pathAndQuery, MultiMap headers, Buffer requestBody,
       long timeoutMs, Cancellation cancellation, JsonBody body, io.opentelemetry.context.Context trace) {
+    return fetchJson(method, pathAndQuery, headers, requestBody, timeoutMs, cancellation, body, trace,
+        config.coalesce());
+  }
+
+  /**
+   * The same, coalesced with identical calls in flight when {@code share} (a cached source's calls always are:
+   * the many requests that miss together make one call), whatever the upstream's {@code coalesce}.
+   */
+  public Future<Answer> fetchJson(HttpMethod method, String pathAndQuery, MultiMap headers, Buffer requestBody,
+      long timeoutMs, Cancellation cancellation, JsonBody body, io.opentelemetry.context.Context trace,
+      boolean share) {
     String uri = config.basePath() + pathAndQuery;
-    if (!config.coalesce() || method != HttpMethod.GET || requestBody != null) {
+    if (!share || method != HttpMethod.GET || requestBody != null) {
       return new ResilientCall(this, guard, method, uri, headers, timeoutMs, cancellation, body)
           .sending(requestBody).traced(trace).run();
     }
@@ -221,7 +232,19 @@ public final class Upstream {
    * is not shared with a caller that needs it decoded, or the reverse.
    */
   static String coalescingKey(String uri, MultiMap headers, JsonBody body) {
-    StringBuilder key = new StringBuilder(uri).append('\n').append(body);
+    return callKey(headers, new StringBuilder(uri).append('\n').append(body));
+  }
+
+  /**
+   * The coalescing key of a GET of {@code pathAndQuery} with {@code headers}, without how its body is read: what
+   * a cache keeps an answer under (its bytes serve either reading).
+   */
+  public String cacheKey(String pathAndQuery, MultiMap headers) {
+    String uri = config.basePath() + pathAndQuery;
+    return callKey(headers, new StringBuilder(uri));
+  }
+
+  private static String callKey(MultiMap headers, StringBuilder key) {
     headers.entries().stream()
         .filter(h -> !AsciiString.contentEqualsIgnoreCase(h.getKey(), HeaderNames.REQUEST_ID)
             && !AsciiString.contentEqualsIgnoreCase(h.getKey(), HeaderNames.DEADLINE_MS)
@@ -482,7 +505,7 @@ public final class Upstream {
       }
     });
     response.endHandler(v -> result.tryComplete(new Reply(response.statusCode(), response.statusMessage(), body,
-        response.getHeader(HttpHeaders.LOCATION))));
+        response.getHeader(HttpHeaders.LOCATION), response.getHeader(HttpHeaders.CACHE_CONTROL))));
     return result.future();
   }
 
@@ -492,16 +515,24 @@ public final class Upstream {
       return Future.failedFuture(new CallFailure(FailureKind.STATUS, status, config.name() + " answered " + status
           + (reply.statusMessage() == null ? "" : " " + reply.statusMessage())));
     }
-    if (reply.body().length() == 0) {
-      return Future.succeededFuture(new Answer(null, status, CallStats.ONE_TRY));
-    }
     try {
-      Object data = use == JsonBody.DECODED ? Json.decodeValue(reply.body()) : RawJson.checked(reply.body());
-      return Future.succeededFuture(new Answer(data, status, CallStats.ONE_TRY));
+      return Future.succeededFuture(answer(reply.body(), status, reply.cacheControl(), use, CallStats.ONE_TRY));
     } catch (DecodeException e) {
       return Future.failedFuture(new CallFailure(FailureKind.BAD_JSON, status,
           config.name() + " answered " + status + " with a body that is not JSON"));
     }
+  }
+
+  /**
+   * The answer a 2xx {@code body} makes, decoded or checked as {@code use} asks: for a body read from the wire,
+   * and for one a cache kept (which was checked when it came). Fails with a DecodeException when it is not JSON.
+   */
+  public static Answer answer(Buffer body, int status, String cacheControl, JsonBody use, CallStats stats) {
+    if (body.length() == 0) {
+      return new Answer(null, status, stats, body, cacheControl);
+    }
+    Object data = use == JsonBody.DECODED ? Json.decodeValue(body) : RawJson.checked(body);
+    return new Answer(data, status, stats, body, cacheControl);
   }
 
   Vertx vertx() {

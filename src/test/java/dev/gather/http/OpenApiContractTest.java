@@ -118,7 +118,8 @@ class OpenApiContractTest {
         new OpsApi(new ServiceState(1), null, Gather.newRegistry(), new UpstreamGuards(vertx, Map.of(), new SimpleMeterRegistry())), new ApiDocs(Buffer.buffer()), new UsersApi(null, null),
         new AggregatesApi(upstreams, null, 1000, new SimpleMeterRegistry(), Timers.timeouts(vertx)), aggregates, new ProxyApi(upstreams),
         new JobsApi(null, JobHandlers.load(), GatherConfig.from(new JsonObject()).jobs()),
-        new ComputeApi(vertx, JobHandlers.load(), 1000), java.util.List.of(), java.util.Optional.empty());
+        new ComputeApi(vertx, JobHandlers.load(), 1000), java.util.List.of(), java.util.Optional.empty(),
+        new dev.gather.cache.CacheAdmin(null, java.util.Set.of(), java.util.Set.of()));
   }
 
   /**
@@ -273,7 +274,8 @@ class OpenApiContractTest {
   @Test
   void everyHandWrittenOperationButHealthIsSecuredWhenEveryGroupRequiresCredentials() throws Exception {
     JsonObject routes = new JsonObject();
-    for (String group : List.of("info", "metrics", "docs", "users", "jobs", "compute", "aggregates", "proxy")) {
+    for (String group : List.of("info", "metrics", "docs", "users", "jobs", "compute", "aggregates", "proxy",
+        "admin")) {
       routes.put(group, new JsonObject().put("policy", "required"));
     }
     GatherConfig config = GatherConfig.from(AGGREGATES.copy().mergeIn(AUTH, true).put("auth",
