@@ -25,6 +25,7 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -72,6 +73,8 @@ final class AggregateRun {
   private Tracer tracer;
   private Span span;
   private Context trace;
+  /** Told of each source's result as it settles, before the sources that need it start; for a streamed answer. */
+  private Handler<SourceResult> settled;
 
   /**
    * {@code read} names the sources whose data another source reads (a template, a forEach); only theirs is
@@ -133,6 +136,16 @@ final class AggregateRun {
     }
   }
 
+  /** Tells {@code listener} of each source's result the moment it settles, in the order they settle. */
+  AggregateRun onSettled(Handler<SourceResult> listener) {
+    this.settled = listener;
+    return this;
+  }
+
+  private Future<SourceResult> told(Future<SourceResult> result) {
+    return settled == null ? result : result.onSuccess(settled);
+  }
+
   /** Stops every call in flight, and every source not started yet; for a client that has gone away. */
   void cancel() {
     cancellation.cancel();
@@ -144,9 +157,9 @@ final class AggregateRun {
     List<Future<SourceResult>> all = new ArrayList<>(aggregate.sources().size());
     for (SourceConfig source : aggregate.sources()) { // dependency order: what it needs is already started
       List<Future<SourceResult>> needs = source.dependencies().stream().map(started::get).toList();
-      Future<SourceResult> result = needs.isEmpty()
+      Future<SourceResult> result = told(needs.isEmpty()
           ? start(source, Map.of())
-          : Future.all(needs).compose(ready -> start(source, byName(needs.stream().map(Future::result).toList())));
+          : Future.all(needs).compose(ready -> start(source, byName(needs.stream().map(Future::result).toList()))));
       started.put(source.name(), result);
       all.add(result);
     }
@@ -161,7 +174,7 @@ final class AggregateRun {
     sequential = true;
     Future<List<SourceResult>> chain = Future.succeededFuture(List.of());
     for (SourceConfig source : aggregate.sources()) {
-      chain = chain.compose(done -> start(source, byName(done)).map(result -> {
+      chain = chain.compose(done -> told(start(source, byName(done))).map(result -> {
         List<SourceResult> more = new ArrayList<>(done);
         more.add(result);
         return more;

@@ -43,7 +43,7 @@ class RateLimitGuardTest {
         Map.of(RouteGroup.USERS, new Rate(2, 3), RouteGroup.AGGREGATES, new Rate(1, 1)));
     RateLimits limits = new RateLimits(config, registry, new LocalBuckets(1000, clock), "local", clock);
     AggregateConfig own = new AggregateConfig("own", "/aggregate/own", 1000, List.of(), "GET", true, Optional.empty(),
-        Optional.of(new Rate(10, 5)), Optional.empty());
+        Optional.of(new Rate(10, 5)), Optional.empty(), Optional.empty());
     AggregateConfig plain = new AggregateConfig("plain", "/aggregate/plain", 1000, List.of());
     Router router = Router.router(vertx);
     guarded(router.get("/users"), limits, RouteGroup.USERS, Optional.empty());
