@@ -124,7 +124,7 @@ public final class AggregatesApi {
    */
   private void stream(RoutingContext ctx, Plan plan, AggregateRun run, StreamFormat format, boolean sequential,
       Map<String, String> params, Object body, long began) {
-    EventStream events = EventStream.open(ctx.response(), format, timers, plan.aggregate().deadlineMs(),
+    EventStream events = EventStream.open(ctx.request(), format, timers, plan.aggregate().deadlineMs(),
         plan.aggregate().sources().size());
     run.onSettled(events::source);
     (sequential ? run.sequential() : run.concurrent())
