@@ -2,7 +2,7 @@
 # gather against its floor: the same work done by gather and by a bare Vert.x 5 server (bench/Floor.java), in one
 # run, against one upstream and one database, on this machine. From the repository root:
 #
-#   bench/run.sh                                        (every scenario: about 9 minutes)
+#   bench/run.sh                                        (every scenario: about 10 minutes)
 #   DURATION=5 WARMUP=3 SCENARIOS="hello three0" bench/run.sh                   (a quick look)
 #
 # The report is Markdown, on stdout and in bench/results-<date>-<LABEL>.md; progress goes to stderr, and every log
@@ -36,13 +36,17 @@
 #   stale    gather only (nginx only): 3 sources cached with ttlMs 0 and staleIfErrorMs 1 h on an upstream of their
 #            own (a second nginx), warmed, then that nginx stopped: every answer is the stale one (connection
 #            refused, then the upstream's open circuit breaker); the target is 0 errors      64 connections
+#   streamed gather only, bench/FirstEvent.java (java's HttpClient, one request at a time per worker): a 3-source
+#            aggregate whose third source takes 500 ms (/delay/0.5), asked for as NDJSON, timed to its first event;
+#            against the same two fast sources alone as plain JSON, timed to their whole answer. Target: the first
+#            event's p50 within 5 ms of the fast answer's                                  16 workers
 # For each measured run: requests/s, p50 and p99 (wrk's, from bench/percentiles.lua) and the CPU of the server
 # process per request (utime + stime from /proc/<pid>/stat over the run ÷ requests) with the JIT compiler threads'
 # part of it, and the ratio gather / floor of that CPU (also without the JIT's part). After the last scenario:
 # gather's resident memory (VmRSS now, VmHWM the peak) with the same process.
 #
 # Knobs (environment): DURATION (measured seconds per run, default 20), WARMUP (seconds of the warm-up run before
-# each, default 15), SCENARIOS (default "hello three0 three50 row rows shaped edge observed cached stale"), THREADS (wrk and pgbench threads, default
+# each, default 15), SCENARIOS (default "hello three0 three50 row rows shaped edge observed cached stale streamed"), THREADS (wrk and pgbench threads, default
 # 1), LABEL (the report's file name, default the short commit), UPSTREAM (nginx or demo, default nginx),
 # BENCH_DB_URL (the PostgreSQL server, without a database; default postgresql://postgres@127.0.0.1:5432; psql and
 # pgbench must reach it too), JAR (default target/gather.jar, built if missing), JAVA_OPTS (gather's JVM, given to
@@ -67,14 +71,14 @@ ROW_ID=${ROW_ID:-42}
 FLOOR_POOL_SIZE=${FLOOR_POOL_SIZE:-${GATHER_DB_POOL_SIZE:-8}}
 DB_BASE=${BENCH_DB_URL:-postgresql://postgres@127.0.0.1:5432}
 DB_BASE=${DB_BASE%/}
-read -r -a SCENARIO_LIST <<< "${SCENARIOS:-hello three0 three50 row rows shaped edge observed cached stale}"
+read -r -a SCENARIO_LIST <<< "${SCENARIOS:-hello three0 three50 row rows shaped edge observed cached stale streamed}"
 for n in "$DURATION" "$WARMUP" "$THREADS" "$ROW_ID" "$FLOOR_POOL_SIZE"; do
   [[ $n =~ ^[0-9]+$ ]] || { echo "DURATION, WARMUP, THREADS, ROW_ID and FLOOR_POOL_SIZE must be numbers, not $n" >&2; exit 2; }
 done
 [ "$DURATION" -ge 1 ] && [ "$THREADS" -ge 1 ] && [ "$ROW_ID" -ge 1 ] && [ "$ROW_ID" -le 10000 ] ||
   { echo "DURATION and THREADS must be at least 1, ROW_ID 1 to 10000" >&2; exit 2; }
 for scenario in "${SCENARIO_LIST[@]}"; do # fail before starting anything, not after minutes of load
-  case $scenario in hello|three0|three50|row|rows|shaped|edge|observed|cached|stale) ;; *) echo "unknown scenario $scenario (use hello three0 three50 row rows shaped edge observed cached stale)" >&2; exit 2 ;; esac
+  case $scenario in hello|three0|three50|row|rows|shaped|edge|observed|cached|stale|streamed) ;; *) echo "unknown scenario $scenario (use hello three0 three50 row rows shaped edge observed cached stale streamed)" >&2; exit 2 ;; esac
 done
 case $UPSTREAM in nginx|demo) ;; *) echo "UPSTREAM must be nginx or demo, not $UPSTREAM" >&2; exit 2 ;; esac
 LABEL=${LABEL:-$(git rev-parse --short HEAD 2>/dev/null || echo run)}
@@ -168,6 +172,7 @@ http {
     default_type application/json;
     location = /delay/0 { return 200 '{"delayedMs":0}'; }
     location = /delay/0.05 { echo_sleep 0.05; echo -n '{"delayedMs":50}'; }
+    location = /delay/0.5 { echo_sleep 0.5; echo -n '{"delayedMs":500}'; }
     location = /profile { return 200 '$PROFILE_JSON'; }
     # The observed scenario's OTLP/HTTP sink: every export accepted (an empty ExportTraceServiceResponse).
     location = /v1/traces { default_type application/x-protobuf; return 200 ''; }
@@ -264,6 +269,10 @@ if [[ " ${SCENARIO_LIST[*]} " == *" shaped "* ]]; then
   check "gather three0plain complete" "get $GATHER/aggregate/three0plain | jq -e '.complete and .data.a.address.city == \"Lyon\"'"
   check "gather three0shaped complete" "get $GATHER/aggregate/three0shaped | jq -e '.complete and .data.name == \"Ada Ritchie\" and (.data.friends | length == 5)'"
 fi
+if [[ " ${SCENARIO_LIST[*]} " == *" streamed "* ]]; then
+  check "gather streamed: an event per source, the slow one last, then the end" "curl -fsS --max-time 30 -H 'Accept: application/x-ndjson' $GATHER/aggregate/streamed | jq -se 'length == 4 and .[2].source == \"slow\" and .[3].complete and .[3].status == 200'"
+  check "gather streamedFast complete" "get $GATHER/aggregate/streamedFast | jq -e '.complete'"
+fi
 if [[ " ${SCENARIO_LIST[*]} " == *" edge "* ]]; then
   check "gather three0auth refuses no token" "[ \"\$(curl -s -o /dev/null -w '%{http_code}' $GATHER/aggregate/three0auth)\" = 401 ]"
   check "gather three0auth takes the token" "curl -fsS -H 'Authorization: Bearer $BENCH_TOKEN' $GATHER/aggregate/three0auth | jq -e '.complete'"
@@ -346,6 +355,20 @@ run_pgbench() { # connections
   latency=$(awk '/^latency average/ {print $4}' "$WORK/pgbench.out")
   [ -n "$tps" ] || { PGBENCH="no transaction in $seconds s (see $WORK/pgbench.out)"; return 0; }
   PGBENCH="$tps transactions/s, latency average $latency ms ($1 connections$note; -M prepared, $seconds s)"
+}
+
+# Time to the first line of each answer (bench/FirstEvent.java), after a warm-up run thrown away; no CPU figures:
+# what is measured is when the first event leaves, not what it costs. Args: key, path, Accept, workers.
+declare -A FIRST_P50 FIRST_P99 END_P50 END_P99
+run_first_event() {
+  local key=$1 url=$GATHER$2 out=$WORK/$1.first
+  echo "$key: $url ($3), warm-up $WARMUP s, then $DURATION s with $4 workers" >&2
+  [ "$WARMUP" = 0 ] || java bench/FirstEvent.java "$url" "$3" "$4" "$WARMUP" > "$WORK/$key.warmup.first"
+  java bench/FirstEvent.java "$url" "$3" "$4" "$DURATION" > "$out"
+  REQS[$key]=$(grep -o 'requests=[0-9]*' "$out" | cut -d= -f2); PATHS[$key]=$2; CONNS[$key]=$4
+  ERRS[$key]=$(grep -o 'errors=[0-9]*' "$out" | cut -d= -f2)
+  FIRST_P50[$key]=$(grep -o 'first_p50=[0-9.]*' "$out" | cut -d= -f2); FIRST_P99[$key]=$(grep -o 'first_p99=[0-9.]*' "$out" | cut -d= -f2)
+  END_P50[$key]=$(grep -o 'end_p50=[0-9.]*' "$out" | cut -d= -f2); END_P99[$key]=$(grep -o 'end_p99=[0-9.]*' "$out" | cut -d= -f2)
 }
 
 # One more gather for a scenario that needs its own process settings (tracing, log format), started as the main
@@ -448,6 +471,9 @@ for scenario in "${SCENARIO_LIST[@]}"; do
       check "gather three0stale answers stale" \
         "get $GATHER/aggregate/three0stale | jq -e '.complete and ([.sources[].stale] == [true, true, true])'"
       run_wrk stale.gather "$GATHER_PID" "$GATHER" /aggregate/three0stale 64 ;;
+    streamed)
+      run_first_event streamed.fast /aggregate/streamedFast application/json 16
+      run_first_event streamed.gather /aggregate/streamed application/x-ndjson 16 ;;
   esac
 done
 
@@ -551,6 +577,12 @@ REPORT=$WORK/report.md
     ok=$([ "${ERRS[stale.gather]}" = 0 ] && [ "${REQS[stale.gather]}" -gt 0 ] && echo met || echo "**missed**")
     echo "| 3 calls to a stopped upstream, served stale (\`staleIfErrorMs\`) | 64 | — | $(cell stale.gather) | ${ERRS[stale.gather]} errors in ${REQS[stale.gather]} requests | 0 errors $ok |"
   fi
+  if [ -n "${FIRST_P50[streamed.gather]:-}" ]; then
+    gap=$(awk -v s="${FIRST_P50[streamed.gather]}" -v f="${END_P50[streamed.fast]}" 'BEGIN{printf "%+.1f", s - f}')
+    gap_ok=$(awk -v d="$gap" -v g="${REQS[streamed.gather]}" -v f="${REQS[streamed.fast]}" \
+      'BEGIN{print (g == 0 || f == 0) ? "?" : (d <= 5) ? "met" : "**missed**"}')
+    echo "| streamed (NDJSON), 3 calls, one of 500 ms: time to the first event | ${CONNS[streamed.gather]} workers | the 2 fast calls alone, whole answer: p50 / p99 ${END_P50[streamed.fast]} / ${END_P99[streamed.fast]} ms (${REQS[streamed.fast]} answers, ${ERRS[streamed.fast]} errors) | first event p50 / p99 ${FIRST_P50[streamed.gather]} / ${FIRST_P99[streamed.gather]} ms; end p50 ${END_P50[streamed.gather]} ms (${REQS[streamed.gather]} answers, ${ERRS[streamed.gather]} errors) | first event $gap ms vs the fast answer (p50) | ≤ +5 ms $gap_ok |"
+  fi
   rss_ok=$(awk -v r="$GATHER_RSS" -v h="$GATHER_HWM" 'BEGIN{print (r * 1048576 <= 300e6 && h * 1048576 <= 300e6) ? "met" : "**missed**"}')
   echo "| resident memory after the run | | $FLOOR_RSS MiB (peak $FLOOR_HWM MiB) | $GATHER_RSS MiB (peak VmHWM $GATHER_HWM MiB; $GATHER_RSS_START MiB after start) | | ≤ 300 MB $rss_ok |"
   echo
@@ -585,6 +617,10 @@ REPORT=$WORK/report.md
              cached.plain cached.gather stale.gather; do
     has "$key" || continue
     echo; echo "### $key"; echo; echo '```'; cat "$WORK/$key.wrk"; echo '```'
+  done
+  for key in streamed.fast streamed.gather; do
+    [ -f "$WORK/$key.first" ] || continue
+    echo; echo "### $key"; echo; echo '```'; cat "$WORK/$key.first"; echo '```'
   done
   if [ -f "$WORK/pgbench.out" ]; then echo; echo "### pgbench"; echo; echo '```'; cat "$WORK/pgbench.out"; echo '```'; fi
 } > "$REPORT"

@@ -16,25 +16,27 @@ import java.util.stream.Collectors;
  * sources in dependency order (every source comes after the sources it needs), and whether the answer is the
  * envelope or the data alone ({@code envelope}); {@code shape} builds the answer's data from every source's; {@code rate}
  * is its own per-client rate limit, in place of the aggregates group's; {@code fields} lists what a client may
- * select with {@code ?fields=} (and so which sources such a request can leave out).
+ * select with {@code ?fields=} (and so which sources such a request can leave out); {@code cacheControl} is what
+ * its complete answers tell clients and caches (normalised {@code Cache-Control} value; empty: nothing is said).
  */
 public record AggregateConfig(String name, String path, int deadlineMs, List<SourceConfig> sources, String method,
     boolean envelope, Optional<Shape> shape, Optional<Rate> rate, Optional<AuthPolicy> auth,
-    Optional<SelectableFields> fields) {
+    Optional<SelectableFields> fields, Optional<String> cacheControl) {
   public static final String PATH_PREFIX = "/aggregate/";
   static final Set<String> KEYS = Set.of("path", "deadlineMs", "sources", "method", "envelope", "shape",
-      "rate", "auth", "fields");
+      "rate", "auth", "fields", "cacheControl");
   private static final List<String> METHODS = List.of("GET", "POST", "PUT", "PATCH", "DELETE");
   /** Names an expression or template reads from the request, so no source may take them. */
   public static final Set<String> RESERVED = Set.of("params", "body", "header", "jwt", "query");
 
   public AggregateConfig(String name, String path, int deadlineMs, List<SourceConfig> sources) {
-    this(name, path, deadlineMs, sources, "GET", true, Optional.empty(), Optional.empty(), Optional.empty());
+    this(name, path, deadlineMs, sources, "GET", true, Optional.empty(), Optional.empty(), Optional.empty(),
+        Optional.empty(), Optional.empty());
   }
 
   public AggregateConfig(String name, String path, int deadlineMs, List<SourceConfig> sources, String method,
       boolean envelope, Optional<Shape> shape, Optional<Rate> rate, Optional<AuthPolicy> auth) {
-    this(name, path, deadlineMs, sources, method, envelope, shape, rate, auth, Optional.empty());
+    this(name, path, deadlineMs, sources, method, envelope, shape, rate, auth, Optional.empty(), Optional.empty());
   }
 
   /**
@@ -129,8 +131,10 @@ public record AggregateConfig(String name, String path, int deadlineMs, List<Sou
       fields = SelectableFields.parse(in.key("fields"), json.getValue("fields"), sources, shape, problems);
       SelectableFields.checkParameterFree(in.key("fields"), sources, problems);
     }
+    boolean perCaller = sources.values().stream().anyMatch(s -> s.allTemplates().stream().anyMatch(t -> !t.claims().isEmpty()));
+    Optional<String> cacheControl = CacheControl.parse(in, perCaller);
     return new AggregateConfig(name, path, deadlineMs, inDependencyOrder(key, sources, problems), method, envelope,
-        shape, rate, auth, fields);
+        shape, rate, auth, fields, cacheControl);
   }
 
   /** Kahn's algorithm: a cycle leaves sources unplaced, and they are named in the problem. */

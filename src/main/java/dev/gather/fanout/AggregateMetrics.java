@@ -12,8 +12,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * answers). The timers are found by index, never looked up by their tags on a request.
  */
 final class AggregateMetrics {
-  /** Every status an aggregate answers with (see {@link Envelope#verdict}). */
-  private static final int[] STATUSES = {200, 400, 502, 503, 504};
+  /** Every status an aggregate answers with (see {@link Envelope#verdict}), and 304 for a copy still current. */
+  private static final int[] STATUSES = {200, 304, 400, 502, 503, 504};
 
   private final MeterRegistry registry;
   private final String aggregate;

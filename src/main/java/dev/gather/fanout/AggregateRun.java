@@ -30,6 +30,7 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -81,6 +82,8 @@ final class AggregateRun {
   private Context trace;
   /** The sources a {@code ?fields=} selection needs; null when every source runs. */
   private Set<String> only;
+  /** Told of each source's result as it settles, before the sources that need it start; for a streamed answer. */
+  private Handler<SourceResult> settled;
 
   /**
    * {@code read} names the sources whose data another source reads (a template, a forEach); only theirs is
@@ -157,6 +160,16 @@ final class AggregateRun {
     }
   }
 
+  /** Tells {@code listener} of each source's result the moment it settles, in the order they settle. */
+  AggregateRun onSettled(Handler<SourceResult> listener) {
+    this.settled = listener;
+    return this;
+  }
+
+  private Future<SourceResult> told(Future<SourceResult> result) {
+    return settled == null ? result : result.onSuccess(settled);
+  }
+
   /** Stops every call in flight, and every source not started yet; for a client that has gone away. */
   void cancel() {
     cancellation.cancel();
@@ -168,9 +181,9 @@ final class AggregateRun {
     List<Future<SourceResult>> all = new ArrayList<>(aggregate.sources().size());
     for (SourceConfig source : aggregate.sources()) { // dependency order: what it needs is already started
       List<Future<SourceResult>> needs = source.dependencies().stream().map(started::get).toList();
-      Future<SourceResult> result = needs.isEmpty()
+      Future<SourceResult> result = told(needs.isEmpty()
           ? start(source, Map.of())
-          : Future.all(needs).compose(ready -> start(source, byName(needs.stream().map(Future::result).toList())));
+          : Future.all(needs).compose(ready -> start(source, byName(needs.stream().map(Future::result).toList()))));
       started.put(source.name(), result);
       all.add(result);
     }
@@ -185,7 +198,7 @@ final class AggregateRun {
     sequential = true;
     Future<List<SourceResult>> chain = Future.succeededFuture(List.of());
     for (SourceConfig source : aggregate.sources()) {
-      chain = chain.compose(done -> start(source, byName(done)).map(result -> {
+      chain = chain.compose(done -> told(start(source, byName(done))).map(result -> {
         List<SourceResult> more = new ArrayList<>(done);
         more.add(result);
         return more;
@@ -272,7 +285,7 @@ final class AggregateRun {
 
   /**
    * How the source's call went, as its envelope entry tells it. The flags are set only when true (absent reads as
-   * false): most calls are neither hedged, coalesced nor short-circuited, and every attribute is paid for on every
+   * false): most calls are neither hedged, coalesced, short-circuited nor cached, and every attribute is paid for on every
    * span at 100 % sampling.
    */
   private static void endSourceSpan(Span span, SourceResult result) {
@@ -281,6 +294,8 @@ final class AggregateRun {
     flag(span, Tracing.Keys.HEDGED, stats.hedged());
     flag(span, Tracing.Keys.COALESCED, stats.coalesced());
     flag(span, Tracing.Keys.SHORT_CIRCUITED, stats.shortCircuited());
+    flag(span, Tracing.Keys.CACHED, result.cached());
+    flag(span, Tracing.Keys.STALE, result.stale());
     if (result.failure() != null) {
       span.setAttribute(Tracing.Keys.FAILURE_KIND, result.failure().kind().wireName());
       span.setStatus(StatusCode.ERROR, result.failure().detail());

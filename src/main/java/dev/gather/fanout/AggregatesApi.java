@@ -15,6 +15,7 @@ import dev.gather.shape.ShapeException;
 import dev.gather.time.Ticker;
 import dev.gather.time.Timers;
 import dev.gather.upstream.Upstreams;
+import dev.gather.wire.HeaderNames;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -73,6 +74,10 @@ public final class AggregatesApi {
 
   private void run(RoutingContext ctx, Plan plan) {
     long began = ticker.nanoTime();
+    if (plan.aggregate().cacheControl().isPresent()) {
+      // Until the answer turns out complete: a failure, a 404 passed on, a stream must not be kept.
+      ClientCaching.forbid(ctx.response());
+    }
     String mode = ctx.queryParams().get("mode") == null ? CONCURRENT : ctx.queryParams().get("mode");
     if (!mode.equals(SEQUENTIAL) && !mode.equals(CONCURRENT)) {
       throw ApiError.badRequest("mode must be concurrent (the default) or sequential, got \"" + mode + "\"");
@@ -101,6 +106,11 @@ public final class AggregatesApi {
     }
     // A client that leaves takes its upstream calls with it: they are reset, and no further source starts.
     ctx.response().closeHandler(closed -> run.cancel());
+    Optional<StreamFormat> streamed = StreamFormat.negotiate(accept(ctx));
+    if (streamed.isPresent()) {
+      stream(ctx, plan, run, streamed.get(), sequential, params, body, selection, began);
+      return;
+    }
     (sequential ? run.sequential() : run.concurrent())
         .onSuccess(results -> {
           Optional<ApiError> passed = PassedStatus.of(plan.aggregate().sources(), results);
@@ -111,22 +121,15 @@ public final class AggregatesApi {
           }
           JsonNode shaped;
           try {
-            if (selection == FieldSelection.ALL) {
-              shaped = plan.aggregate().shape().map(shape -> shape.apply(ShapeContext.of(params, body, results)))
-                  .orElse(null);
-            } else {
-              shaped = plan.aggregate().shape()
-                  .map(shape -> selection.project(selection.shape(shape).apply(ShapeContext.of(params, body, results))))
-                  .orElseGet(() -> selection.project(results));
-            }
+            shaped = shape(plan, params, body, results, selection);
           } catch (ShapeException e) {
             plan.metrics().request(sequential, FailureKind.SHAPE_FAILED.httpStatus(), false, ticker.nanoTime() - began);
             ctx.fail(new Failure(FailureKind.SHAPE_FAILED, "shape " + e.getMessage()));
             return;
           }
           int status = plan.envelope().send(ctx.response(), results, shaped, ctx.request().path(), RequestIds.of(ctx),
-              selection);
-          plan.metrics().request(sequential, status, complete(results), ticker.nanoTime() - began);
+              ctx.request().getHeader(HeaderNames.IF_NONE_MATCH), selection);
+          plan.metrics().request(sequential, status, Envelope.complete(results), ticker.nanoTime() - began);
         })
         .onFailure(ctx::fail);
   }
@@ -153,6 +156,61 @@ public final class AggregatesApi {
     }
   }
 
+  /**
+   * The streamed answer: an event per source as it settles, then the end event with the status the answer would
+   * have had unstreamed, decided the same way (a status passed on, a failed shape, the required sources).
+   */
+  private void stream(RoutingContext ctx, Plan plan, AggregateRun run, StreamFormat format, boolean sequential,
+      Map<String, String> params, Object body, FieldSelection selection, long began) {
+    EventStream events = EventStream.open(ctx.request(), format, timers, plan.aggregate().deadlineMs(),
+        plan.aggregate().sources().size());
+    run.onSettled(events::source);
+    (sequential ? run.sequential() : run.concurrent())
+        .onSuccess(results -> {
+          boolean complete = Envelope.complete(results);
+          Optional<ApiError> passed = PassedStatus.of(plan.aggregate().sources(), results);
+          int status;
+          String detail = null;
+          JsonNode shaped = null;
+          if (passed.isPresent()) {
+            status = passed.get().status();
+            detail = passed.get().getMessage();
+          } else {
+            try {
+              shaped = shape(plan, params, body, results, selection);
+              status = plan.envelope().verdictOf(results).status();
+              detail = status == 200 ? null : plan.envelope().requiredDetail(results);
+            } catch (ShapeException e) {
+              status = FailureKind.SHAPE_FAILED.httpStatus();
+              detail = "shape " + e.getMessage();
+            }
+          }
+          events.end(complete, status, detail, shaped);
+          plan.metrics().request(sequential, status, complete, ticker.nanoTime() - began);
+        })
+        .onFailure(ctx::fail);
+  }
+
+  /**
+   * The aggregate's shape applied to the results; null when it has none. With a {@code ?fields=} selection, only
+   * the selected part of the shape is evaluated and the data is projected onto the selected fields.
+   */
+  private static JsonNode shape(Plan plan, Map<String, String> params, Object body, List<SourceResult> results,
+      FieldSelection selection) {
+    if (selection == FieldSelection.ALL) {
+      return plan.aggregate().shape().map(shape -> shape.apply(ShapeContext.of(params, body, results))).orElse(null);
+    }
+    return plan.aggregate().shape()
+        .map(shape -> selection.project(selection.shape(shape).apply(ShapeContext.of(params, body, results))))
+        .orElseGet(() -> selection.project(results));
+  }
+
+  /** Every {@code Accept} header of the request as one list; null when there is none. */
+  private static String accept(RoutingContext ctx) {
+    List<String> accept = ctx.request().headers().getAll(HeaderNames.ACCEPT);
+    return accept.isEmpty() ? null : accept.size() == 1 ? accept.get(0) : String.join(",", accept);
+  }
+
   /** The client's JSON body, read by the route up to http.maxBodyBytes; null when it sent none. */
   private static Object clientBody(RoutingContext ctx) {
     Buffer bytes = ctx.body() == null ? null : ctx.body().buffer();
@@ -164,14 +222,5 @@ public final class AggregatesApi {
     } catch (DecodeException e) {
       throw ApiError.badRequest("the request body is not JSON; this aggregate reads it as JSON");
     }
-  }
-
-  private static boolean complete(List<SourceResult> results) {
-    for (SourceResult result : results) {
-      if (!result.ok()) {
-        return false;
-      }
-    }
-    return true;
   }
 }

@@ -43,6 +43,7 @@ final class Envelope {
 
   private final List<SourceConfig> sources;
   private final boolean envelope;
+  private final ClientCaching caching;
   /** Each source's name as a JSON string and a colon: {@code "profile":}. */
   private final byte[][] keys;
 
@@ -54,102 +55,146 @@ final class Envelope {
   Envelope(AggregateConfig aggregate) {
     this.sources = aggregate.sources();
     this.envelope = aggregate.envelope();
+    this.caching = new ClientCaching(aggregate);
     this.keys = new byte[sources.size()][];
     for (int i = 0; i < keys.length; i++) {
       keys[i] = (Json.encode(sources.get(i).name()) + ":").getBytes(StandardCharsets.UTF_8);
     }
   }
 
-  /** Sends the answer for {@code results} (one per source, in the aggregate's order); returns its status. */
-  int send(HttpServerResponse response, List<SourceResult> results) {
-    return send(response, results, null, null, null);
-  }
-
   /**
-   * Sends the answer for {@code results}, with {@code shaped} as its data when the aggregate has a shape
-   * (null otherwise); {@code instance} and {@code requestId} go into the problem a plain answer that is not
-   * 2xx is. Returns its status.
+   * Sends the answer for {@code results} (one per source, in the aggregate's order), with {@code shaped} as its
+   * data when the aggregate has a shape (null otherwise); {@code instance} and {@code requestId} go into the
+   * problem a plain answer that is not 2xx is; {@code ifNoneMatch} is the client's header (null when none), for
+   * an aggregate with {@code cacheControl}. Returns its status (304 when the client's copy is still the answer).
    */
   int send(HttpServerResponse response, List<SourceResult> results, JsonNode shaped, String instance,
-      String requestId) {
-    return send(response, results, shaped, instance, requestId, FieldSelection.ALL);
+      String requestId, String ifNoneMatch) {
+    return send(response, results, shaped, instance, requestId, ifNoneMatch, FieldSelection.ALL);
   }
 
   /** As above, for a request whose {@code ?fields=} selection runs only {@code selection}'s sources. */
   int send(HttpServerResponse response, List<SourceResult> results, JsonNode shaped, String instance,
-      String requestId, FieldSelection selection) {
-    List<Failure> required = new ArrayList<>(0);
-    boolean complete = true;
+      String requestId, String ifNoneMatch, FieldSelection selection) {
     StringBuilder timing = new StringBuilder(16 * keys.length);
     for (int i = 0; i < keys.length; i++) {
-      SourceResult result = results.get(i);
-      if (!result.ok()) {
-        complete = false;
-        if (sources.get(i).required()) {
-          required.add(result.failure());
-        }
-      }
-      timing.append(i == 0 ? "" : ", ").append(result.name()).append(";dur=").append(result.ms());
+      timing.append(i == 0 ? "" : ", ").append(results.get(i).name()).append(";dur=").append(results.get(i).ms());
     }
-    Verdict verdict = verdict(required);
+    boolean complete = complete(results);
+    Verdict verdict = verdict(requiredFailures(results));
     verdict.retryAfterMs().ifPresent(ms ->
         response.putHeader(HeaderNames.RETRY_AFTER, String.valueOf(ApiError.retryAfterSeconds(ms))));
     response.setStatusCode(verdict.status())
         .putHeader(HeaderNames.COMPLETE, complete ? "true" : "false")
         .putHeader(HeaderNames.SERVER_TIMING, timing.toString());
+    // Whatever the config says, a partial answer must not be kept: a cache would serve the hole after it healed.
+    boolean cacheable = complete && verdict.status() == 200 && caching.on();
+    if (!complete) {
+      ClientCaching.forbid(response);
+    }
     if (envelope) {
-      response.putHeader(HeaderNames.CONTENT_TYPE, JSON).end(body(results, complete, shaped, selection));
+      Buffer body = Buffer.buffer(256 + 64 * keys.length + rawLength(results));
+      body.appendBytes(DATA);
+      int dataStart = body.length();
+      if (shaped != null) {
+        body.appendBuffer(Nodes.encode(shaped));
+      } else {
+        data(body, results);
+      }
+      if (cacheable && caching.tag(response, body.slice(dataStart, body.length()), ifNoneMatch)) {
+        return notModified(response);
+      }
+      rest(body, results, complete, selection);
+      response.putHeader(HeaderNames.CONTENT_TYPE, JSON).end(body);
     } else {
       if (!complete) {
         response.putHeader(HeaderNames.ERRORS, errorsHeader(results));
       }
       if (verdict.status() == 200) {
-        response.putHeader(HeaderNames.CONTENT_TYPE, JSON).end(plain(results, shaped));
+        Buffer body = plain(results, shaped);
+        if (cacheable && caching.tag(response, body, ifNoneMatch)) {
+          return notModified(response);
+        }
+        response.putHeader(HeaderNames.CONTENT_TYPE, JSON).end(body);
       } else {
         response.putHeader(HeaderNames.CONTENT_TYPE, Problems.CONTENT_TYPE)
-            .end(problem(results, required, verdict.status(), instance, requestId));
+            .end(problem(results, requiredFailures(results), verdict.status(), instance, requestId));
       }
     }
     return verdict.status();
   }
 
-  private Buffer body(List<SourceResult> results, boolean complete, JsonNode shaped, FieldSelection selection) {
-    Buffer out = Buffer.buffer(256 + 64 * keys.length + rawLength(results));
-    out.appendBytes(DATA);
-    if (shaped != null) {
-      out.appendBuffer(Nodes.encode(shaped));
-    } else {
-      data(out, results);
+  /** 304: the client's copy is the answer; the tag and caching headers are set, the body is not sent. */
+  private static int notModified(HttpServerResponse response) {
+    response.setStatusCode(304).end();
+    return 304;
+  }
+
+  /** What the answer says when the aggregate is done: its status, and whether every source succeeded. */
+  Verdict verdictOf(List<SourceResult> results) {
+    return verdict(requiredFailures(results));
+  }
+
+  static boolean complete(List<SourceResult> results) {
+    for (SourceResult result : results) {
+      if (!result.ok()) {
+        return false;
+      }
     }
+    return true;
+  }
+
+  private List<Failure> requiredFailures(List<SourceResult> results) {
+    List<Failure> required = new ArrayList<>(0);
+    for (int i = 0; i < keys.length; i++) {
+      SourceResult result = results.get(i);
+      if (!result.ok() && sources.get(i).required()) {
+        required.add(result.failure());
+      }
+    }
+    return required;
+  }
+
+  /** The envelope after its data: errors, sources, complete. */
+  private void rest(Buffer out, List<SourceResult> results, boolean complete, FieldSelection selection) {
     out.appendBytes(ERRORS);
     errors(out, results);
     out.appendBytes(SOURCES);
     for (int i = 0; i < keys.length; i++) {
-      SourceResult result = results.get(i);
-      CallStats stats = result.stats();
       key(out, i, i == 0);
-      out.appendString("{\"status\":").appendString(String.valueOf(result.status()))
-          .appendString(",\"ms\":").appendString(String.valueOf(result.ms()))
-          .appendString(",\"attempts\":").appendString(String.valueOf(stats.attempts()))
-          .appendString(",\"hedged\":").appendString(String.valueOf(stats.hedged()))
-          .appendString(",\"coalesced\":").appendString(String.valueOf(stats.coalesced()))
-          .appendString(",\"shortCircuited\":").appendString(String.valueOf(stats.shortCircuited()))
-          .appendString(",\"cached\":").appendString(String.valueOf(result.cached()))
-          .appendString(",\"stale\":").appendString(String.valueOf(result.stale()));
-      if (result.cached()) {
-        out.appendString(",\"ageMs\":").appendString(String.valueOf(result.ageMs()));
-      }
-      if (result.skipped()) {
-        // A source the ?fields= selection left out says so, apart from one its when skipped.
-        out.appendString(selection.runs(result.name()) ? ",\"skipped\":true" : ",\"skipped\":true,\"pruned\":true");
-      } else if (result.fellBack()) {
-        out.appendString(",\"fallback\":true");
-      } else if (result.partial()) {
-        out.appendString(",\"partial\":true");
-      }
+      out.appendByte((byte) '{');
+      sourceFields(out, results.get(i), !selection.runs(results.get(i).name()));
       out.appendByte((byte) '}');
     }
-    return out.appendBytes(complete ? COMPLETE_TRUE : COMPLETE_FALSE);
+    out.appendBytes(complete ? COMPLETE_TRUE : COMPLETE_FALSE);
+  }
+
+  /**
+   * What {@code sources} says of one source, without the braces: its status and timing, how its call went, and
+   * whether it was cached, skipped ({@code pruned} when a {@code ?fields=} selection left it out, apart from one its
+   * {@code when} skipped), fell back or got only part of its items. A streamed answer's per-source event carries the
+   * same fields.
+   */
+  static void sourceFields(Buffer out, SourceResult result, boolean pruned) {
+    CallStats stats = result.stats();
+    out.appendString("\"status\":").appendString(String.valueOf(result.status()))
+        .appendString(",\"ms\":").appendString(String.valueOf(result.ms()))
+        .appendString(",\"attempts\":").appendString(String.valueOf(stats.attempts()))
+        .appendString(",\"hedged\":").appendString(String.valueOf(stats.hedged()))
+        .appendString(",\"coalesced\":").appendString(String.valueOf(stats.coalesced()))
+        .appendString(",\"shortCircuited\":").appendString(String.valueOf(stats.shortCircuited()))
+        .appendString(",\"cached\":").appendString(String.valueOf(result.cached()))
+        .appendString(",\"stale\":").appendString(String.valueOf(result.stale()));
+    if (result.cached()) {
+      out.appendString(",\"ageMs\":").appendString(String.valueOf(result.ageMs()));
+    }
+    if (result.skipped()) {
+      out.appendString(pruned ? ",\"skipped\":true,\"pruned\":true" : ",\"skipped\":true");
+    } else if (result.fellBack()) {
+      out.appendString(",\"fallback\":true");
+    } else if (result.partial()) {
+      out.appendString(",\"partial\":true");
+    }
   }
 
   /** The data alone: the shaped data, or the object of each source's data. */
@@ -185,17 +230,22 @@ final class Envelope {
       if (!result.ok()) {
         key(out, i, first);
         first = false;
-        Failure failure = result.failure();
-        out.appendString("{\"kind\":\"").appendString(failure.kind().wireName())
-            .appendString("\",\"status\":").appendString(String.valueOf(result.status()))
-            .appendString(",\"detail\":").appendString(Json.encode(failure.detail()))
-            .appendString(",\"attempts\":").appendString(String.valueOf(result.stats().attempts()));
-        if (failure instanceof ItemFailures items) {
-          itemErrors(out, items);
-        }
-        out.appendByte((byte) '}');
+        error(out, result);
       }
     }
+  }
+
+  /** One failed source's error object: its kind, the upstream's status, the detail, the tries. */
+  static void error(Buffer out, SourceResult result) {
+    Failure failure = result.failure();
+    out.appendString("{\"kind\":\"").appendString(failure.kind().wireName())
+        .appendString("\",\"status\":").appendString(String.valueOf(result.status()))
+        .appendString(",\"detail\":").appendString(Json.encode(failure.detail()))
+        .appendString(",\"attempts\":").appendString(String.valueOf(result.stats().attempts()));
+    if (failure instanceof ItemFailures items) {
+      itemErrors(out, items);
+    }
+    out.appendByte((byte) '}');
   }
 
   /** {@code "items":[{"index":3,"kind":"not_found","detail":"…"}]}: each failed item of a forEach, in order. */
@@ -218,21 +268,13 @@ final class Envelope {
   private Buffer problem(List<SourceResult> results, List<Failure> required, int status, String instance,
       String requestId) {
     Failure deciding = required.stream().filter(f -> edgeStatus(f) == status).findFirst().orElse(required.get(0));
-    StringBuilder detail = new StringBuilder("required source");
-    List<String> failed = new ArrayList<>();
-    for (int i = 0; i < keys.length; i++) {
-      SourceResult result = results.get(i);
-      if (!result.ok() && sources.get(i).required()) {
-        failed.add(result.name() + " (" + result.failure().kind().wireName() + ": " + result.failure().detail() + ")");
-      }
-    }
-    detail.append(failed.size() == 1 ? " " : "s ").append(String.join(", ", failed)).append(" failed");
+    String detail = requiredDetail(results);
     Buffer out = Buffer.buffer(256 + 64 * keys.length);
     out.appendString("{\"type\":").appendString(Json.encode(Problems.TYPE_PREFIX
             + deciding.kind().wireName().replace('_', '-')))
         .appendString(",\"title\":").appendString(Json.encode(HttpResponseStatus.valueOf(status).reasonPhrase()))
         .appendString(",\"status\":").appendString(String.valueOf(status))
-        .appendString(",\"detail\":").appendString(Json.encode(detail.toString()));
+        .appendString(",\"detail\":").appendString(Json.encode(detail));
     if (instance != null) {
       out.appendString(",\"instance\":").appendString(Json.encode(instance));
     }
@@ -242,6 +284,20 @@ final class Envelope {
     out.appendString(",\"errors\":{");
     errors(out, results);
     return out.appendString("}}");
+  }
+
+  /** {@code required source profile (timeout: …) failed}: why an answer is not 200, naming every failed required one. */
+  String requiredDetail(List<SourceResult> results) {
+    StringBuilder detail = new StringBuilder("required source");
+    List<String> failed = new ArrayList<>();
+    for (int i = 0; i < keys.length; i++) {
+      SourceResult result = results.get(i);
+      if (!result.ok() && sources.get(i).required()) {
+        failed.add(result.name() + " (" + result.failure().kind().wireName() + ": " + result.failure().detail() + ")");
+      }
+    }
+    return detail.append(failed.size() == 1 ? " " : "s ").append(String.join(", ", failed)).append(" failed")
+        .toString();
   }
 
   /**
@@ -277,7 +333,7 @@ final class Envelope {
   }
 
   /** A value: bytes kept as they came, a forEach's list holding such bytes, or anything else encoded. */
-  private static void value(Buffer out, Object data) {
+  static void value(Buffer out, Object data) {
     if (data == null) {
       out.appendBytes(NULL);
     } else if (data instanceof JsonNode node) {

@@ -194,6 +194,9 @@ public final class Tracing {
     public static final AttributeKey<Long> ATTEMPTS = longKey("gather.attempts");
     public static final AttributeKey<Boolean> HEDGED = booleanKey("gather.hedged");
     public static final AttributeKey<Boolean> COALESCED = booleanKey("gather.coalesced");
+    /** The source was answered from the cache ({@code gather.stale} too when the entry was served stale). */
+    public static final AttributeKey<Boolean> CACHED = booleanKey("gather.cached");
+    public static final AttributeKey<Boolean> STALE = booleanKey("gather.stale");
     public static final AttributeKey<Boolean> SHORT_CIRCUITED = booleanKey("gather.short_circuited");
     public static final AttributeKey<String> FAILURE_KIND = stringKey("gather.failure_kind");
     public static final AttributeKey<String> MODE = stringKey("gather.mode");

@@ -21,6 +21,13 @@ public final class HeaderNames {
   public static final CharSequence SERVER_TIMING = HttpHeaders.createOptimized("Server-Timing");
   /** When a retry is worth it, in whole seconds; sent only when the failing part knows. */
   public static final CharSequence RETRY_AFTER = HttpHeaders.createOptimized("Retry-After");
+  /** What an aggregate's answer tells caches; {@code no-store} on partial and streamed answers. */
+  public static final CharSequence CACHE_CONTROL = HttpHeaders.createOptimized("Cache-Control");
+  /** The tag of an aggregate's complete answer, and the client's copy of it ({@code If-None-Match}). */
+  public static final CharSequence ETAG = HttpHeaders.createOptimized("ETag");
+  public static final CharSequence IF_NONE_MATCH = HttpHeaders.createOptimized("If-None-Match");
+  public static final CharSequence VARY = HttpHeaders.createOptimized("Vary");
+  public static final CharSequence ACCEPT = HttpHeaders.createOptimized("Accept");
   public static final CharSequence CONTENT_TYPE = HttpHeaders.createOptimized("Content-Type");
   public static final CharSequence FORWARDED_FOR = HttpHeaders.createOptimized("X-Forwarded-For");
   public static final CharSequence FORWARDED_PROTO = HttpHeaders.createOptimized("X-Forwarded-Proto");

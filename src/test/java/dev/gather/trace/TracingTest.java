@@ -102,6 +102,9 @@ class TracingTest {
     Tracing tracing = Tracing.create(Map.of(
         "otel.exporter.otlp.endpoint", "http://127.0.0.1:" + collector.actualPort(),
         "otel.bsp.schedule.delay", "50"));
+    aggregates.put("remembered", new JsonObject().put("deadlineMs", 3000).put("sources", new JsonObject()
+        .put("kept", new JsonObject().put("upstream", "plain").put("path", "/kept/{id}")
+            .put("cache", new JsonObject().put("ttlMs", 60_000)))));
     aggregates.put("counted", new JsonObject().put("deadlineMs", 3000).put("sources", new JsonObject()
         .put("first", new JsonObject().put("upstream", "flaky").put("path", "/first/{id}").put("required", true))
         .put("count", new JsonObject().put("query", "one").put("params", new io.vertx.core.json.JsonArray()
@@ -224,6 +227,27 @@ class TracingTest {
     // The statement's own span among the SQL client's (the query runs inside its transaction with a timeout).
     assertTrue(childrenOf(trace, count).stream().anyMatch(s -> s.getKind() == Span.SpanKind.SPAN_KIND_CLIENT
         && (attribute(s, "db.query.text") + attribute(s, "db.statement")).contains("$1::int")), tree(trace));
+  }
+
+  @Test
+  void aSourceAnsweredFromTheCacheSaysSoAndMakesNoTry() throws Exception {
+    String first = "55555555555555555555555555555555";
+    String second = "66666666666666666666666666666666";
+    for (String traceId : List.of(first, second)) {
+      HttpResponse<Buffer> response = app.client.get("/aggregate/remembered?id=1")
+          .putHeader("traceparent", "00-" + traceId + "-5555555555555555-01").send().await(15, TimeUnit.SECONDS);
+      assertEquals(200, response.statusCode(), response.bodyAsString());
+    }
+    Span called = Await.value("the first request's source span", Duration.ofSeconds(30),
+        () -> spansOf(first).stream().filter(s -> s.getName().equals("source kept")).findFirst().orElse(null),
+        s -> s != null);
+    Span cached = Await.value("the second request's source span", Duration.ofSeconds(30),
+        () -> spansOf(second).stream().filter(s -> s.getName().equals("source kept")).findFirst().orElse(null),
+        s -> s != null);
+    assertEquals("", attribute(called, Tracing.Keys.CACHED), "the first answer came from the upstream");
+    assertEquals(1, childrenOf(spansOf(first), called).size(), "one try");
+    assertEquals("true", attribute(cached, Tracing.Keys.CACHED));
+    assertEquals(0, childrenOf(spansOf(second), cached).size(), "no try: " + tree(spansOf(second)));
   }
 
   @Test

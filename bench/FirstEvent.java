@@ -1,0 +1,96 @@
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * The bench's time-to-first-event client (bench/run.sh, scenario streamed): `workers` loops, each sending GET `url`
+ * with `accept` for `seconds`, one request at a time on its own keep-alive connection; for every answer it takes the
+ * time from sending to its first line (the first event of an NDJSON stream; for a plain JSON answer, its end) and to
+ * its end. Prints one line: `requests=N errors=E first_p50=… first_p99=… end_p50=… end_p99=…` (ms).
+ *
+ *   java bench/FirstEvent.java URL ACCEPT WORKERS SECONDS
+ */
+public final class FirstEvent {
+  public static void main(String[] args) throws Exception {
+    URI uri = URI.create(args[0]);
+    String accept = args[1];
+    int workers = Integer.parseInt(args[2]);
+    long until = System.nanoTime() + Long.parseLong(args[3]) * 1_000_000_000L;
+    ExecutorService pool = Executors.newFixedThreadPool(workers);
+    List<Future<long[][]>> runs = new ArrayList<>();
+    for (int w = 0; w < workers; w++) {
+      runs.add(pool.submit(() -> loop(uri, accept, until)));
+    }
+    List<Long> first = new ArrayList<>();
+    List<Long> end = new ArrayList<>();
+    long errors = 0;
+    for (Future<long[][]> run : runs) {
+      long[][] samples = run.get();
+      for (long[] sample : samples) {
+        if (sample[0] < 0) {
+          errors++;
+        } else {
+          first.add(sample[0]);
+          end.add(sample[1]);
+        }
+      }
+    }
+    pool.shutdown();
+    System.out.printf("requests=%d errors=%d first_p50=%.2f first_p99=%.2f end_p50=%.2f end_p99=%.2f%n",
+        first.size(), errors, percentile(first, 50), percentile(first, 99), percentile(end, 50), percentile(end, 99));
+  }
+
+  /** Samples of {first line, end} in nanoseconds; {-1, -1} for a failed request or a status other than 200. */
+  private static long[][] loop(URI uri, String accept, long until) {
+    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(5)).build();
+    HttpRequest request = HttpRequest.newBuilder(uri).header("Accept", accept).timeout(Duration.ofSeconds(30)).build();
+    List<long[]> samples = new ArrayList<>();
+    byte[] chunk = new byte[8192];
+    while (System.nanoTime() < until) {
+      long sent = System.nanoTime();
+      try {
+        HttpResponse<InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        long firstLine = -1;
+        try (InputStream body = response.body()) {
+          int n;
+          while ((n = body.read(chunk)) >= 0) {
+            if (firstLine < 0) {
+              for (int i = 0; i < n; i++) {
+                if (chunk[i] == '\n') {
+                  firstLine = System.nanoTime() - sent;
+                  break;
+                }
+              }
+            }
+          }
+        }
+        long ended = System.nanoTime() - sent;
+        samples.add(response.statusCode() == 200 ? new long[] {firstLine < 0 ? ended : firstLine, ended}
+            : new long[] {-1, -1});
+      } catch (Exception e) {
+        samples.add(new long[] {-1, -1});
+      }
+    }
+    return samples.toArray(new long[0][]);
+  }
+
+  private static double percentile(List<Long> nanos, int p) {
+    if (nanos.isEmpty()) {
+      return 0;
+    }
+    List<Long> sorted = new ArrayList<>(nanos);
+    Collections.sort(sorted);
+    int index = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
+    return sorted.get(Math.max(0, index)) / 1e6;
+  }
+}
