@@ -80,6 +80,7 @@ public final class Gather {
     Logs.use(config.log().format());
     vertx.eventBus().registerCodec(new LocalCodec()).codecSelector(LocalCodec::select);
     Gather gather = new Gather(vertx, config, tracing);
+    tracing.meters(registry);
     JobHandlers handlers;
     try {
       handlers = JobHandlers.load();

@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * {@link #tracer()} null, which every span site checks first.
  */
 public final class Tracing {
-  public static final Tracing OFF = new Tracing(null);
+  public static final Tracing OFF = new Tracing(null, null);
   /** The instrumentation scope of gather's own spans (Vert.x's HTTP spans are under {@code io.vertx}). */
   static final String SCOPE = "dev.gather";
 
@@ -49,9 +49,11 @@ public final class Tracing {
   private final OpenTelemetrySdk sdk;
   private final Tracer tracer;
   private final TrySpans trySpans;
+  private final SpanCounts counts;
 
-  private Tracing(OpenTelemetrySdk sdk) {
+  private Tracing(OpenTelemetrySdk sdk, SpanCounts counts) {
     this.sdk = sdk;
+    this.counts = counts;
     this.tracer = sdk == null ? null : sdk.getTracer(SCOPE);
     this.trySpans = sdk == null ? null : new TrySpans(tracer, sdk.getPropagators().getTextMapPropagator());
   }
@@ -70,10 +72,14 @@ public final class Tracing {
       return OFF;
     }
     OpenTelemetrySdk sdk;
+    SpanCounts counts = new SpanCounts();
     try {
       sdk = AutoConfiguredOpenTelemetrySdk.builder()
           .addPropertiesSupplier(() -> DEFAULTS)
           .addPropertiesCustomizer(properties -> settings)
+          .addSpanExporterCustomizer((exporter, config) -> counts.counting(exporter))
+          // Every span that ends reaches every processor: this one counts them beside the batch processor.
+          .addTracerProviderCustomizer((provider, config) -> provider.addSpanProcessor(counts.endCounter()))
           .disableShutdownHook() // gather's own stop flushes the last spans, then shuts the SDK down
           .build()
           .getOpenTelemetrySdk();
@@ -89,7 +95,7 @@ public final class Tracing {
     if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logback) {
       logback.addTurboFilter(new TraceMdc());
     }
-    return new Tracing(sdk);
+    return new Tracing(sdk, counts);
   }
 
   /** Whether an exporter is configured and the SDK is not disabled. */
@@ -119,6 +125,13 @@ public final class Tracing {
 
   public boolean enabled() {
     return sdk != null;
+  }
+
+  /** {@code gather_trace_spans_total{outcome}}: ended, exported, failed (nothing when tracing is off). */
+  public void meters(io.micrometer.core.instrument.MeterRegistry registry) {
+    if (counts != null) {
+      counts.register(registry);
+    }
   }
 
   /** gather's tracer, or null when tracing is off. */

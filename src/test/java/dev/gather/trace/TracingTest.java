@@ -251,6 +251,22 @@ class TracingTest {
   }
 
   @Test
+  void theMetricsSayHowManySpansEndedAndHowManyTheCollectorTook() throws Exception {
+    HttpResponse<Buffer> response = app.client.get("/aggregate/traced?id=9").send().await(15, TimeUnit.SECONDS);
+    assertEquals(200, response.statusCode(), response.bodyAsString());
+    String metrics = Await.value("exported spans counted", Duration.ofSeconds(30),
+        () -> app.client.get("/metrics").send().await(10, TimeUnit.SECONDS).bodyAsString(),
+        text -> spanCount(text, "exported") >= 8);
+    assertTrue(spanCount(metrics, "ended") >= spanCount(metrics, "exported"), metrics);
+    assertEquals(0, spanCount(metrics, "failed"), "the collector took every export");
+  }
+
+  private static double spanCount(String metrics, String outcome) {
+    return metrics.lines().filter(l -> l.startsWith("gather_trace_spans_total{outcome=\"" + outcome + "\"}"))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElse(-1);
+  }
+
+  @Test
   void aProblemNamesTheTraceOfItsRequest() throws Exception {
     String traceId = "0af7651916cd43dd8448eb211c80319c";
     HttpResponse<Buffer> response = app.client.get("/aggregate/nowhere")
