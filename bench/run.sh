@@ -384,6 +384,8 @@ run_other_gather() {
   local pid; pid=$(jvm_of "$launched")
   [ "$pid" = "$launched" ] || PIDS+=("$pid")
   run_wrk "$key" "$pid" "http://127.0.0.1:$port" /aggregate/three0 64
+  # A traced gather counts its spans: ended, exported (the batch processor drops what its queue cannot hold).
+  curl -fs --max-time 5 "http://127.0.0.1:$port/metrics" | grep '^gather_trace_spans_total' > "$WORK/$key.spans" || true
   kill "$pid" 2> /dev/null || true
   for _ in $(seq 100); do kill -0 "$pid" 2> /dev/null || break; sleep 0.1; done
 }
@@ -493,6 +495,10 @@ feature_row() { # label, key, key of the run without the feature, what that run 
   if [ -n "${5:-}" ]; then target="≤ $5× $(verdict "$r" "$5")"; else target="(for comparison)"; fi
   echo "| $1 | ${CONNS[$2]} | vs $4: $(cell "$3") | $(cell "$2") | $r$(without_jit "$2" "$3") of $4 | $target |"
 }
+spans() { # key -> "; spans exported: N of M ended (P %)", from gather_trace_spans_total after its runs (warm-up included)
+  [ -s "$WORK/$1.spans" ] || return 0
+  awk '/outcome="ended"/{e=$2} /outcome="exported"/{x=$2} END{if (e > 0) printf "; spans exported: %d of %d ended (%.0f %%)", x, e, 100 * x / e}' "$WORK/$1.spans"
+}
 verdict() { # value, limit -> met / MISSED
   awk -v v="${1%×}" -v l="$2" 'BEGIN{if (v == "?") print "?"; else if (v + 0 <= l + 0) print "met"; else print "**missed**"}'
 }
@@ -556,8 +562,8 @@ REPORT=$WORK/report.md
     echo "| 10,000 rows, \`/users/export\` (NDJSON) | 8 | vs gather's SQL source: $(cell rows.gather) | $(cell rows.export) | $r$(without_jit rows.export rows.gather) of the SQL source ($(ratio "${US[rows.export]}" "${US[rows.floor]}") of the floor) | ≤ 1.0× the SQL source $(verdict "$r" 1.0) |"
   fi
   if has observed.plain; then
-    feature_row "3 calls, 0 ms, traced: 100 % sampled, exported over OTLP/HTTP" observed.trace100 observed.plain "gather untraced" 1.3
-    feature_row "3 calls, 0 ms, traced: 1 % sampled" observed.trace1 observed.plain "gather untraced" 1.05
+    feature_row "3 calls, 0 ms, traced: 100 % sampled, exported over OTLP/HTTP$(spans observed.trace100)" observed.trace100 observed.plain "gather untraced" 1.3
+    feature_row "3 calls, 0 ms, traced: 1 % sampled$(spans observed.trace1)" observed.trace1 observed.plain "gather untraced" 1.05
     feature_row "3 calls, 0 ms, JSON logs (\`log.format: json\`)" observed.json observed.plain "gather with text logs"
   fi
   if has edge.jwt; then
