@@ -7,6 +7,7 @@ import dev.gather.config.RouteGroup;
 import dev.gather.http.ApiError;
 import dev.gather.http.Caller;
 import dev.gather.http.RouteGuard;
+import dev.gather.logging.LogThrottle;
 import dev.gather.time.Ticker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -19,7 +20,6 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.SecurityPolicyHandler;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,24 +40,21 @@ public final class RateLimits implements RouteGuard, Shareable {
   static final CharSequence RATELIMIT = io.vertx.core.http.HttpHeaders.createOptimized("RateLimit");
   private static final Logger LOG = LoggerFactory.getLogger(RateLimits.class);
   private static final String SHARED_MAP = "gather.rateLimits";
-  private static final long LOG_EVERY_NANOS = 10_000_000_000L;
 
   private final RateLimitConfig config;
   private final MeterRegistry registry;
   private final Buckets buckets;
   private final String store;
-  private final Ticker ticker;
   private final Counter storeFailures;
-  private final AtomicLong lastLogged = new AtomicLong();
-  private final AtomicLong unlogged = new AtomicLong();
-  private volatile boolean everLogged;
+  /** One line per 10 s at most, with the count of failures it stands for: a dead Redis must not flood the log. */
+  private final LogThrottle failureLog;
 
   RateLimits(RateLimitConfig config, MeterRegistry registry, Buckets buckets, String store, Ticker ticker) {
     this.config = config;
     this.registry = registry;
     this.buckets = buckets;
     this.store = store;
-    this.ticker = ticker;
+    this.failureLog = new LogThrottle(10_000, ticker);
     this.storeFailures = Counter.builder("gather_ratelimit_store_failures")
         .description("Rate-limit checks the bucket store (Redis) did not answer in time or failed")
         .tag("store", store).register(registry);
@@ -172,14 +169,9 @@ public final class RateLimits implements RouteGuard, Shareable {
     }
   }
 
-  /** One line per 10 s at most, with the count of failures it stands for: a dead Redis must not flood the log. */
   private void logFailure(Throwable cause) {
-    long now = ticker.nanoTime();
-    long last = lastLogged.get();
-    long count = unlogged.incrementAndGet();
-    if ((!everLogged || now - last >= LOG_EVERY_NANOS) && lastLogged.compareAndSet(last, now)) {
-      everLogged = true;
-      unlogged.addAndGet(-count);
+    long count = failureLog.occurred();
+    if (count > 0) {
       LOG.warn("rate limits: the {} store failed {} check(s) since the last line, latest: {}; failing {}", store, count,
           String.valueOf(cause.getMessage()), config.failOpen() ? "open (requests pass)" : "closed (503)");
     }
