@@ -363,8 +363,8 @@ declare -A FIRST_P50 FIRST_P99 END_P50 END_P99
 run_first_event() {
   local key=$1 url=$GATHER$2 out=$WORK/$1.first
   echo "$key: $url ($3), warm-up $WARMUP s, then $DURATION s with $4 workers" >&2
-  [ "$WARMUP" = 0 ] || java bench/FirstEvent.java "$url" "$3" "$4" "$WARMUP" > "$WORK/$key.warmup.first"
-  java bench/FirstEvent.java "$url" "$3" "$4" "$DURATION" > "$out"
+  # The warm-up in the same JVM: one of its own would leave the measured run a cold client (see FirstEvent.java).
+  java bench/FirstEvent.java "$url" "$3" "$4" "$DURATION" "$WARMUP" > "$out" 2>&1
   REQS[$key]=$(grep -o 'requests=[0-9]*' "$out" | cut -d= -f2); PATHS[$key]=$2; CONNS[$key]=$4
   ERRS[$key]=$(grep -o 'errors=[0-9]*' "$out" | cut -d= -f2)
   FIRST_P50[$key]=$(grep -o 'first_p50=[0-9.]*' "$out" | cut -d= -f2); FIRST_P99[$key]=$(grep -o 'first_p99=[0-9.]*' "$out" | cut -d= -f2)
