@@ -8,9 +8,11 @@ import java.util.TreeSet;
 
 /**
  * {@code DELETE /admin/cache?upstream=<name>&pathPrefix=/x} (or {@code ?query=<name>}): removes the cached answers
- * of one upstream under a path prefix (all of them without one), or of one SQL query, from this process's memory
- * and from Redis. Answers 200 with the counts; 503 when Redis did not take the purge (memory is purged either way,
- * Redis may still hold some); 400 for an unknown upstream or query. In the {@code admin} route group, whose
+ * of one upstream under a path prefix (all of them without one), or of one SQL query, from this process's memory,
+ * from Redis and, through Redis's purge channel, from the other replicas' memory. Answers 200 with the counts and
+ * {@code replicas}, how many gathers Redis passed the purge to; 503 when Redis did not take the purge or pass it
+ * on (this memory is purged either way; Redis or other replicas may still hold some); 400 for an unknown upstream
+ * or query. In the {@code admin} route group, whose
  * {@code auth.routes.admin} policy protects it.
  */
 public final class CacheAdmin {
@@ -54,14 +56,17 @@ public final class CacheAdmin {
       SourceCache.Purged purged = done.result();
       JsonObject counts = new JsonObject().put("memory", purged.memory());
       purged.redis().ifPresent(n -> counts.put("redis", n));
-      if (purged.redisFailure().isPresent()) {
+      if (purged.incomplete().isPresent()) {
+        JsonObject extensions = new JsonObject().put("purged", counts);
+        purged.replicas().ifPresent(n -> extensions.put("replicas", n));
         ctx.fail(new ApiError(503, "cache-purge-incomplete", "removed " + purged.memory() + " answer(s) from memory, "
-            + "but Redis did not take the purge (" + purged.redisFailure().get() + "); it may still hold some; retry",
-            new JsonObject().put("purged", counts)));
+            + "but " + purged.incomplete().get() + "; retry", extensions));
         return;
       }
-      ctx.json(new JsonObject().put(upstream != null ? "upstream" : "query", name)
-          .put("pathPrefix", pathPrefix == null ? "" : pathPrefix).put("purged", counts));
+      JsonObject answer = new JsonObject().put(upstream != null ? "upstream" : "query", name)
+          .put("pathPrefix", pathPrefix == null ? "" : pathPrefix).put("purged", counts);
+      purged.replicas().ifPresent(n -> answer.put("replicas", n));
+      ctx.json(answer);
     });
   }
 }

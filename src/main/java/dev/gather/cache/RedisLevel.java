@@ -160,6 +160,13 @@ final class RedisLevel {
         });
   }
 
+  /** Publishes {@code message} on {@code channel}: how many listeners Redis says received it. */
+  Future<Long> publish(String channel, String message) {
+    return client.send(Request.cmd(Command.PUBLISH).arg(channel).arg(message))
+        .timeout(Math.max(PURGE_COMMAND_MS, timeoutMs), TimeUnit.MILLISECONDS)
+        .map(Response::toLong);
+  }
+
   private void answered() {
     paused = false;
   }

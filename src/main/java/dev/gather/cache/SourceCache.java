@@ -14,6 +14,8 @@ import io.vertx.core.shareddata.Shareable;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The cache of every cached source in this process, shared by the HTTP instances ({@link #shared}). A lookup
@@ -26,6 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class SourceCache implements Shareable {
   private static final String SHARED_MAP = "gather.sourceCache";
+  private static final Logger LOG = LoggerFactory.getLogger(SourceCache.class);
 
   /** One source's call and how its answers go in and out of the cache. */
   public interface Call<T> {
@@ -51,12 +54,18 @@ public final class SourceCache implements Shareable {
    */
   public record Hit(Buffer body, int status, long ageMs, boolean stale, Throwable failure) {}
 
-  /** What a purge removed: in memory, and in Redis (empty without Redis, or with {@code redisFailure}). */
-  public record Purged(long memory, Optional<Long> redis, Optional<String> redisFailure) {}
+  /**
+   * What a purge removed: in this process's memory, and in Redis; and how many gathers' memory (this one's
+   * included while it listens) Redis says the purge was sent to. Both empty without Redis, or when Redis failed
+   * them, which {@code incomplete} then says.
+   */
+  public record Purged(long memory, Optional<Long> redis, Optional<Long> replicas, Optional<String> incomplete) {}
 
   private final Ticker ticker;
   private final MemoryLevel memory;
   private final RedisLevel redis;
+  /** With Redis: how purges reach the other replicas' memory, and theirs this one's. */
+  private final PurgeChannel purges;
   private final CacheMetrics metrics;
   /** The keys a stale-while-revalidate refresh is under way for: one call per key, however many read it. */
   private final Set<String> refreshing = ConcurrentHashMap.newKeySet();
@@ -69,6 +78,9 @@ public final class SourceCache implements Shareable {
     metrics.memory(memory);
     this.redis = config.redisUrl().map(url -> new RedisLevel(vertx, url, config.redisPrefix(),
         config.redisTimeoutMs(), ticker, metrics::redisFailed)).orElse(null);
+    this.purges = config.redisUrl().map(url -> new PurgeChannel(vertx, url, config.redisPrefix(),
+        config.redisTimeoutMs(), purge -> purgeMemory(purge.kind(), purge.name(), purge.pathPrefix()),
+        this::forgetMissedPurges)).orElse(null);
   }
 
   /** The process's cache: made by the first HTTP instance that asks, shared by the others. */
@@ -186,19 +198,44 @@ public final class SourceCache implements Shareable {
   }
 
   /**
-   * Removes the answers of upstream (or query) {@code name} whose path starts with {@code pathPrefix}, here and
-   * in Redis. Other replicas' memory keeps its copies until they expire.
+   * Removes the answers of upstream (or query) {@code name} whose path starts with {@code pathPrefix} from this
+   * process's memory, from Redis, and then, by a message on the purge channel, from every other replica's memory.
+   * Without Redis, from this process's memory only.
    */
   public Future<Purged> purge(CacheKey.Kind kind, String name, String pathPrefix) {
-    long inMemory = memory.purge(key -> key.kind() == kind && key.name().equals(name)
-        && key.path().startsWith(pathPrefix));
+    long inMemory = purgeMemory(kind, name, pathPrefix);
     if (redis == null) {
-      return Future.succeededFuture(new Purged(inMemory, Optional.empty(), Optional.empty()));
+      return Future.succeededFuture(new Purged(inMemory, Optional.empty(), Optional.empty(), Optional.empty()));
     }
     Context context = Vertx.currentContext();
-    return onContext(context, redis.purge(kind, name, pathPrefix)
-        .map(removed -> new Purged(inMemory, Optional.of(removed), Optional.empty()))
-        .otherwise(e -> new Purged(inMemory, Optional.empty(), Optional.of(String.valueOf(e.getMessage())))));
+    return onContext(context, redis.purge(kind, name, pathPrefix).transform(removed -> {
+      // What a lookup here read back from Redis while Redis was being purged goes too.
+      long again = purgeMemory(kind, name, pathPrefix);
+      // Published even when Redis failed the purge: the other replicas' memory is worth purging anyway.
+      return purges.publish(redis, new PurgeChannel.Purge(kind, name, pathPrefix)).transform(published -> {
+        Optional<String> incomplete = removed.failed()
+            ? Optional.of("Redis did not take the purge (" + removed.cause().getMessage() + "); it may still hold some")
+            : published.failed() ? Optional.of("Redis did not pass the purge on to the other replicas ("
+                + published.cause().getMessage() + "); their memory may still hold some")
+            : Optional.empty();
+        return Future.succeededFuture(new Purged(inMemory + again,
+            removed.succeeded() ? Optional.of(removed.result()) : Optional.empty(),
+            published.succeeded() ? Optional.of(published.result()) : Optional.empty(), incomplete));
+      });
+    }));
+  }
+
+  private long purgeMemory(CacheKey.Kind kind, String name, String pathPrefix) {
+    return memory.purge(key -> key.kind() == kind && key.name().equals(name) && key.path().startsWith(pathPrefix));
+  }
+
+  /**
+   * Listening for purges again after the connection was lost: whatever was purged meanwhile never reached this
+   * memory, so all of it goes (Redis, which the purges did reach, still holds the rest).
+   */
+  private void forgetMissedPurges() {
+    long dropped = memory.purge(key -> true);
+    LOG.info("cache: dropped {} answer(s) from memory, which purges may have missed while not listening", dropped);
   }
 
   /** Redis answers on its connection's event loop; what follows a lookup belongs on the caller's. */

@@ -97,7 +97,8 @@ public enum ConfigKey {
       "redis://host:6379 to share cached source answers between replicas (a second level behind memory); empty: "
           + "memory only."),
   CACHE_REDIS_PREFIX("cache.redisPrefix", "gather:cache:",
-      "Prefix of the cache's keys in Redis; deployments sharing one Redis but not their answers use different ones."),
+      "Prefix of the cache's keys in Redis, and of its purge channel (the prefix and \"purge\"); deployments sharing one "
+          + "Redis but not their answers use different ones."),
   CACHE_REDIS_TIMEOUT_MS("cache.redisTimeoutMs", "100",
       "Longest a cache read or write waits for Redis; past it (or with Redis down) the cache is memory only, for 1 s."),
   CORS_ORIGINS("cors.origins", "",
