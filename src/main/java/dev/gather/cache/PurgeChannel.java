@@ -1,5 +1,7 @@
 package dev.gather.cache;
 
+import dev.gather.logging.LogThrottle;
+import dev.gather.time.Ticker;
 import io.vertx.core.Closeable;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -20,7 +22,6 @@ import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -43,7 +44,7 @@ final class PurgeChannel {
   static final int MAX_MESSAGE_BYTES = 16 * 1024;
   static final long FIRST_RETRY_MS = 100;
   static final long LAST_RETRY_MS = 10_000;
-  private static final long LOG_EVERY_NANOS = 10_000_000_000L;
+  private static final long LOG_EVERY_MS = 10_000;
   private static final Logger LOG = LoggerFactory.getLogger(PurgeChannel.class);
 
   /** A purge as it travels: what {@link SourceCache#purge} was asked. */
@@ -59,8 +60,8 @@ final class PurgeChannel {
   private final AtomicReference<RedisConnection> listening = new AtomicReference<>();
   private final AtomicInteger failures = new AtomicInteger();
   /** When each kind of trouble was last logged: losing the connection, and messages ignored. */
-  private final AtomicLong lostLogged = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
-  private final AtomicLong ignoredLogged = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
+  private final LogThrottle lostLog = new LogThrottle(LOG_EVERY_MS, Ticker.SYSTEM);
+  private final LogThrottle ignoredLog = new LogThrottle(LOG_EVERY_MS, Ticker.SYSTEM);
   private volatile boolean everSubscribed;
   private volatile boolean closed;
 
@@ -153,7 +154,7 @@ final class PurgeChannel {
     int failed = failures.getAndIncrement();
     long delay = Math.min(LAST_RETRY_MS, FIRST_RETRY_MS << Math.min(failed, 20));
     delay += ThreadLocalRandom.current().nextLong(delay / 4 + 1);
-    logRarely(lostLogged, "cache: not listening for purges on {} ({}); other replicas' purges do not reach this memory until "
+    logRarely(lostLog, "cache: not listening for purges on {} ({}); other replicas' purges do not reach this memory until "
         + "it listens again, trying in {} ms", channel, cause == null ? "connection closed" : cause.getMessage(),
         delay);
     try {
@@ -172,7 +173,7 @@ final class PurgeChannel {
     }
     Response payload = push.get(2);
     if (payload == null || payload.toBuffer().length() > MAX_MESSAGE_BYTES) {
-      logRarely(ignoredLogged, "cache: ignored a message on {} of more than {} bytes", channel, MAX_MESSAGE_BYTES);
+      logRarely(ignoredLog, "cache: ignored a message on {} of more than {} bytes", channel, MAX_MESSAGE_BYTES);
       return;
     }
     String text = payload.toBuffer().toString(StandardCharsets.UTF_8);
@@ -180,7 +181,7 @@ final class PurgeChannel {
     try {
       message = new JsonObject(text);
     } catch (DecodeException | ClassCastException notJson) {
-      logRarely(ignoredLogged, "cache: ignored a message on {} that is not a purge: {}", channel, abbreviated(text));
+      logRarely(ignoredLog, "cache: ignored a message on {} that is not a purge: {}", channel, abbreviated(text));
       return;
     }
     Object origin = message.getValue("origin");
@@ -189,7 +190,7 @@ final class PurgeChannel {
     Object pathPrefix = message.getValue("pathPrefix");
     if (!(origin instanceof String) || !(name instanceof String) || !(pathPrefix instanceof String)
         || !("upstream".equals(kind) || "query".equals(kind))) {
-      logRarely(ignoredLogged, "cache: ignored a message on {} that is not a purge: {}", channel, abbreviated(text));
+      logRarely(ignoredLog, "cache: ignored a message on {} that is not a purge: {}", channel, abbreviated(text));
       return;
     }
     if (this.origin.equals(origin)) {
@@ -203,10 +204,8 @@ final class PurgeChannel {
     return text.length() <= 200 ? text : text.substring(0, 200) + "...";
   }
 
-  private static void logRarely(AtomicLong lastLogged, String format, Object... args) {
-    long now = System.nanoTime();
-    long last = lastLogged.get();
-    if (now - last >= LOG_EVERY_NANOS && lastLogged.compareAndSet(last, now)) {
+  private static void logRarely(LogThrottle throttle, String format, Object... args) {
+    if (throttle.occurred() > 0) {
       LOG.warn(format, args);
     }
   }

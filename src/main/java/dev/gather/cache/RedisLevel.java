@@ -1,19 +1,18 @@
 package dev.gather.cache;
 
+import dev.gather.redis.BoundedRedis;
+import dev.gather.logging.LogThrottle;
 import dev.gather.time.Ticker;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.net.NetClientOptions;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +29,7 @@ import org.slf4j.LoggerFactory;
 final class RedisLevel {
   static final long PAUSE_MS = 1000;
   private static final Logger LOG = LoggerFactory.getLogger(RedisLevel.class);
-  private static final long LOG_EVERY_NANOS = 10_000_000_000L;
+  private static final long LOG_EVERY_MS = 10_000;
   /** A purge's own bound: SCAN walks every key, which takes longer than one read. */
   private static final long PURGE_COMMAND_MS = 2000;
 
@@ -44,23 +43,16 @@ final class RedisLevel {
   private final Runnable failed;
   private volatile long pausedUntilNanos;
   private volatile boolean paused;
-  private final AtomicLong lastLogged = new AtomicLong();
-  private final AtomicLong unlogged = new AtomicLong();
-  private volatile boolean everLogged;
+  /** One line per 10 s at most, with the count of failures it stands for. */
+  private final LogThrottle failureLog;
 
   RedisLevel(Vertx vertx, String url, String prefix, long timeoutMs, Ticker ticker, Runnable failed) {
     this.prefix = prefix;
     this.timeoutMs = timeoutMs;
     this.ticker = ticker;
     this.failed = failed;
-    this.client = Redis.createClient(vertx, new RedisOptions()
-        .setConnectionString(url)
-        .setMaxPoolSize(8)
-        // Bounded waiting: when Redis is slow, reads queue up to this many, then fail at once (a miss).
-        .setMaxPoolWaiting(1024)
-        .setMaxWaitingHandlers(4096)
-        .setNetClientOptions(new NetClientOptions().setConnectTimeout((int) Math.min(Integer.MAX_VALUE, timeoutMs))
-            .setTcpNoDelay(true)));
+    this.failureLog = new LogThrottle(LOG_EVERY_MS, ticker);
+    this.client = BoundedRedis.client(vertx, url, timeoutMs);
     // A connection made now rather than by the first lookup, whose short timeout the connecting would spend.
     client.send(Request.cmd(Command.PING)).timeout(Math.max(1000, timeoutMs), TimeUnit.MILLISECONDS)
         .onFailure(this::failed);
@@ -175,12 +167,8 @@ final class RedisLevel {
     pausedUntilNanos = ticker.nanoTime() + PAUSE_MS * 1_000_000L;
     paused = true;
     failed.run();
-    long now = ticker.nanoTime();
-    long last = lastLogged.get();
-    long count = unlogged.incrementAndGet();
-    if ((!everLogged || now - last >= LOG_EVERY_NANOS) && lastLogged.compareAndSet(last, now)) {
-      everLogged = true;
-      unlogged.addAndGet(-count);
+    long count = failureLog.occurred();
+    if (count > 0) {
       LOG.warn("cache: Redis failed {} read(s) or write(s) since the last line, latest: {}; serving from memory "
           + "only, asking Redis again in {} ms", count, String.valueOf(cause.getMessage()), PAUSE_MS);
     }

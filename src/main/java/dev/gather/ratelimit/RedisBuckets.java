@@ -1,12 +1,11 @@
 package dev.gather.ratelimit;
 
+import dev.gather.redis.BoundedRedis;
 import dev.gather.config.Rate;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.net.NetClientOptions;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisAPI;
-import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Response;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -56,14 +55,7 @@ final class RedisBuckets implements Buckets {
   RedisBuckets(Vertx vertx, String url, String prefix, long timeoutMs) {
     this.timeoutMs = timeoutMs;
     this.prefix = prefix;
-    this.client = Redis.createClient(vertx, new RedisOptions()
-        .setConnectionString(url)
-        .setMaxPoolSize(8)
-        // Bounded waiting: when Redis is slow, checks queue up to this many, then fail at once.
-        .setMaxPoolWaiting(1024)
-        .setMaxWaitingHandlers(4096)
-        .setNetClientOptions(new NetClientOptions().setConnectTimeout((int) Math.min(Integer.MAX_VALUE, timeoutMs))
-            .setTcpNoDelay(true)));
+    this.client = BoundedRedis.client(vertx, url, timeoutMs);
     this.redis = RedisAPI.api(client);
   }
 
