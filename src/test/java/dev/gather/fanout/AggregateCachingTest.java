@@ -1,5 +1,7 @@
 package dev.gather.fanout;
 
+import static dev.gather.fanout.TestAggregates.source;
+import static dev.gather.fanout.TestAggregates.aggregate;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -65,14 +67,6 @@ class AggregateCachingTest {
             .put("silent", aggregate("/aggregate/silent/:id", new JsonObject()
                 .put("profile", profile.copy()).put("down", source("/status/{down}")))));
     app = RunningGather.start(config);
-  }
-
-  private static JsonObject source(String path) {
-    return new JsonObject().put("upstream", "test").put("path", path);
-  }
-
-  private static JsonObject aggregate(String path, JsonObject sources) {
-    return new JsonObject().put("path", path).put("deadlineMs", 3000).put("sources", sources);
   }
 
   @AfterAll

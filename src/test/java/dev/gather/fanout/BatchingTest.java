@@ -1,5 +1,6 @@
 package dev.gather.fanout;
 
+import static dev.gather.fanout.TestAggregates.source;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -90,10 +91,6 @@ class BatchingTest {
                 .put("one", source("/user/{id}").put("forEach", "ids").put("as", "id").put("maxItems", 50))
                 .put("many", source("/users").put("forEach", "ids").put("as", "id").put("batch", batch)
                     .put("maxItems", 50))))));
-  }
-
-  private static JsonObject source(String path) {
-    return new JsonObject().put("upstream", "test").put("path", path);
   }
 
   private static JsonObject aggregate(String path, JsonObject sources) {

@@ -1,5 +1,6 @@
 package dev.gather.fanout;
 
+import static dev.gather.fanout.TestAggregates.source;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -120,10 +121,6 @@ class FanoutRequestsTest {
         .put("contentType", ctx.request().getHeader("Content-Type"))
         .put("query", query)
         .put("body", body == null || body.length() == 0 ? null : Json.decodeValue(body)));
-  }
-
-  private static JsonObject source(String path) {
-    return new JsonObject().put("upstream", "test").put("path", path);
   }
 
   @AfterAll

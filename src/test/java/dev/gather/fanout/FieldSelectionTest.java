@@ -1,5 +1,6 @@
 package dev.gather.fanout;
 
+import static dev.gather.fanout.TestAggregates.source;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -83,10 +84,6 @@ class FieldSelectionTest {
                 .put("fields", new JsonArray()
                     .add(new JsonObject().put("field", "name").put("sources", new JsonArray().add("profile")))
                     .add(new JsonObject().put("field", "titles").put("sources", new JsonArray().add("posts"))))));
-  }
-
-  private static JsonObject source(String path) {
-    return new JsonObject().put("upstream", "test").put("path", path);
   }
 
   @AfterAll

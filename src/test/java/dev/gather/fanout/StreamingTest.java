@@ -1,5 +1,6 @@
 package dev.gather.fanout;
 
+import static dev.gather.fanout.TestAggregates.source;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -106,10 +107,6 @@ class StreamingTest {
             .put("bulky", aggregate("/aggregate/bulky/:token", 10_000, bigs.copy()))
             .put("bulkyShort", aggregate("/aggregate/bulkyShort/:token", 3000, bigs.copy())));
     app = RunningGather.start(config);
-  }
-
-  private static JsonObject source(String path) {
-    return new JsonObject().put("upstream", "test").put("path", path);
   }
 
   private static JsonObject aggregate(String path, int deadlineMs, JsonObject sources) {
