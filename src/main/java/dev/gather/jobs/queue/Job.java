@@ -25,6 +25,7 @@ public record Job(
     OffsetDateTime startedAt,
     OffsetDateTime finishedAt) {
 
+  /** What {@link #from} reads; the .sql files that return jobs list these columns (JobSqlTest checks). */
   static final String COLUMNS = "id, kind, input, status, priority, run_at, attempts, max_attempts, timeout_ms, "
       + "idempotency_key, lease_owner, cancel_requested, rescues, result, last_error, created_at, started_at, finished_at";
 

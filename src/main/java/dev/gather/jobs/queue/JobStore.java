@@ -28,95 +28,24 @@ public final class JobStore {
   /** The most jobs one INSERT batch carries; {@code POST /jobs/batch} takes as many, so a batch normally commits once. */
   public static final int MAX_ENQUEUE_BATCH = 1000;
 
-  /** No NOTIFY here: at commit a NOTIFY takes a database-wide lock, which would serialize every enqueue. See {@link Waker}. */
-  static final String INSERT = "INSERT INTO jobs (kind, input, priority, run_at, max_attempts, timeout_ms, idempotency_key)"
-      + " VALUES ($1, $2, $3, COALESCE($4, now()), $5, $6, $7)"
-      + " ON CONFLICT (idempotency_key) DO NOTHING RETURNING " + Job.COLUMNS + ", run_at <= now() AS due";
-  static final String NOTIFY = "SELECT pg_notify('" + WAKE_CHANNEL + "', '')";
-  static final String SELECT_BY_KEY =
-      "SELECT " + Job.COLUMNS + ", (kind = $2 AND input = $3) AS same_request FROM jobs WHERE idempotency_key = $1";
-  static final String SELECT_BY_ID = "SELECT " + Job.COLUMNS + " FROM jobs WHERE id = $1";
-  /**
-   * One statement per combination of filters rather than "$2 IS NULL OR status = $2": a cached statement may get a
-   * generic plan, which could then not use the (status, id) and (kind, id) indexes for a rare status.
-   */
-  static final String SELECT_PAGE = "SELECT " + Job.COLUMNS + " FROM jobs WHERE id < $1 ORDER BY id DESC LIMIT $2";
-  static final String SELECT_PAGE_BY_STATUS =
-      "SELECT " + Job.COLUMNS + " FROM jobs WHERE id < $1 AND status = $3 ORDER BY id DESC LIMIT $2";
-  static final String SELECT_PAGE_BY_KIND =
-      "SELECT " + Job.COLUMNS + " FROM jobs WHERE id < $1 AND kind = $3 ORDER BY id DESC LIMIT $2";
-  static final String SELECT_PAGE_BY_STATUS_AND_KIND =
-      "SELECT " + Job.COLUMNS + " FROM jobs WHERE id < $1 AND status = $3 AND kind = $4 ORDER BY id DESC LIMIT $2";
-  /** A queued job is cancelled at once; a running one is flagged, and its worker told through NOTIFY. */
-  static final String CANCEL = "WITH target AS (SELECT id, status FROM jobs WHERE id = $1 FOR UPDATE),"
-      + " changed AS (UPDATE jobs j SET"
-      + "   status = CASE WHEN target.status = 'queued' THEN 'cancelled' ELSE j.status END,"
-      + "   finished_at = CASE WHEN target.status = 'queued' THEN now() ELSE j.finished_at END,"
-      + "   last_error = CASE WHEN target.status = 'queued' THEN 'cancelled by request' ELSE j.last_error END,"
-      + "   cancel_requested = true"
-      + " FROM target WHERE j.id = target.id AND target.status IN ('queued', 'running') RETURNING j.*)"
-      + " SELECT " + Job.COLUMNS + ", CASE WHEN status = 'running' THEN pg_notify('" + CANCEL_CHANNEL
-      + "', id::text) END AS told FROM changed";
-  static final String CLAIM = "WITH next AS ("
-      + " SELECT id FROM jobs WHERE status = 'queued' AND run_at <= now() AND kind = ANY($1)"
-      + " ORDER BY priority DESC, run_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)"
-      + " UPDATE jobs j SET status = 'running', attempts = j.attempts + 1, lease_owner = $3,"
-      + "   lease_expires_at = now() + $4::bigint * interval '1 millisecond', started_at = now()"
-      + " FROM next WHERE j.id = next.id"
-      + " RETURNING j.id, j.kind, j.input, j.attempts, j.max_attempts, j.timeout_ms, j.priority, j.run_at";
-  /**
-   * Applies many outcomes at once. The lease owner and attempt fence it: a worker whose job was rescued and
-   * claimed again elsewhere cannot overwrite the newer run. A job someone asked to cancel never goes back to the
-   * queue (neither as a retry nor when handed back at shutdown): it ends cancelled.
-   */
-  static final String FINISH = "WITH o AS ("
-      + "  SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bool[])"
-      + "  AS o(id, attempt, status, result, error, delay_ms, released)),"
-      // Rows locked in id order, as the heartbeat does: two multi-row updates in different orders deadlock.
-      + " locked AS (SELECT j.id FROM jobs j JOIN o ON j.id = o.id ORDER BY j.id FOR UPDATE OF j),"
-      + " done AS (UPDATE jobs j SET"
-      + "   status = CASE WHEN o.status = 'queued' AND j.cancel_requested THEN 'cancelled' ELSE o.status END,"
-      + "   result = o.result::jsonb,"
-      + "   last_error = COALESCE(o.error, j.last_error),"
-      + "   attempts = CASE WHEN o.released THEN j.attempts - 1 ELSE j.attempts END,"
-      + "   run_at = CASE WHEN o.status = 'queued' THEN now() + o.delay_ms * interval '1 millisecond' ELSE j.run_at END,"
-      + "   started_at = CASE WHEN o.released THEN NULL ELSE j.started_at END,"
-      + "   finished_at = CASE WHEN o.status = 'queued' AND NOT j.cancel_requested THEN NULL ELSE now() END,"
-      // The owner stays on a finished job, so GET /jobs/{id} tells which process ran it.
-      + "   lease_owner = CASE WHEN o.released THEN NULL ELSE j.lease_owner END, lease_expires_at = NULL"
-      + " FROM o JOIN locked ON locked.id = o.id"
-      + " WHERE j.id = o.id AND j.attempts = o.attempt AND j.lease_owner = $8 AND j.status = 'running'"
-      + " RETURNING j.id, j.kind, j.status, j.run_at)"
-      + " SELECT id, CASE WHEN status = 'queued' AND run_at <= now() THEN pg_notify('" + WAKE_CHANNEL
-      + "', kind) END AS woke FROM done";
-  /** Renews a lease only for the run that holds it (owner and attempt), never a later claim of the same job. */
-  static final String HEARTBEAT = "UPDATE jobs j SET lease_expires_at = now() + $4::bigint * interval '1 millisecond'"
-      + " FROM (SELECT h.id FROM jobs h JOIN unnest($2::bigint[], $3::int[]) AS l(id, attempt)"
-      + "   ON h.id = l.id AND h.attempts = l.attempt"
-      + "   WHERE h.status = 'running' AND h.lease_owner = $1 ORDER BY h.id FOR UPDATE OF h) mine"
-      + " WHERE j.id = mine.id"
-      + " RETURNING j.id, j.attempts, j.cancel_requested";
-  /** A lease that ran out means the worker died or hung: the attempt is spent, and the job goes back or fails. */
-  static final String RESCUE = "WITH expired AS ("
-      + "  SELECT id FROM jobs WHERE status = 'running' AND lease_expires_at < now() FOR UPDATE SKIP LOCKED),"
-      + " rescued AS (UPDATE jobs j SET"
-      + "   status = CASE WHEN j.cancel_requested THEN 'cancelled' WHEN j.attempts >= j.max_attempts THEN 'failed'"
-      + "     ELSE 'queued' END,"
-      + "   finished_at = CASE WHEN j.cancel_requested OR j.attempts >= j.max_attempts THEN now() ELSE NULL END,"
-      + "   run_at = now(), rescues = j.rescues + 1,"
-      + "   last_error = 'lease expired: worker ' || COALESCE(j.lease_owner, '?') || ' stopped renewing it',"
-      + "   lease_owner = NULL, lease_expires_at = NULL"
-      + " FROM expired WHERE j.id = expired.id RETURNING j.id, j.kind, j.status)"
-      + " SELECT id, status, CASE WHEN status = 'queued' THEN pg_notify('" + WAKE_CHANNEL + "', kind) END AS woke"
-      + " FROM rescued";
-  static final String CLEAN = "DELETE FROM jobs WHERE id IN ("
-      + " SELECT id FROM jobs WHERE status IN ('succeeded', 'failed', 'cancelled')"
-      + " AND finished_at < now() - $1::bigint * interval '1 millisecond' LIMIT $2)";
-  /** Only the queue itself (both covered by partial indexes): finished jobs can be a day's worth of rows. */
-  static final String DEPTH = "SELECT status, kind, count(*) AS jobs FROM jobs WHERE status IN ('queued', 'running')"
-      + " GROUP BY status, kind";
-
-  static final String ANALYZE = "ANALYZE jobs";
+  // The statements, in .sql files next to this class (see JobSql); each file says why it is written as it is.
+  /** No NOTIFY in it: see {@link Waker}. */
+  static final String INSERT = JobSql.load("insert");
+  static final String NOTIFY = JobSql.load("notify");
+  static final String SELECT_BY_KEY = JobSql.load("select_by_key");
+  static final String SELECT_BY_ID = JobSql.load("select_by_id");
+  static final String SELECT_PAGE = JobSql.load("select_page");
+  static final String SELECT_PAGE_BY_STATUS = JobSql.load("select_page_by_status");
+  static final String SELECT_PAGE_BY_KIND = JobSql.load("select_page_by_kind");
+  static final String SELECT_PAGE_BY_STATUS_AND_KIND = JobSql.load("select_page_by_status_and_kind");
+  static final String CANCEL = JobSql.load("cancel");
+  static final String CLAIM = JobSql.load("claim");
+  static final String FINISH = JobSql.load("finish");
+  static final String HEARTBEAT = JobSql.load("heartbeat");
+  static final String RESCUE = JobSql.load("rescue");
+  static final String CLEAN = JobSql.load("clean");
+  static final String DEPTH = JobSql.load("depth");
+  static final String ANALYZE = JobSql.load("analyze");
 
   private final SqlClient db;
   private final long timeoutMs;
@@ -296,7 +225,7 @@ public final class JobStore {
 
   /** Deletes up to {@code batch} jobs finished longer than {@code retentionMs} ago; how many. */
   public Future<Integer> clean(long retentionMs, int batch) {
-    // Fresh statistics keep the claim on its index even where autovacuum is off; ANALYZE samples, so it is cheap.
+    // Then ANALYZE (see analyze.sql), once the last batch is deleted.
     return bounded(db.preparedQuery(CLEAN).execute(Tuple.of(retentionMs, batch)))
         .compose(rows -> rows.rowCount() == batch
             ? Future.succeededFuture(rows.rowCount()) // more batches follow; analyze after
