@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gather.Gather;
 import dev.gather.config.GatherConfig;
-import dev.gather.jobs.ComputeApi;
-import dev.gather.jobs.JobHandlers;
-import dev.gather.jobs.JobsApi;
+import dev.gather.jobs.api.ComputeApi;
+import dev.gather.jobs.handler.JobHandlers;
+import dev.gather.jobs.api.JobsApi;
 import io.vertx.core.json.JsonObject;
 import dev.gather.RunningGather;
 import dev.gather.fanout.AggregatesApi;

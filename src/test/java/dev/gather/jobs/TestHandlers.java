@@ -1,5 +1,8 @@
 package dev.gather.jobs;
 
+import dev.gather.jobs.handler.JobContext;
+import dev.gather.jobs.handler.JobHandler;
+import dev.gather.jobs.handler.JobPool;
 import io.vertx.core.Context;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package dev.gather.jobs.builtin;
 
 import dev.gather.config.Integers;
-import dev.gather.jobs.PermanentJobFailure;
+import dev.gather.jobs.handler.PermanentJobFailure;
 import io.vertx.core.json.JsonObject;
 import java.util.Optional;
 import java.util.OptionalLong;

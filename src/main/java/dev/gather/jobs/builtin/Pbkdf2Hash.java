@@ -1,8 +1,8 @@
 package dev.gather.jobs.builtin;
 
-import dev.gather.jobs.JobContext;
-import dev.gather.jobs.JobHandler;
-import dev.gather.jobs.JobPool;
+import dev.gather.jobs.handler.JobContext;
+import dev.gather.jobs.handler.JobHandler;
+import dev.gather.jobs.handler.JobPool;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;

@@ -1,9 +1,9 @@
 package dev.gather.jobs.builtin;
 
 import dev.gather.db.Page;
-import dev.gather.jobs.JobContext;
-import dev.gather.jobs.JobHandler;
-import dev.gather.jobs.JobPool;
+import dev.gather.jobs.handler.JobContext;
+import dev.gather.jobs.handler.JobHandler;
+import dev.gather.jobs.handler.JobPool;
 import dev.gather.users.User;
 import dev.gather.users.UserRepository;
 import io.vertx.core.json.JsonObject;

@@ -8,10 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gather.Await;
-import dev.gather.jobs.JobCancelledException;
-import dev.gather.jobs.JobHandler;
-import dev.gather.jobs.JobPool;
-import dev.gather.jobs.TestJobContexts;
+import dev.gather.jobs.handler.JobCancelledException;
+import dev.gather.jobs.handler.JobHandler;
+import dev.gather.jobs.handler.JobPool;
+import dev.gather.jobs.handler.TestJobContexts;
 import io.vertx.core.json.JsonObject;
 import java.math.BigInteger;
 import java.time.Duration;

@@ -1,0 +1,50 @@
+package dev.gather.jobs.queue;
+
+import io.vertx.core.json.JsonObject;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Optional;
+
+/** The values the {@link JobStore} takes and gives, and the local event-bus addresses that wake and cancel runs. */
+public final class JobRequests {
+  /** Published (locally) when new jobs may be due (an enqueue here, or a NOTIFY); the body is the kind, or "". */
+  public static final String WAKE = "jobs.wake";
+  /** Published (locally) when any process asked to cancel a running job; the body is the job id. */
+  public static final String CANCEL_RUNNING = "jobs.cancel";
+
+  private JobRequests() {}
+
+  public record Enqueue(String kind, JsonObject input, int priority, Optional<OffsetDateTime> runAt, int maxAttempts,
+      long timeoutMs, Optional<String> idempotencyKey) {}
+
+  /** {@code replayed}: the Idempotency-Key was seen before and this is the job it created then. */
+  public record Enqueued(Job job, boolean replayed) {}
+
+  /** A claimed job, with what a worker needs to run it; {@code attempt} also fences its outcome. */
+  public record Claimed(long id, String kind, JsonObject input, int attempt, int maxAttempts, long timeoutMs) {
+    public Lease lease() {
+      return new Lease(id, attempt);
+    }
+  }
+
+  /** One claim of one job: the attempt tells this run's lease from an earlier or later run's. */
+  public record Lease(long id, int attempt) {}
+
+  /** Of the renewed jobs, those someone asked to cancel; leases missing from {@code renewed} are lost. */
+  public record Renewed(List<Lease> renewed, List<Long> cancelRequested) {
+    public Renewed {
+      renewed = List.copyOf(renewed);
+      cancelRequested = List.copyOf(cancelRequested);
+    }
+  }
+
+  /** Jobs whose lease had expired: requeued, or failed when no attempts were left. */
+  public record Rescued(List<Long> requeued, List<Long> failed) {
+    public Rescued {
+      requeued = List.copyOf(requeued);
+      failed = List.copyOf(failed);
+    }
+  }
+
+  public record DepthRow(String status, String kind, long count) {}
+}

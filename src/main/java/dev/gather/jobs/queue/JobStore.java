@@ -1,0 +1,255 @@
+package dev.gather.jobs.queue;
+
+import dev.gather.db.DbFailure;
+import dev.gather.db.Page;
+import dev.gather.failure.Failure;
+import dev.gather.failure.FailureKind;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The jobs table, queried on the caller's event loop: the HTTP verticles enqueue, read and cancel; the jobs
+ * verticle claims, finishes, renews, rescues and cleans up over its own pool. Failures are {@link Failure}s. Changes that make jobs runnable NOTIFY {@value #WAKE_CHANNEL}
+ * (inserts through the {@link Waker}, one at a time; retries and rescues in their statement), so idle workers in
+ * every process wake at once.
+ */
+public final class JobStore {
+  public static final String WAKE_CHANNEL = "gather_jobs";
+  public static final String CANCEL_CHANNEL = "gather_jobs_cancel";
+  /** The most jobs one INSERT batch carries; {@code POST /jobs/batch} takes as many, so a batch normally commits once. */
+  public static final int MAX_ENQUEUE_BATCH = 1000;
+
+  // The statements, in .sql files next to this class (see JobSql); each file says why it is written as it is.
+  /** No NOTIFY in it: see {@link Waker}. */
+  static final String INSERT = JobSql.load("insert");
+  static final String NOTIFY = JobSql.load("notify");
+  static final String SELECT_BY_KEY = JobSql.load("select_by_key");
+  static final String SELECT_BY_ID = JobSql.load("select_by_id");
+  static final String SELECT_PAGE = JobSql.load("select_page");
+  static final String SELECT_PAGE_BY_STATUS = JobSql.load("select_page_by_status");
+  static final String SELECT_PAGE_BY_KIND = JobSql.load("select_page_by_kind");
+  static final String SELECT_PAGE_BY_STATUS_AND_KIND = JobSql.load("select_page_by_status_and_kind");
+  static final String CANCEL = JobSql.load("cancel");
+  static final String CLAIM = JobSql.load("claim");
+  static final String FINISH = JobSql.load("finish");
+  static final String HEARTBEAT = JobSql.load("heartbeat");
+  static final String RESCUE = JobSql.load("rescue");
+  static final String CLEAN = JobSql.load("clean");
+  static final String DEPTH = JobSql.load("depth");
+  static final String ANALYZE = JobSql.load("analyze");
+
+  private final SqlClient db;
+  private final long timeoutMs;
+  private final Waker waker;
+  private final Enqueuer enqueuer;
+
+  /**
+   * {@code db}: the pool of the verticle that uses this store (the API's, or the job workers' own);
+   * {@code timeoutMs}: the longest any of its calls waits for the database.
+   */
+  public JobStore(Vertx vertx, SqlClient db, long timeoutMs) {
+    this.db = db;
+    this.timeoutMs = timeoutMs;
+    this.waker = new Waker(vertx, db);
+    this.enqueuer = new Enqueuer(db, INSERT);
+  }
+
+  public Future<JobRequests.Enqueued> enqueue(JobRequests.Enqueue request) {
+    Tuple values = Tuple.of(request.kind(), request.input(), (short) request.priority(), request.runAt().orElse(null),
+        request.maxAttempts(), (int) request.timeoutMs(), request.idempotencyKey().orElse(null));
+    return bounded(enqueuer.insert(values)).compose(inserted -> {
+      if (inserted.isEmpty()) {
+        return replay(request);
+      }
+      Row row = inserted.get();
+      if (row.getBoolean("due")) {
+        waker.wake();
+      }
+      return Future.succeededFuture(new JobRequests.Enqueued(Job.from(row), false));
+    });
+  }
+
+  /**
+   * Wakes idle workers after inserts: this process's at once over the event bus, every process's through one
+   * NOTIFY at a time. Inserts that commit while a NOTIFY is in flight share the next one, so under load there are
+   * a few hundred NOTIFYs a second however many jobs arrive, and an idle queue still wakes within a round trip.
+   */
+  private static final class Waker {
+    private static final Object WAKE = new Object();
+    private final Vertx vertx;
+    private final GroupCommit<Object> notifies;
+
+    Waker(Vertx vertx, SqlClient db) {
+      this.vertx = vertx;
+      this.notifies = new GroupCommit<>(Integer.MAX_VALUE, wakes -> db.query(NOTIFY).execute());
+    }
+
+    void wake() {
+      vertx.eventBus().publish(JobRequests.WAKE, "");
+      notifies.add(WAKE);
+    }
+  }
+
+  /** Every job of the batch reaches the enqueuer at once, so they share one commit. In the order given. */
+  public Future<List<JobRequests.Enqueued>> enqueueMany(List<JobRequests.Enqueue> requests) {
+    List<Future<JobRequests.Enqueued>> each = requests.stream().map(this::enqueue).toList();
+    return Future.all(each).map(all -> each.stream().map(Future::result).toList());
+  }
+
+  /** The key was used before: the same request gets the same job; a different one is a conflict. */
+  private Future<JobRequests.Enqueued> replay(JobRequests.Enqueue request) {
+    String key = request.idempotencyKey().orElseThrow();
+    return bounded(db.preparedQuery(SELECT_BY_KEY).execute(Tuple.of(key, request.kind(), request.input())))
+        .compose(rows -> {
+          if (rows.size() == 0) {
+            // Deleted by retention between the insert and this read: the key is free again.
+            return enqueue(request);
+          }
+          Row row = rows.iterator().next();
+          if (!row.getBoolean("same_request")) {
+            return Future.failedFuture(new Failure(FailureKind.CONFLICT, "Idempotency-Key \"" + key
+                + "\" was already used for job " + row.getLong("id")
+                + " with a different kind or input; use a new key for a different job"));
+          }
+          return Future.succeededFuture(new JobRequests.Enqueued(Job.from(row), true));
+        });
+  }
+
+  public Future<Job> get(long id) {
+    return bounded(db.preparedQuery(SELECT_BY_ID).execute(Tuple.of(id)))
+        .compose(rows -> rows.size() == 0
+            ? Future.failedFuture(new Failure(FailureKind.NOT_FOUND, "no job with id " + id))
+            : Future.succeededFuture(Job.from(rows.iterator().next())));
+  }
+
+  /** Newest first: jobs with an id below {@code before}, of this status and kind when given. */
+  public Future<Page<Job>> list(Optional<String> status, Optional<String> kind, long before, int limit) {
+    Tuple values = Tuple.of(before, Page.limitFor(limit));
+    status.ifPresent(values::addValue);
+    kind.ifPresent(values::addValue);
+    String sql = status.isPresent()
+        ? (kind.isPresent() ? SELECT_PAGE_BY_STATUS_AND_KIND : SELECT_PAGE_BY_STATUS)
+        : (kind.isPresent() ? SELECT_PAGE_BY_KIND : SELECT_PAGE);
+    return bounded(db.preparedQuery(sql).execute(values))
+        .map(rows -> Page.of(rows, limit, Job::from, Job::id));
+  }
+
+  public Future<Job> cancel(long id) {
+    return bounded(db.preparedQuery(CANCEL).execute(Tuple.of(id))).compose(rows -> {
+      if (rows.size() > 0) {
+        return Future.succeededFuture(Job.from(rows.iterator().next()));
+      }
+      return get(id).compose(job -> Future.failedFuture(new Failure(FailureKind.CONFLICT,
+          "job " + job.id() + " has already " + job.status() + "; only queued and running jobs can be cancelled")));
+    });
+  }
+
+  /** Up to {@code limit} due jobs of these kinds, leased to {@code owner} for {@code leaseMs}, in run order. */
+  public Future<List<JobRequests.Claimed>> claim(String owner, List<String> kinds, int limit, long leaseMs) {
+    Tuple values = Tuple.of(kinds.toArray(String[]::new), limit, owner, leaseMs);
+    return bounded(db.preparedQuery(CLAIM).execute(values)).map(rows -> {
+      // UPDATE ... RETURNING comes in no particular order; run the jobs in the order the claim chose them.
+      List<Row> ordered = new ArrayList<>(rows.size());
+      rows.forEach(ordered::add);
+      ordered.sort(Comparator.<Row>comparingInt(row -> -row.getInteger("priority"))
+          .thenComparing(row -> row.getOffsetDateTime("run_at"))
+          .thenComparingLong(row -> row.getLong("id")));
+      return ordered.stream().map(row -> new JobRequests.Claimed(row.getLong("id"),
+          row.getString("kind"), (JsonObject) row.getJson("input"), row.getInteger("attempts"),
+          row.getInteger("max_attempts"), row.getInteger("timeout_ms"))).toList();
+    });
+  }
+
+  /** Stores run outcomes in one statement; only those still leased by {@code owner} apply. Their ids. */
+  public Future<List<Long>> finish(String owner, List<Outcome> outcomes) {
+    int n = outcomes.size();
+    Long[] ids = new Long[n];
+    Integer[] attempts = new Integer[n];
+    String[] statuses = new String[n];
+    String[] results = new String[n];
+    String[] errors = new String[n];
+    Long[] delays = new Long[n];
+    Boolean[] released = new Boolean[n];
+    for (int i = 0; i < n; i++) {
+      Outcome o = outcomes.get(i);
+      ids[i] = o.id();
+      attempts[i] = o.attempt();
+      statuses[i] = o.status();
+      results[i] = o.result() == null ? null : o.result().encode();
+      errors[i] = o.error();
+      delays[i] = o.delayMs();
+      released[i] = o.released();
+    }
+    Tuple values = Tuple.of(ids, attempts, statuses, results, errors, delays, released, owner);
+    return bounded(db.preparedQuery(FINISH).execute(values)).map(JobStore::ids);
+  }
+
+  /** Renews the leases {@code owner} still holds; says which, and which of them someone asked to cancel. */
+  public Future<JobRequests.Renewed> heartbeat(String owner, List<JobRequests.Lease> leases, long leaseMs) {
+    Tuple values = Tuple.of(owner,
+        leases.stream().map(JobRequests.Lease::id).toArray(Long[]::new),
+        leases.stream().map(JobRequests.Lease::attempt).toArray(Integer[]::new),
+        leaseMs);
+    return bounded(db.preparedQuery(HEARTBEAT).execute(values)).map(rows -> {
+      List<JobRequests.Lease> renewed = new ArrayList<>(rows.size());
+      List<Long> cancel = new ArrayList<>();
+      for (Row row : rows) {
+        renewed.add(new JobRequests.Lease(row.getLong("id"), row.getInteger("attempts")));
+        if (row.getBoolean("cancel_requested")) {
+          cancel.add(row.getLong("id"));
+        }
+      }
+      return new JobRequests.Renewed(renewed, cancel);
+    });
+  }
+
+  public Future<JobRequests.Rescued> rescue() {
+    return bounded(db.preparedQuery(RESCUE).execute()).map(rows -> {
+      List<Long> requeued = new ArrayList<>();
+      List<Long> failed = new ArrayList<>();
+      for (Row row : rows) {
+        (JobStatus.QUEUED.equals(row.getString("status")) ? requeued : failed).add(row.getLong("id"));
+      }
+      return new JobRequests.Rescued(requeued, failed);
+    });
+  }
+
+  /** Deletes up to {@code batch} jobs finished longer than {@code retentionMs} ago; how many. */
+  public Future<Integer> clean(long retentionMs, int batch) {
+    // Then ANALYZE (see analyze.sql), once the last batch is deleted.
+    return bounded(db.preparedQuery(CLEAN).execute(Tuple.of(retentionMs, batch)))
+        .compose(rows -> rows.rowCount() == batch
+            ? Future.succeededFuture(rows.rowCount()) // more batches follow; analyze after
+            : bounded(db.query(ANALYZE).execute()).map(rows.rowCount()));
+  }
+
+  /** Queued and running jobs by status and kind. */
+  public Future<List<JobRequests.DepthRow>> depth() {
+    return bounded(db.query(DEPTH).execute()).map(rows -> {
+      List<JobRequests.DepthRow> depths = new ArrayList<>(rows.size());
+      for (Row row : rows) {
+        depths.add(new JobRequests.DepthRow(row.getString("status"), row.getString("kind"), row.getLong("jobs")));
+      }
+      return depths;
+    });
+  }
+
+  private <T> Future<T> bounded(Future<T> query) {
+    return DbFailure.bounded(query, timeoutMs);
+  }
+
+  private static List<Long> ids(RowSet<Row> rows) {
+    List<Long> ids = new ArrayList<>(rows.size());
+    rows.forEach(row -> ids.add(row.getLong("id")));
+    return ids;
+  }
+}

@@ -1,0 +1,31 @@
+package dev.gather.jobs.queue;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * How one run of a durable job ended, as it is written back. {@code status} is the row's next status:
+ * queued again (a retry after {@code delayMs}, or a release that does not count as an attempt), or final.
+ */
+public record Outcome(long id, int attempt, String status, JsonObject result, String error, long delayMs, boolean released) {
+
+  public static Outcome succeeded(long id, int attempt, JsonObject result) {
+    return new Outcome(id, attempt, JobStatus.SUCCEEDED, result, null, 0, false);
+  }
+
+  public static Outcome retry(long id, int attempt, String error, long delayMs) {
+    return new Outcome(id, attempt, JobStatus.QUEUED, null, error, delayMs, false);
+  }
+
+  public static Outcome failed(long id, int attempt, String error) {
+    return new Outcome(id, attempt, JobStatus.FAILED, null, error, 0, false);
+  }
+
+  public static Outcome cancelled(long id, int attempt, String reason) {
+    return new Outcome(id, attempt, JobStatus.CANCELLED, null, reason, 0, false);
+  }
+
+  /** Back to the queue at once, the attempt not counted: the job never ran, or gather stopped under it. */
+  public static Outcome released(long id, int attempt) {
+    return new Outcome(id, attempt, JobStatus.QUEUED, null, null, 0, true);
+  }
+}

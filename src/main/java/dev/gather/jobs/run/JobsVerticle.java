@@ -1,0 +1,185 @@
+package dev.gather.jobs.run;
+
+import dev.gather.config.JobsConfig;
+import dev.gather.db.Database;
+import dev.gather.jobs.handler.JobHandlers;
+import dev.gather.jobs.handler.JobPool;
+import dev.gather.jobs.queue.Completer;
+import dev.gather.jobs.queue.JobNotifications;
+import dev.gather.jobs.queue.JobRequests;
+import dev.gather.jobs.queue.JobStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.sqlclient.Pool;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The job side of one process, on one event loop: a {@link Lane} per worker pool, and the timers that keep the
+ * durable queue healthy: poll (a safety net under LISTEN/NOTIFY), heartbeat (renews this process's leases),
+ * rescue (requeues jobs whose lease expired anywhere), retention clean-up and the queue-depth gauge.
+ * The runners themselves are {@link JobRunnerVerticle}s, deployed before this verticle.
+ */
+public final class JobsVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(JobsVerticle.class);
+  private static final long DEPTH_EVERY_MS = 5000;
+  private static final long CLEAN_EVERY_MS = 60_000;
+  private static final int CLEAN_BATCH = 1000;
+  private static final long STOP_SLACK_MS = 5000;
+  private static final long DB_SLACK_MS = 1000;
+
+  private final JobsConfig config;
+  private final JobHandlers handlers;
+  private final MeterRegistry registry;
+  private final long drainMs;
+  private final Map<JobPool, Lane> lanes = new EnumMap<>(JobPool.class);
+  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private final List<Long> timers = new ArrayList<>();
+  private long heartbeatTimer = -1;
+  private JobSettings settings;
+  private Completer completer;
+  private final Database database;
+  private JobStore store;
+  private JobNotifications notifications;
+  private JobMetrics metrics;
+
+  /** {@code database}: where claims, outcomes and upkeep go, over the workers' own pool. */
+  public JobsVerticle(JobsConfig config, Database database, JobHandlers handlers, MeterRegistry registry, long drainMs) {
+    this.config = config;
+    this.database = database;
+    this.handlers = handlers;
+    this.registry = registry;
+    this.drainMs = drainMs;
+  }
+
+  /** The files directory and the host name (a DNS lookup) are blocking work: done on a worker thread first. */
+  @Override
+  public Future<?> start() {
+    return vertx.executeBlocking(() -> {
+          Files.createDirectories(config.filesDir());
+          return JobSettings.of(config);
+        })
+        .compose(this::serve)
+        .onSuccess(ready -> wake(""));
+  }
+
+  private Future<?> serve(JobSettings settings) {
+    this.settings = settings;
+    // Waits a little past a lease: a claim given up on while it commits would strand its jobs until rescued.
+    store = new JobStore(vertx, database.workersPool(vertx), config.leaseMs() + DB_SLACK_MS);
+    // Handlers that read the database (users.export) share the API's pool, not the workers' claims.
+    Pool handlersPool = database.pool(vertx);
+    metrics = new JobMetrics(registry);
+    completer = new Completer(vertx, store, settings.owner());
+    for (JobPool pool : JobPool.values()) {
+      lanes.put(pool, new Lane(pool, vertx, store, handlersPool, handlers, settings, completer, metrics));
+    }
+    consumers.add(vertx.eventBus().<ComputeRequests.Call>consumer(ComputeRequests.CALL,
+        message -> lane(message.body().kind()).compute(message)));
+    consumers.add(vertx.eventBus().<ComputeRequests.Cancel>consumer(ComputeRequests.CANCEL,
+        message -> lanes.values().forEach(lane -> lane.cancelCompute(message.body().id()))));
+    consumers.add(vertx.eventBus().<String>consumer(JobRequests.WAKE, message -> wake(message.body())));
+    consumers.add(vertx.eventBus().<Long>consumer(JobRequests.CANCEL_RUNNING,
+        message -> lanes.values().forEach(lane -> lane.cancelJob(message.body()))));
+    timers.add(vertx.setPeriodic(config.pollMs(), t -> wake("")));
+    heartbeatTimer = vertx.setPeriodic(config.heartbeatMs(), t -> heartbeat());
+    timers.add(vertx.setPeriodic(1, config.rescueIntervalMs(), t -> rescue()));
+    timers.add(vertx.setPeriodic(1, Math.max(1000, Math.min(CLEAN_EVERY_MS, config.retentionMs())), t -> clean()));
+    timers.add(vertx.setPeriodic(1, DEPTH_EVERY_MS, t -> depth()));
+    notifications = new JobNotifications(vertx, database.target());
+    notifications.start();
+    LOG.info("job workers {} ready: {} cpu, {} blocking; kinds {}", settings.owner(), config.cpuWorkers(),
+        config.blockingWorkers(), handlers.names());
+    return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
+  }
+
+  private Lane lane(String kind) {
+    return lanes.get(handlers.find(kind).orElseThrow().pool());
+  }
+
+  /** {@code kind}: the kind a NOTIFY named, or "" when any may be due. */
+  private void wake(String kind) {
+    if (kind.isEmpty()) {
+      lanes.values().forEach(Lane::wake);
+    } else {
+      handlers.find(kind).ifPresent(handler -> lanes.get(handler.pool()).wake());
+    }
+  }
+
+  private void heartbeat() {
+    List<JobRequests.Lease> held = new ArrayList<>(completer.unwritten());
+    lanes.values().forEach(lane -> held.addAll(lane.held()));
+    if (held.isEmpty()) {
+      return;
+    }
+    store.heartbeat(settings.owner(), held, config.leaseMs())
+        .onSuccess(renewed -> {
+          renewed.cancelRequested().forEach(id -> lanes.values().forEach(lane -> lane.cancelJob(id)));
+          Set<JobRequests.Lease> lost = new HashSet<>(held);
+          renewed.renewed().forEach(lost::remove);
+          // A run that finished between the snapshot and the update is no longer running: not lost. Ask the lanes.
+          Set<JobRequests.Lease> stillHeld = new HashSet<>();
+          lanes.values().forEach(lane -> stillHeld.addAll(lane.held()));
+          lost.retainAll(stillHeld);
+          if (!lost.isEmpty()) {
+            LOG.warn("lost the lease of jobs {} (this process paused longer than jobs.leaseMs?)", lost);
+            lanes.values().forEach(lane -> lane.leaseLost(lost));
+          }
+        })
+        .onFailure(e -> LOG.warn("could not renew the leases of {} jobs: {}", held.size(), e.getMessage()));
+  }
+
+  private void rescue() {
+    store.rescue()
+        .onSuccess(rescued -> {
+          if (!rescued.requeued().isEmpty() || !rescued.failed().isEmpty()) {
+            LOG.warn("rescued jobs whose lease expired: requeued {}, failed (no attempts left) {}",
+                rescued.requeued(), rescued.failed());
+            metrics.rescued(rescued.requeued().size(), rescued.failed().size());
+          }
+        })
+        .onFailure(e -> LOG.debug("rescue skipped: {}", e.getMessage()));
+  }
+
+  private void clean() {
+    store.clean(config.retentionMs(), CLEAN_BATCH)
+        .onSuccess(deleted -> {
+          if (deleted == CLEAN_BATCH) {
+            clean(); // more to delete; batches keep each statement short
+          }
+        })
+        .onFailure(e -> LOG.debug("retention clean-up skipped: {}", e.getMessage()));
+  }
+
+  private void depth() {
+    store.depth()
+        .onSuccess(metrics::depth)
+        .onFailure(e -> LOG.debug("queue depth not refreshed: {}", e.getMessage()));
+  }
+
+  /**
+   * Running jobs get shutdown.drainMs to finish (their leases still renewed meanwhile); their outcomes are written
+   * before the pools close.
+   */
+  @Override
+  public Future<?> stop() {
+    timers.forEach(vertx::cancelTimer);
+    return Future.join(consumers.stream().map(MessageConsumer::unregister).toList())
+        .transform(ignored -> Future.join(lanes.values().stream().map(lane -> lane.stop(drainMs)).toList()))
+        .transform(ignored -> completer.idle())
+        // Never past the drain and a little more: what is not written by then is rescued from its lease.
+        .timeout(drainMs + STOP_SLACK_MS, TimeUnit.MILLISECONDS)
+        .onComplete(done -> vertx.cancelTimer(heartbeatTimer))
+        .transform(done -> notifications == null ? Future.succeededFuture() : notifications.close());
+  }
+}

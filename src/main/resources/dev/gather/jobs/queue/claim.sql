@@ -1,0 +1,8 @@
+-- Up to $2 due jobs of the kinds $1, leased to $3 for $4 ms. SKIP LOCKED: concurrent claims take different jobs.
+WITH next AS (
+  SELECT id FROM jobs WHERE status = 'queued' AND run_at <= now() AND kind = ANY($1)
+  ORDER BY priority DESC, run_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+UPDATE jobs j SET status = 'running', attempts = j.attempts + 1, lease_owner = $3,
+  lease_expires_at = now() + $4::bigint * interval '1 millisecond', started_at = now()
+FROM next WHERE j.id = next.id
+RETURNING j.id, j.kind, j.input, j.attempts, j.max_attempts, j.timeout_ms, j.priority, j.run_at

@@ -1,0 +1,52 @@
+package dev.gather.jobs.queue;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The queue's SQL files agree with the Java that reads their rows and listens on their channels. */
+class JobSqlTest {
+  private static final Pattern NOTIFY = Pattern.compile("pg_notify\\('([^']*)'");
+
+  /** The SQL without comments, on one line, single-spaced. */
+  private static String statement(String sql) {
+    return sql.replaceAll("(?m)--[^\\n]*$", " ").replaceAll("\\s+", " ").strip();
+  }
+
+  private static List<String> channels(String sql) {
+    Matcher m = NOTIFY.matcher(statement(sql));
+    return m.results().map(r -> r.group(1)).toList();
+  }
+
+  @Test
+  void everyStatementReadAsAJobReturnsTheColumnsJobFromReads() {
+    for (String sql : List.of(JobStore.INSERT, JobStore.SELECT_BY_KEY, JobStore.SELECT_BY_ID, JobStore.SELECT_PAGE,
+        JobStore.SELECT_PAGE_BY_STATUS, JobStore.SELECT_PAGE_BY_KIND, JobStore.SELECT_PAGE_BY_STATUS_AND_KIND,
+        JobStore.CANCEL)) {
+      assertTrue(statement(sql).contains(Job.COLUMNS), statement(sql));
+    }
+  }
+
+  @Test
+  void wakeUpsGoToTheChannelTheWorkersListenOn() {
+    for (String sql : List.of(JobStore.NOTIFY, JobStore.FINISH, JobStore.RESCUE)) {
+      assertEquals(List.of(JobStore.WAKE_CHANNEL), channels(sql), statement(sql));
+    }
+  }
+
+  @Test
+  void cancelRequestsGoToTheCancelChannel() {
+    assertEquals(List.of(JobStore.CANCEL_CHANNEL), channels(JobStore.CANCEL));
+  }
+
+  @Test
+  void aMissingFileFailsNamingIt() {
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> JobSql.load("no_such_statement"));
+    assertTrue(e.getMessage().contains("dev/gather/jobs/queue/no_such_statement.sql"), e.getMessage());
+  }
+}
