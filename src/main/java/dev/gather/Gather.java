@@ -4,6 +4,7 @@ import dev.gather.config.GatherConfig;
 import dev.gather.db.Database;
 import dev.gather.db.DatabaseVerticle;
 import dev.gather.demo.DemoUpstreamVerticle;
+import dev.gather.jobs.queue.JobStore;
 import dev.gather.jobs.handler.JobHandlers;
 import dev.gather.jobs.handler.JobPool;
 import dev.gather.jobs.run.JobRunnerVerticle;
@@ -79,6 +80,7 @@ public final class Gather {
     // Before the first verticle, so that everything this gather logs is in its format.
     Logs.use(config.log().format());
     vertx.eventBus().registerCodec(new LocalCodec()).codecSelector(LocalCodec::select);
+    JobStore.loadStatements(); // a blocking read from the jar, here rather than on an event loop
     Gather gather = new Gather(vertx, config, tracing);
     tracing.meters(registry);
     JobHandlers handlers;

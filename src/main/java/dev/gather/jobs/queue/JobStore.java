@@ -47,6 +47,14 @@ public final class JobStore {
   static final String DEPTH = JobSql.load("depth");
   static final String ANALYZE = JobSql.load("analyze");
 
+  /**
+   * Reads the statements now, on the caller's thread: they are read from the jar when this class is first used,
+   * which must not be on an event loop (a file read blocks). {@code Gather.start} calls it before any verticle.
+   */
+  public static void loadStatements() {
+    // Nothing to do: calling a static method initialises the class, which reads every statement above.
+  }
+
   private final SqlClient db;
   private final long timeoutMs;
   private final Waker waker;
