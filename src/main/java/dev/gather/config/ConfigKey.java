@@ -107,7 +107,7 @@ public enum ConfigKey {
   CORS_HEADERS("cors.headers", "Authorization,Content-Type,X-Api-Key,X-Request-Id",
       "Request headers a cross-origin page may send."),
   CORS_EXPOSED_HEADERS("cors.exposedHeaders",
-      "X-Request-Id,X-Gather-Complete,X-Gather-Errors,Server-Timing,Retry-After,RateLimit,RateLimit-Policy",
+      "X-Request-Id,X-Gather-Complete,X-Gather-Errors,Server-Timing,Retry-After,RateLimit,RateLimit-Policy,ETag",
       "Response headers a cross-origin page may read."),
   CORS_CREDENTIALS("cors.credentials", "false", "Whether a cross-origin page may send cookies and credentials."),
   CORS_MAX_AGE_SECONDS("cors.maxAgeSeconds", "600", "How long a browser may cache a preflight's answer."),

@@ -68,6 +68,7 @@ class CorsTest {
     assertEquals(APP, answer.getHeader("Access-Control-Allow-Origin"));
     assertTrue(answer.getHeader("Access-Control-Expose-Headers").contains("X-Request-Id"));
     assertTrue(answer.getHeader("Access-Control-Expose-Headers").contains("RateLimit"));
+    assertTrue(answer.getHeader("Access-Control-Expose-Headers").contains("ETag"), "a page revalidating an aggregate reads its tag");
   }
 
   @Test
