@@ -29,7 +29,7 @@ import java.util.regex.Pattern;
 public final class JobsApi {
   static final int DEFAULT_LIMIT = 50;
   static final int MAX_LIMIT = 500;
-  private static final Set<String> FIELDS = Set.of("kind", "input", "priority", "runAt", "maxAttempts", "timeoutMs");
+  private static final Set<String> FIELDS = Set.of("kind", "input", "priority", "runAt", "maxAttempts", "timeoutMs", "unique");
   private static final int MAX_PRIORITY = 1000;
   static final int MAX_BATCH = JobStore.MAX_ENQUEUE_BATCH;
   private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7e]{1,255}");
@@ -51,8 +51,9 @@ public final class JobsApi {
           if (enqueued.replayed()) {
             ctx.response().putHeader("Idempotent-Replayed", "true");
           }
+          // 200, not 202: nothing was queued; the answer is the job that already holds the unique key.
           ctx.response()
-              .setStatusCode(202)
+              .setStatusCode(enqueued.duplicate() ? 200 : 202)
               .putHeader("Location", "/jobs/" + enqueued.job().id())
               .putHeader("Content-Type", "application/json")
               .end(enqueued.job().toJson().toBuffer());
@@ -95,7 +96,8 @@ public final class JobsApi {
 
   /**
    * {@code POST /jobs/batch}: up to {@value #MAX_BATCH} jobs in one request, all checked before any is queued
-   * (a 400 names the first bad one by its index), inserted in one commit. Each may carry its own idempotencyKey.
+   * (a 400 names the first bad one by its index), inserted in one commit. Each may carry its own idempotencyKey and
+   * unique; an item whose unique key is taken (by an earlier item of the batch, too) is that job, "duplicate": true.
    */
   public void enqueueMany(RoutingContext ctx) {
     JsonObject body = RequestParams.jsonObject(ctx, "jobs: an array of jobs", null);
@@ -124,7 +126,8 @@ public final class JobsApi {
             .setStatusCode(202)
             .putHeader("Content-Type", "application/json")
             .end(new JsonObject().put("items", new JsonArray(enqueued.stream()
-                .map(e -> e.job().toJson().put("replayed", e.replayed())).toList())).toBuffer()))
+                .map(e -> e.job().toJson().put("replayed", e.replayed()).put("duplicate", e.duplicate()))
+                .toList())).toBuffer()))
         .onFailure(ctx::fail);
   }
 
@@ -156,7 +159,8 @@ public final class JobsApi {
         runAt(body),
         (int) integer(body, "maxAttempts", defaults.maxAttempts(), 1, 100),
         integer(body, "timeoutMs", defaults.timeoutMs(), 1, Integer.MAX_VALUE),
-        idempotencyKey);
+        idempotencyKey,
+        UniqueRequests.from(body.getValue("unique"), kind, input));
   }
 
   private static long integer(JsonObject body, String field, long fallback, long min, long max) {

@@ -15,10 +15,23 @@ public final class JobRequests {
   private JobRequests() {}
 
   public record Enqueue(String kind, JsonObject input, int priority, Optional<OffsetDateTime> runAt, int maxAttempts,
-      long timeoutMs, Optional<String> idempotencyKey) {}
+      long timeoutMs, Optional<String> idempotencyKey, Optional<Unique> unique) {}
 
-  /** {@code replayed}: the Idempotency-Key was seen before and this is the job it created then. */
-  public record Enqueued(Job job, boolean replayed) {}
+  /**
+   * A job unique by {@code values} (path → value, e.g. {@code {"kind": "sleep", "input.userId": 7}}) within
+   * {@code periodSeconds} buckets when given, while it is in one of {@code states} (always queued and running).
+   */
+  public record Unique(JsonObject values, Optional<Long> periodSeconds, List<String> states) {
+    public Unique {
+      states = List.copyOf(states);
+    }
+  }
+
+  /**
+   * {@code replayed}: the Idempotency-Key was seen before and this is the job it created then;
+   * {@code duplicate}: another job held the unique key, and this is that job (nothing was queued).
+   */
+  public record Enqueued(Job job, boolean replayed, boolean duplicate) {}
 
   /** A claimed job, with what a worker needs to run it; {@code attempt} also fences its outcome. */
   public record Claimed(long id, String kind, JsonObject input, int attempt, int maxAttempts, long timeoutMs) {

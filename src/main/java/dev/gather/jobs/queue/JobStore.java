@@ -27,12 +27,18 @@ public final class JobStore {
   public static final String CANCEL_CHANNEL = "gather_jobs_cancel";
   /** The most jobs one INSERT batch carries; {@code POST /jobs/batch} takes as many, so a batch normally commits once. */
   public static final int MAX_ENQUEUE_BATCH = 1000;
+  /**
+   * How many times an enqueue that met a taken key inserts again because the holder was gone when looked up (it
+   * left its states, or the period turned, in between). Each retry needs such a race; three in a row is a bug.
+   */
+  private static final int MAX_CONFLICT_RETRIES = 3;
 
   // The statements, in .sql files next to this class (see JobSql); each file says why it is written as it is.
   /** No NOTIFY in it: see {@link Waker}. */
   static final String INSERT = JobSql.load("insert");
   static final String NOTIFY = JobSql.load("notify");
   static final String SELECT_BY_KEY = JobSql.load("select_by_key");
+  static final String SELECT_BY_UNIQUE_KEY = JobSql.load("select_by_unique_key");
   static final String SELECT_BY_ID = JobSql.load("select_by_id");
   static final String SELECT_PAGE = JobSql.load("select_page");
   static final String SELECT_PAGE_BY_STATUS = JobSql.load("select_page_by_status");
@@ -72,18 +78,58 @@ public final class JobStore {
   }
 
   public Future<JobRequests.Enqueued> enqueue(JobRequests.Enqueue request) {
+    return enqueue(request, 0);
+  }
+
+  private Future<JobRequests.Enqueued> enqueue(JobRequests.Enqueue request, int retries) {
+    Optional<JobRequests.Unique> unique = request.unique();
     Tuple values = Tuple.of(request.kind(), request.input(), (short) request.priority(), request.runAt().orElse(null),
-        request.maxAttempts(), (int) request.timeoutMs(), request.idempotencyKey().orElse(null));
+        request.maxAttempts(), (int) request.timeoutMs(), request.idempotencyKey().orElse(null),
+        unique.map(JobRequests.Unique::values).orElse(null),
+        unique.flatMap(JobRequests.Unique::periodSeconds).orElse(null),
+        unique.map(u -> u.states().toArray(String[]::new)).orElse(null));
     return bounded(enqueuer.insert(values)).compose(inserted -> {
       if (inserted.isEmpty()) {
-        return replay(request);
+        return conflict(request, retries);
       }
       Row row = inserted.get();
       if (row.getBoolean("due")) {
         waker.wake();
       }
-      return Future.succeededFuture(new JobRequests.Enqueued(Job.from(row), false));
+      return Future.succeededFuture(new JobRequests.Enqueued(Job.from(row), false, false));
     });
+  }
+
+  /**
+   * The insert met a taken key: the Idempotency-Key (a replay, or a conflict), else the unique key (the job that
+   * holds it is the answer). A key whose holder is gone by now (deleted by retention, or out of its states) is
+   * free again, so the job is inserted anew.
+   */
+  private Future<JobRequests.Enqueued> conflict(JobRequests.Enqueue request, int retries) {
+    Future<Optional<JobRequests.Enqueued>> existing = request.idempotencyKey().isPresent()
+        ? replay(request)
+        : Future.succeededFuture(Optional.empty());
+    return existing
+        .compose(found -> found.isPresent() || request.unique().isEmpty()
+            ? Future.succeededFuture(found)
+            : holder(request.unique().get()))
+        .compose(found -> {
+          if (found.isPresent()) {
+            return Future.succeededFuture(found.get());
+          }
+          if (retries >= MAX_CONFLICT_RETRIES) {
+            return Future.failedFuture(new Failure(FailureKind.UNAVAILABLE, "job " + request.kind()
+                + " met a taken key " + (retries + 1) + " times whose holder was gone each time; try again"));
+          }
+          return enqueue(request, retries + 1);
+        });
+  }
+
+  private Future<Optional<JobRequests.Enqueued>> holder(JobRequests.Unique unique) {
+    Tuple values = Tuple.of(unique.values(), unique.periodSeconds().orElse(null));
+    return bounded(db.preparedQuery(SELECT_BY_UNIQUE_KEY).execute(values)).map(rows -> rows.size() == 0
+        ? Optional.empty()
+        : Optional.of(new JobRequests.Enqueued(Job.from(rows.iterator().next()), false, true)));
   }
 
   /**
@@ -113,14 +159,16 @@ public final class JobStore {
     return Future.all(each).map(all -> each.stream().map(Future::result).toList());
   }
 
-  /** The key was used before: the same request gets the same job; a different one is a conflict. */
-  private Future<JobRequests.Enqueued> replay(JobRequests.Enqueue request) {
+  /**
+   * The Idempotency-Key was used before: the same request gets the same job; a different one is a conflict. Empty
+   * when no job has the key (deleted by retention since, or the insert met a unique key instead).
+   */
+  private Future<Optional<JobRequests.Enqueued>> replay(JobRequests.Enqueue request) {
     String key = request.idempotencyKey().orElseThrow();
     return bounded(db.preparedQuery(SELECT_BY_KEY).execute(Tuple.of(key, request.kind(), request.input())))
         .compose(rows -> {
           if (rows.size() == 0) {
-            // Deleted by retention between the insert and this read: the key is free again.
-            return enqueue(request);
+            return Future.succeededFuture(Optional.empty());
           }
           Row row = rows.iterator().next();
           if (!row.getBoolean("same_request")) {
@@ -128,7 +176,7 @@ public final class JobStore {
                 + "\" was already used for job " + row.getLong("id")
                 + " with a different kind or input; use a new key for a different job"));
           }
-          return Future.succeededFuture(new JobRequests.Enqueued(Job.from(row), true));
+          return Future.succeededFuture(Optional.of(new JobRequests.Enqueued(Job.from(row), true, false)));
         });
   }
 

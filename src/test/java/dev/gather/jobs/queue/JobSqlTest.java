@@ -25,7 +25,7 @@ class JobSqlTest {
 
   @Test
   void everyStatementReadAsAJobReturnsTheColumnsJobFromReads() {
-    for (String sql : List.of(JobStore.INSERT, JobStore.SELECT_BY_KEY, JobStore.SELECT_BY_ID, JobStore.SELECT_PAGE,
+    for (String sql : List.of(JobStore.INSERT, JobStore.SELECT_BY_KEY, JobStore.SELECT_BY_UNIQUE_KEY, JobStore.SELECT_BY_ID, JobStore.SELECT_PAGE,
         JobStore.SELECT_PAGE_BY_STATUS, JobStore.SELECT_PAGE_BY_KIND, JobStore.SELECT_PAGE_BY_STATUS_AND_KIND,
         JobStore.CANCEL)) {
       assertTrue(statement(sql).contains(Job.COLUMNS), statement(sql));
