@@ -13,8 +13,9 @@ import dev.gather.upstream.CallStats;
  */
 record SourceResult(String name, long ms, Answer answer, Failure failure) {
 
+  /** The answer kept until the envelope is written, without the raw bytes only a cache needed. */
   static SourceResult answered(String name, long ms, Answer answer) {
-    return new SourceResult(name, ms, answer, null);
+    return new SourceResult(name, ms, answer.withoutBody(), null);
   }
 
   static SourceResult failed(String name, long ms, Failure failure) {

@@ -13,6 +13,14 @@ public record Answer(Object data, int status, CallStats stats, Buffer body, Stri
     this(data, status, stats, null, null);
   }
 
+  /**
+   * The same answer without the bytes kept for a cache: once the cache has had its look, a decoded answer need not
+   * hold its body twice until the request ends.
+   */
+  public Answer withoutBody() {
+    return body == null ? this : new Answer(data, status, stats, null, null);
+  }
+
   /** The same answer, told with how it was got. */
   public Answer with(CallStats stats) {
     return new Answer(data, status, stats, body, cacheControl);
