@@ -40,11 +40,7 @@ class ClusterPurgeTest {
   @BeforeAll
   static void start() throws Exception {
     servers = Vertx.vertx();
-    upstream = servers.createHttpServer().requestHandler(request -> {
-      int n = calls.computeIfAbsent(request.path(), p -> new AtomicInteger()).incrementAndGet();
-      request.response().putHeader("Content-Type", "application/json")
-          .end("{\"path\":\"" + request.path() + "\",\"call\":" + n + "}");
-    }).listen(0, "127.0.0.1").await(5, TimeUnit.SECONDS);
+    upstream = CountingUpstream.start(servers, calls);
   }
 
   @AfterAll
