@@ -81,7 +81,12 @@ public enum ConfigKey {
   JOBS_BACKOFF_MAX_MS("jobs.backoffMaxMs", "600000", "Longest retry delay."),
   JOBS_RETENTION_MS("jobs.retentionMs", "86400000",
       "How long succeeded, failed and cancelled jobs (and their idempotency keys) are kept before deletion."),
-  JOBS_FILES_DIR("jobs.filesDir", "data/files", "Directory that file-writing jobs (users.export) write to."),
+  JOBS_FILES_DIR("jobs.filesDir", "data/files",
+      "Directory that file-writing jobs (users.export) write to, served by GET /jobs/{id}/file; replicas that share "
+          + "a database should share it too (the same path on one volume)."),
+  JOBS_MAX_RESULT_BYTES("jobs.maxResultBytes", "1048576",
+      "Largest result (its JSON, in UTF-8 bytes) a job may store; a larger one fails the job with an error saying "
+          + "so. Large output belongs in a file (jobs.filesDir)."),
   RATE_LIMIT_REDIS_URL("rateLimit.redisUrl", "",
       "redis://host:6379 to keep rate-limit buckets in Redis, shared by every replica; empty keeps them in process."),
   RATE_LIMIT_FAIL_OPEN("rateLimit.failOpen", "true",

@@ -233,7 +233,9 @@ public record GatherConfig(
         backoffMs,
         backoffMaxMs,
         in.number(ConfigKey.JOBS_RETENTION_MS, 0, 365L * DAY_MS),
-        Path.of(filesDir).toAbsolutePath().normalize());
+        Path.of(filesDir).toAbsolutePath().normalize(),
+        // jsonb's own limit is 255 MB; far below it, a result this large is already a file's job.
+        in.integer(ConfigKey.JOBS_MAX_RESULT_BYTES, 2, 64 * 1024 * 1024));
   }
 
   private static Map<String, JsonObject> named(JsonObject tree, String section, List<String> problems) {

@@ -19,7 +19,8 @@ public record JobsConfig(
     long backoffMs,
     long backoffMaxMs,
     long retentionMs,
-    Path filesDir) {
+    Path filesDir,
+    int maxResultBytes) {
 
   /** Heartbeats renew leases three times per lease, so one late heartbeat never loses a claim. */
   public long heartbeatMs() {

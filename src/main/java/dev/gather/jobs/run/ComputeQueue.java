@@ -131,7 +131,7 @@ final class ComputeQueue {
     });
     JobContext context = new JobContext(call.input(), OptionalLong.empty(), 1, run.signal, eventLoop, handlersPool,
         settings.filesDir());
-    runners.send(run, new RunOrder(handler, context), result -> done(call.id(), run, result));
+    runners.send(run, new RunOrder(handler, context, RunOrder.UNBOUNDED), result -> done(call.id(), run, result));
   }
 
   private void done(String id, ComputeRun run, RunResult result) {

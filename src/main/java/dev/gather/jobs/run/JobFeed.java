@@ -178,7 +178,7 @@ final class JobFeed {
     });
     JobContext context = new JobContext(job.input(), OptionalLong.of(job.id()), job.attempt(), run.signal, eventLoop,
         handlersPool, settings.filesDir());
-    runners.send(run, new RunOrder(handler, context), result -> done(run, result));
+    runners.send(run, new RunOrder(handler, context, settings.maxResultBytes()), result -> done(run, result));
   }
 
   /**

@@ -34,7 +34,9 @@ public final class JobRunnerVerticle extends VerticleBase {
     try {
       JsonObject result = order.handler().run(order.context());
       JsonObject storable = NulCharacters.replaced(result == null ? new JsonObject() : result);
-      storable.encode(); // here, on the worker: a result that is not JSON fails its run, not the outcome batch
+      // Encoded here, on the worker: a result that is not JSON, or too large to store, fails its own run, not the
+      // outcome batch it would be written in.
+      ResultLimit.check(storable.encode(), order.maxResultBytes());
       return new RunResult(storable, null);
     } catch (Throwable e) {
       // Whatever the handler threw (even an Error) is the run's outcome; the runner itself goes on.

@@ -43,6 +43,10 @@ record JobSettings(JobsConfig config, String owner) {
     return config.filesDir();
   }
 
+  long maxResultBytes() {
+    return config.maxResultBytes();
+  }
+
   Backoff backoff() {
     return new Backoff(config.backoffMs(), config.backoffMaxMs());
   }
