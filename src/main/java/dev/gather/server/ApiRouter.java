@@ -71,6 +71,7 @@ public final class ApiRouter {
     stations.at(router.post("/jobs/batch"), RouteGroup.JOBS).handler(body).handler(jobs::enqueueMany);
     stations.at(router.get("/jobs"), RouteGroup.JOBS).handler(jobs::list);
     stations.at(router.get("/jobs/:id"), RouteGroup.JOBS).handler(jobs::get);
+    stations.at(router.get("/jobs/:id/file"), RouteGroup.JOBS).handler(jobs::file);
     stations.at(router.delete("/jobs/:id"), RouteGroup.JOBS).handler(jobs::cancel);
 
     // Declared in config: the served openapi.yaml gets their operations at start (dev.gather.openapi).

@@ -5,6 +5,7 @@ import dev.gather.config.JobsConfig;
 import dev.gather.http.ApiError;
 import dev.gather.http.Pages;
 import dev.gather.http.RequestParams;
+import dev.gather.jobs.files.JobFiles;
 import dev.gather.jobs.handler.JobHandler;
 import dev.gather.jobs.handler.JobHandlers;
 import dev.gather.jobs.queue.Job;
@@ -25,7 +26,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-/** The {@code /jobs} endpoints: enqueue, read, list and cancel durable jobs. Any process may serve them. */
+/**
+ * The {@code /jobs} endpoints: enqueue, read, list and cancel durable jobs, and serve the files they wrote. Any
+ * process may serve them.
+ */
 public final class JobsApi {
   static final int DEFAULT_LIMIT = 50;
   static final int MAX_LIMIT = 500;
@@ -37,11 +41,13 @@ public final class JobsApi {
   private final JobStore store;
   private final JobHandlers handlers;
   private final JobsConfig defaults;
+  private final JobFileApi files;
 
   public JobsApi(JobStore store, JobHandlers handlers, JobsConfig defaults) {
     this.store = store;
     this.handlers = handlers;
     this.defaults = defaults;
+    this.files = new JobFileApi(store, new JobFiles(defaults.filesDir()));
   }
 
   public void enqueue(RoutingContext ctx) {
@@ -65,6 +71,11 @@ public final class JobsApi {
     store.get(RequestParams.pathId(ctx))
         .onSuccess(job -> ctx.json(job.toJson()))
         .onFailure(ctx::fail);
+  }
+
+  /** {@code GET /jobs/{id}/file}: what a succeeded file-writing job wrote (see {@link JobFileApi}). */
+  public void file(RoutingContext ctx) {
+    files.get(ctx);
   }
 
   /** Newest first, keyset-paged with {@code before}. */

@@ -31,6 +31,8 @@ public final class UsersCsvExport implements JobHandler {
   private static final String HEADER = "id,email,name,created_at,updated_at";
   /** RFC 4180 ends records with CRLF; spreadsheet programs expect it. */
   private static final String EOL = "\r\n";
+  /** RFC 4180's type, with the header row present (RFC 4180 section 3) and the charset written. */
+  private static final String CONTENT_TYPE = "text/csv; charset=utf-8; header=present";
 
   private record Params(Optional<String> file, int batchSize) {}
 
@@ -61,7 +63,9 @@ public final class UsersCsvExport implements JobHandler {
       long rows = write(temp, params.batchSize(), context);
       context.throwIfCancelled();
       Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-      return new JsonObject().put("file", target.toString()).put("rows", rows).put("bytes", Files.size(target));
+      // "file" and "contentType" are what GET /jobs/{id}/file serves (see JobFiles).
+      return new JsonObject().put("file", target.toString()).put("contentType", CONTENT_TYPE).put("rows", rows)
+          .put("bytes", Files.size(target));
     } catch (Throwable e) {
       try {
         Files.deleteIfExists(temp);

@@ -13,8 +13,11 @@ import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The jobs table, queried on the caller's event loop: the HTTP verticles enqueue, read and cancel; the jobs
@@ -49,6 +52,7 @@ public final class JobStore {
   static final String FINISH = JobSql.load("finish");
   static final String HEARTBEAT = JobSql.load("heartbeat");
   static final String RESCUE = JobSql.load("rescue");
+  static final String CLEAN_CANDIDATES = JobSql.load("clean_candidates");
   static final String CLEAN = JobSql.load("clean");
   static final String DEPTH = JobSql.load("depth");
   static final String ANALYZE = JobSql.load("analyze");
@@ -279,13 +283,32 @@ public final class JobStore {
     });
   }
 
-  /** Deletes up to {@code batch} jobs finished longer than {@code retentionMs} ago; how many. */
-  public Future<Integer> clean(long retentionMs, int batch) {
-    // Then ANALYZE (see analyze.sql), once the last batch is deleted.
-    return bounded(db.preparedQuery(CLEAN).execute(Tuple.of(retentionMs, batch)))
-        .compose(rows -> rows.rowCount() == batch
-            ? Future.succeededFuture(rows.rowCount()) // more batches follow; analyze after
-            : bounded(db.query(ANALYZE).execute()).map(rows.rowCount()));
+  /**
+   * Deletes up to {@code batch} jobs finished longer than {@code retentionMs} ago; how many it took. Their files
+   * go first ({@code deleteFiles} gets the names results recorded that no kept job names; see
+   * clean_candidates.sql), so a crash between the two never leaves a file that no job names.
+   */
+  public Future<Integer> clean(long retentionMs, int batch, Function<List<String>, Future<?>> deleteFiles) {
+    return bounded(db.preparedQuery(CLEAN_CANDIDATES).execute(Tuple.of(retentionMs, batch))).compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.succeededFuture(0);
+      }
+      List<Long> ids = new ArrayList<>(rows.size());
+      Set<String> files = new LinkedHashSet<>();
+      for (Row row : rows) {
+        ids.add(row.getLong("id"));
+        if (row.getString("file") != null) {
+          files.add(row.getString("file"));
+        }
+      }
+      Future<?> filesGone = files.isEmpty() ? Future.succeededFuture() : deleteFiles.apply(List.copyOf(files));
+      return filesGone
+          .compose(gone -> bounded(db.preparedQuery(CLEAN).execute(Tuple.of(ids.toArray(Long[]::new)))))
+          // Then ANALYZE (see analyze.sql), once the last batch is deleted.
+          .compose(deleted -> ids.size() == batch
+              ? Future.succeededFuture(ids.size()) // more batches follow; analyze after
+              : bounded(db.query(ANALYZE).execute()).map(ids.size()));
+    });
   }
 
   /** Queued and running jobs by status and kind. */

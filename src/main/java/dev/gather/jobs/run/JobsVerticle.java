@@ -2,6 +2,7 @@ package dev.gather.jobs.run;
 
 import dev.gather.config.JobsConfig;
 import dev.gather.db.Database;
+import dev.gather.jobs.files.JobFiles;
 import dev.gather.jobs.handler.JobHandlers;
 import dev.gather.jobs.handler.JobPool;
 import dev.gather.jobs.queue.Completer;
@@ -13,6 +14,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.sqlclient.Pool;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -52,6 +54,7 @@ public final class JobsVerticle extends VerticleBase {
   private JobStore store;
   private JobNotifications notifications;
   private JobMetrics metrics;
+  private JobFiles files;
 
   /** {@code database}: where claims, outcomes and upkeep go, over the workers' own pool. */
   public JobsVerticle(JobsConfig config, Database database, JobHandlers handlers, MeterRegistry registry, long drainMs) {
@@ -80,6 +83,7 @@ public final class JobsVerticle extends VerticleBase {
     // Handlers that read the database (users.export) share the API's pool, not the workers' claims.
     Pool handlersPool = database.pool(vertx);
     metrics = new JobMetrics(registry);
+    files = new JobFiles(config.filesDir());
     completer = new Completer(vertx, store, settings.owner());
     for (JobPool pool : JobPool.values()) {
       lanes.put(pool, new Lane(pool, vertx, store, handlersPool, handlers, settings, completer, metrics));
@@ -152,13 +156,30 @@ public final class JobsVerticle extends VerticleBase {
   }
 
   private void clean() {
-    store.clean(config.retentionMs(), CLEAN_BATCH)
+    store.clean(config.retentionMs(), CLEAN_BATCH, this::deleteFiles)
         .onSuccess(deleted -> {
           if (deleted == CLEAN_BATCH) {
             clean(); // more to delete; batches keep each statement short
           }
         })
         .onFailure(e -> LOG.debug("retention clean-up skipped: {}", e.getMessage()));
+  }
+
+  /**
+   * The files of jobs about to be deleted, on a worker thread (file deletion blocks). One that cannot be deleted is
+   * logged and left: its job is deleted all the same, since the table's retention must not wait on a disk problem.
+   */
+  private Future<Void> deleteFiles(List<String> names) {
+    return vertx.executeBlocking(() -> {
+      for (String name : names) {
+        try {
+          files.delete(name);
+        } catch (IOException e) {
+          LOG.warn("could not delete the file {} of a job deleted by retention: {}", name, e.toString());
+        }
+      }
+      return null;
+    }, false);
   }
 
   private void depth() {
