@@ -53,6 +53,15 @@ public final class TestDatabase {
     }
   }
 
+  /**
+   * A JDBC connection to the database at {@code url} (postgresql://...), as an application that shares gather's
+   * database would open one; the caller closes it.
+   */
+  public static Connection connect(String url) throws SQLException {
+    PgConnectOptions target = PgConnectOptions.fromUri(url);
+    return DriverManager.getConnection(jdbcUrl(target), target.getUser(), target.getPassword());
+  }
+
   private static PgConnectOptions startServer() {
     String fromEnv = System.getenv(URL_VARIABLE);
     if (fromEnv != null && !fromEnv.isBlank()) {
