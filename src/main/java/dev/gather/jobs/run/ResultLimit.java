@@ -38,7 +38,7 @@ final class ResultLimit {
         bytes += 4;
         i++;
       } else {
-        bytes += 3; // a lone surrogate is encoded as '?' by Java but as 3 bytes by some; count the larger
+        bytes += 3; // a lone surrogate: 3 is the most any encoder writes for it, so the bound still holds
       }
     }
     return bytes;
