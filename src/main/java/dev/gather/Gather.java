@@ -106,7 +106,7 @@ public final class Gather {
           UserExports.Meters exportMeters = new UserExports.Meters(registry);
           HttpServerMeters serverMeters = new HttpServerMeters(registry);
           return vertx.deployVerticle(() -> new HttpVerticle(config, gather.state, registry, database, guards,
-                  exportMeters, serverMeters, handlers),
+                  exportMeters, serverMeters, handlers, tracing),
               new DeploymentOptions().setInstances(config.http().instances()));
         })
         .map(id -> {

@@ -10,6 +10,7 @@ import dev.gather.http.OpsApi;
 import dev.gather.http.Problems;
 import dev.gather.http.RequestIds;
 import dev.gather.http.RequestMeter;
+import dev.gather.http.ServerSpans;
 import dev.gather.http.RequestTimeout;
 import dev.gather.http.RouteGuard;
 import dev.gather.jobs.api.ComputeApi;
@@ -38,8 +39,11 @@ public final class ApiRouter {
   public static Router create(Vertx vertx, long maxBodyBytes, AccessLog accessLog, RequestMeter meter,
       RequestTimeout timeout, Problems problems, OpsApi ops, ApiDocs docs, UsersApi users,
       AggregatesApi aggregatesApi, Collection<AggregateConfig> aggregates, ProxyApi proxy, JobsApi jobs,
-      ComputeApi compute, List<RouteGuard> guards, Optional<CorsHandler> cors, CacheAdmin cacheAdmin) {
+      ComputeApi compute, List<RouteGuard> guards, Optional<CorsHandler> cors, CacheAdmin cacheAdmin,
+      Optional<ServerSpans> serverSpans) {
     Router router = Router.router(vertx);
+    // First of all: everything a request does, even being refused, happens inside its span.
+    serverSpans.ifPresent(spans -> router.route().handler(spans));
     router.route().handler(meter::begin).handler(RequestIds::assign);
     if (accessLog != null) {
       router.route().handler(accessLog::record);

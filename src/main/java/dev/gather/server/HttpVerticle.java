@@ -16,6 +16,10 @@ import dev.gather.http.InvalidRequests;
 import dev.gather.http.OpsApi;
 import dev.gather.http.Problems;
 import dev.gather.http.RequestMeter;
+import dev.gather.http.ServerSpans;
+import dev.gather.trace.Tracing;
+import io.vertx.core.tracing.TracingPolicy;
+import java.util.Optional;
 import dev.gather.http.RequestTimeout;
 import dev.gather.http.RouteGuard;
 import dev.gather.http.ServiceState;
@@ -61,6 +65,7 @@ public final class HttpVerticle extends VerticleBase {
   private HttpServer server;
   private final UpstreamGuards guards;
   private final JobHandlers jobHandlers;
+  private final Tracing tracing;
   private Upstreams upstreams;
   private AccessLog accessLog;
   private UserExports exports;
@@ -71,7 +76,8 @@ public final class HttpVerticle extends VerticleBase {
    */
   public HttpVerticle(GatherConfig config, ServiceState state, PrometheusMeterRegistry registry, Database database,
       UpstreamGuards guards, UserExports.Meters exportMeters, HttpServerMeters serverMeters,
-      JobHandlers jobHandlers) {
+      JobHandlers jobHandlers, Tracing tracing) {
+    this.tracing = tracing;
     this.config = config;
     this.serverMeters = serverMeters;
     this.database = database;
@@ -109,7 +115,8 @@ public final class HttpVerticle extends VerticleBase {
           new ComputeApi(vertx, jobHandlers, config.jobs().computeTimeoutMs()),
           guards(),
           Cors.handler(config.cors()),
-          new CacheAdmin(cache, config.upstreams().keySet(), config.queries().keySet()));
+          new CacheAdmin(cache, config.upstreams().keySet(), config.queries().keySet()),
+          tracing.enabled() ? Optional.of(new ServerSpans(tracing.tracer(), tracing.propagator())) : Optional.empty());
       HttpConfig http = config.http();
       HttpServerOptions options = new HttpServerOptions()
           .setHost(http.host())
@@ -118,6 +125,8 @@ public final class HttpVerticle extends VerticleBase {
           // Cleartext HTTP/2 is not served: its upgrade handler answers an Upgrade: h2c that the Connection
           // header does not name with a body-less 400, where RFC 9110 7.8 says to ignore it.
           .setHttp2ClearTextEnabled(false)
+          // Server spans are gather's own (ServerSpans, first on the router), not Vert.x's.
+          .setTracingPolicy(TracingPolicy.IGNORE)
           .setMaxFormAttributeSize((int) Math.min(Integer.MAX_VALUE, http.maxBodyBytes()));
       server = vertx.createHttpServer(options)
           .connectionHandler(connection -> {

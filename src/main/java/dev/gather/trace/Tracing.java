@@ -10,6 +10,7 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.vertx.core.Future;
@@ -144,14 +145,20 @@ public final class Tracing {
     return tracer;
   }
 
+  /** The propagators' text-map form (W3C trace context unless OTEL_PROPAGATORS says otherwise); null when off. */
+  public TextMapPropagator propagator() {
+    return sdk == null ? null : sdk.getPropagators().getTextMapPropagator();
+  }
+
   /** The spans of upstream tries, or null when tracing is off. */
   public TrySpans trySpans() {
     return trySpans;
   }
 
   /**
-   * Vert.x with its HTTP server and client traced: a server span per request (continuing the client's
-   * {@code traceparent}) and a client span per upstream request, which carries the {@code traceparent} on.
+   * Vert.x with its tracer: SQL queries get their spans from it, and the proxy's and clients' requests their
+   * {@code traceparent}. The API server tells it to ignore requests: gather makes their server spans itself
+   * ({@code http.ServerSpans}), and the upstream clients' try spans ({@link TrySpans}).
    */
   public VertxBuilder applyTo(VertxBuilder builder) {
     return sdk == null ? builder : builder.withTracer(new OpenTelemetryTracingFactory(sdk));

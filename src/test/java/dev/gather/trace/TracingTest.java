@@ -137,6 +137,10 @@ class TracingTest {
 
     Span server = only(trace, s -> s.getKind() == Span.SpanKind.SPAN_KIND_SERVER);
     assertEquals(clientSpan, hex(server.getParentSpanId()), "the server span continues the client's trace");
+    assertEquals("GET /aggregate/traced", server.getName(), "named by method and route");
+    assertEquals("/aggregate/traced", attribute(server, "http.route"));
+    assertEquals("/aggregate/traced", attribute(server, "url.path"));
+    assertEquals("200", attribute(server, "http.response.status_code"));
     Span aggregate = only(trace, s -> s.getName().equals("aggregate traced"));
     assertEquals(hex(server.getSpanId()), hex(aggregate.getParentSpanId()));
     assertEquals("traced", attribute(aggregate, Tracing.Keys.AGGREGATE));
