@@ -5,6 +5,7 @@ import dev.gather.db.DbFailure;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.util.List;
 import java.util.OptionalLong;
@@ -38,6 +39,24 @@ public final class LimitedClaims {
 
   /** Up to {@code limit} due jobs of {@code kinds} (each with a limit), sorted by name, within their limits. */
   public Future<Result> claim(String owner, List<JobKindConfig> kinds, int limit, long leaseMs) {
+    Future<Result> claimed = pool.withTransaction(connection -> {
+      // Both statements go out at once (the connection pipelines them); the server runs the claim only once the
+      // lock statement has returned, so the claim's snapshot is taken after the wait (see claim_limited_lock.sql).
+      Future<?> locked = connection.preparedQuery(JobStore.CLAIM_LIMITED_LOCK).execute(lockValues(kinds));
+      Future<Result> result = connection.preparedQuery(JobStore.CLAIM_LIMITED)
+          .execute(claimValues(owner, kinds, limit, leaseMs))
+          .map(LimitedClaims::result);
+      return locked.compose(ignored -> result);
+    });
+    return DbFailure.bounded(claimed, timeoutMs);
+  }
+
+  static Tuple lockValues(List<JobKindConfig> kinds) {
+    return Tuple.of((Object) kinds.stream().map(JobKindConfig::kind).toArray(String[]::new));
+  }
+
+  /** The per-kind limits as the parallel arrays claim_limited.sql unnests (NULL where a kind has no such limit). */
+  static Tuple claimValues(String owner, List<JobKindConfig> kinds, int limit, long leaseMs) {
     int n = kinds.size();
     String[] names = new String[n];
     Integer[] concurrency = new Integer[n];
@@ -54,23 +73,17 @@ public final class LimitedClaims {
       periodMs[i] = kind.rate().map(JobKindConfig.Rate::periodMs).orElse(null);
       rateBy[i] = kind.rate().flatMap(JobKindConfig.Rate::byField).orElse(null);
     }
-    Tuple claim = Tuple.of(names, concurrency, concurrencyBy, rate, periodMs, rateBy)
+    return Tuple.of(names, concurrency, concurrencyBy, rate, periodMs, rateBy)
         .addValue(limit).addValue(owner).addValue(leaseMs).addValue(MAX_CANDIDATES);
-    Future<Result> claimed = pool.withTransaction(connection -> {
-      // Both statements go out at once (the connection pipelines them); the server runs the claim only once the
-      // lock statement has returned, so the claim's snapshot is taken after the wait (see claim_limited_lock.sql).
-      Future<?> locked = connection.preparedQuery(JobStore.CLAIM_LIMITED_LOCK).execute(Tuple.of((Object) names));
-      Future<Result> result = connection.preparedQuery(JobStore.CLAIM_LIMITED).execute(claim).map(rows -> {
-        OptionalLong recheck = OptionalLong.empty();
-        for (Row row : rows) {
-          if (row.getLong("id") == null) {
-            recheck = OptionalLong.of(row.getLong("recheck_ms"));
-          }
-        }
-        return new Result(JobStore.claimed(rows), recheck);
-      });
-      return locked.compose(ignored -> result);
-    });
-    return DbFailure.bounded(claimed, timeoutMs);
+  }
+
+  static Result result(RowSet<Row> rows) {
+    OptionalLong recheck = OptionalLong.empty();
+    for (Row row : rows) {
+      if (row.getLong("id") == null) {
+        recheck = OptionalLong.of(row.getLong("recheck_ms"));
+      }
+    }
+    return new Result(JobStore.claimed(rows), recheck);
   }
 }
