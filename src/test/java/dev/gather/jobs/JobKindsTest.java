@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gather.Await;
@@ -160,6 +161,16 @@ class JobKindsTest {
     assertEquals("application/problem+json", response.getHeader("Content-Type"));
     String detail = response.bodyAsJsonObject().getString("detail");
     assertTrue(detail.contains("no.such.kind") && detail.contains("test.pausable"), detail);
+  }
+
+  @Test
+  void aLimitOnAKindNoGatherKnowsStopsTheStartNamingIt() {
+    JsonObject config = new JsonObject().put("jobs", new JsonObject().put("kinds", new JsonObject()
+        .put("slep", new JsonObject().put("concurrency", new JsonObject().put("limit", 1)))));
+    IllegalStateException failed = assertThrows(IllegalStateException.class, () -> RunningGather.start(config));
+    String message = String.valueOf(failed.getCause());
+    assertTrue(message.contains("jobs.kinds.slep: no job kind \"slep\"; known kinds are") && message.contains("sleep"),
+        message);
   }
 
   // ---- helpers ----
