@@ -49,6 +49,7 @@ public final class JobsVerticle extends VerticleBase {
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private final List<Long> timers = new ArrayList<>();
   private long heartbeatTimer = -1;
+  private long pauseTimer = -1;
   private JobSettings settings;
   private Completer completer;
   private final Database database;
@@ -130,7 +131,7 @@ public final class JobsVerticle extends VerticleBase {
     return all.onSuccess(done -> LOG.info("paused job kinds {} (jobs.kinds.<kind>.paused)", paused))
         .recover(e -> {
           LOG.warn("could not pause job kinds {} yet ({}); retrying in {} ms", paused, e.getMessage(), config.pollMs());
-          timers.add(vertx.setTimer(config.pollMs(), t -> pauseConfigured()));
+          pauseTimer = vertx.setTimer(config.pollMs(), t -> pauseConfigured());
           return Future.succeededFuture();
         });
   }
@@ -206,6 +207,7 @@ public final class JobsVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     timers.forEach(vertx::cancelTimer);
+    vertx.cancelTimer(pauseTimer);
     return Future.join(consumers.stream().map(MessageConsumer::unregister).toList())
         .transform(ignored -> Future.join(lanes.values().stream().map(lane -> lane.stop(drainMs)).toList()))
         .transform(ignored -> completer.idle())
