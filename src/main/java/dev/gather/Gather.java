@@ -1,5 +1,6 @@
 package dev.gather;
 
+import dev.gather.config.ConfigException;
 import dev.gather.config.GatherConfig;
 import dev.gather.db.Database;
 import dev.gather.db.DatabaseVerticle;
@@ -88,6 +89,13 @@ public final class Gather {
       handlers = JobHandlers.load();
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
+    }
+    // Only now are the kinds known (handlers come from the class path): a limit on a misspelt kind would hold nothing.
+    List<String> unknownKinds = config.jobs().kinds().keySet().stream()
+        .filter(kind -> handlers.find(kind).isEmpty()).sorted().toList();
+    if (!unknownKinds.isEmpty()) {
+      return Future.failedFuture(new ConfigException(unknownKinds.stream().map(kind -> "jobs.kinds." + kind
+          + ": no job kind \"" + kind + "\"; known kinds are " + String.join(", ", handlers.names())).toList()));
     }
     Database database = new Database(config.db(), config.jobs().dbConnections());
     Future<String> demo = config.demo().enabled()

@@ -30,11 +30,13 @@ public record GatherConfig(
   /** Top-level sections holding named entries rather than fixed keys. */
   static final Set<String> NAMED_SECTIONS = Set.of("upstreams", "queries", "aggregates");
   /** Keys inside a fixed section that hold named entries (file only, no environment name). */
-  static final Set<String> NAMED_KEYS = Set.of("rateLimit.routes");
+  static final Set<String> NAMED_KEYS = Set.of("rateLimit.routes", "jobs.kinds");
   private static final Pattern ORIGIN = Pattern.compile("https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|\\*");
   private static final Set<String> CORS_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]+");
+  /** As JobHandlers names kinds. */
+  private static final Pattern KIND = Pattern.compile("[A-Za-z0-9._-]{1,100}");
   private static final int MAX_PORT = 65_535;
   private static final int DAY_MS = 86_400_000;
 
@@ -79,7 +81,7 @@ public record GatherConfig(
     DemoConfig demo = new DemoConfig(in.bool(ConfigKey.DEMO_ENABLED), in.text(ConfigKey.DEMO_HOST),
         in.integer(ConfigKey.DEMO_PORT, 0, MAX_PORT));
 
-    JobsConfig jobs = jobs(in);
+    JobsConfig jobs = jobs(in, tree);
     if (jobs.computeTimeoutMs() >= http.requestTimeoutMs()) {
       in.problem(ConfigKey.JOBS_COMPUTE_TIMEOUT_MS.path() + " = " + jobs.computeTimeoutMs() + ": not below "
           + ConfigKey.HTTP_REQUEST_TIMEOUT_MS.path() + " (" + http.requestTimeoutMs() + "), so a long call would get the "
@@ -202,7 +204,7 @@ public record GatherConfig(
         credentials, in.integer(ConfigKey.CORS_MAX_AGE_SECONDS, 0, DAY_MS / 1000));
   }
 
-  private static JobsConfig jobs(ConfigReader in) {
+  private static JobsConfig jobs(ConfigReader in, JsonObject tree) {
     int cpu = in.integer(ConfigKey.JOBS_CPU_WORKERS, 0, 1024);
     long backoffMs = in.number(ConfigKey.JOBS_BACKOFF_MS, 1, DAY_MS);
     long backoffMaxMs = in.number(ConfigKey.JOBS_BACKOFF_MAX_MS, 1, DAY_MS);
@@ -235,7 +237,33 @@ public record GatherConfig(
         in.number(ConfigKey.JOBS_RETENTION_MS, 0, 365L * DAY_MS),
         Path.of(filesDir).toAbsolutePath().normalize(),
         // jsonb's own limit is 255 MB; far below it, a result this large is already a file's job.
-        in.integer(ConfigKey.JOBS_MAX_RESULT_BYTES, 2, 64 * 1024 * 1024));
+        in.integer(ConfigKey.JOBS_MAX_RESULT_BYTES, 2, 64 * 1024 * 1024),
+        jobKinds(in, tree));
+  }
+
+  /** {@code jobs.kinds}: per-kind limits and pause, by kind name (whether such a kind exists is checked at start). */
+  private static Map<String, JobKindConfig> jobKinds(ConfigReader in, JsonObject tree) {
+    Map<String, JobKindConfig> kinds = new LinkedHashMap<>();
+    Object section = tree.getValue("jobs") instanceof JsonObject jobs ? jobs.getValue("kinds") : null;
+    if (section == null) {
+      return kinds;
+    }
+    if (!(section instanceof JsonObject named)) {
+      in.problem("jobs.kinds = " + section + ": expected an object of job kinds, e.g. "
+          + "{\"sleep\": {\"concurrency\": {\"limit\": 2}}}");
+      return kinds;
+    }
+    for (String kind : named.fieldNames()) {
+      if (!KIND.matcher(kind).matches()) {
+        in.problem("jobs.kinds." + kind + ": not a job kind name (1-100 letters, digits, '.', '-' or '_')");
+      } else if (named.getValue(kind) instanceof JsonObject json) {
+        kinds.put(kind, JobKindConfig.parse(kind, json, in.problems()));
+      } else {
+        in.problem("jobs.kinds." + kind + " = " + named.getValue(kind) + ": expected an object such as "
+            + "{\"concurrency\": {\"limit\": 2}, \"rate\": {\"limit\": 10, \"periodMs\": 1000}, \"paused\": false}");
+      }
+    }
+    return kinds;
   }
 
   private static Map<String, JsonObject> named(JsonObject tree, String section, List<String> problems) {

@@ -1,6 +1,8 @@
 package dev.gather.config;
 
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 
 /** The job workers of this process and the defaults of the durable queue. */
 public record JobsConfig(
@@ -20,10 +22,21 @@ public record JobsConfig(
     long backoffMaxMs,
     long retentionMs,
     Path filesDir,
-    int maxResultBytes) {
+    int maxResultBytes,
+    Map<String, JobKindConfig> kinds) {
+
+  public JobsConfig {
+    kinds = Map.copyOf(kinds);
+  }
 
   /** Heartbeats renew leases three times per lease, so one late heartbeat never loses a claim. */
   public long heartbeatMs() {
     return Math.max(1, leaseMs / 3);
+  }
+
+  /** The kinds with a concurrency or rate limit, by name: these are claimed through claim_limited.sql. */
+  public List<JobKindConfig> limitedKinds() {
+    return kinds.values().stream().filter(JobKindConfig::limited).sorted(java.util.Comparator.comparing(JobKindConfig::kind))
+        .toList();
   }
 }

@@ -15,6 +15,7 @@ import dev.gather.http.RequestTimeout;
 import dev.gather.http.RouteGuard;
 import dev.gather.jobs.api.ComputeApi;
 import dev.gather.jobs.api.JobsApi;
+import dev.gather.jobs.api.KindsApi;
 import dev.gather.proxy.ProxyApi;
 import dev.gather.users.UsersApi;
 import io.vertx.core.Vertx;
@@ -39,7 +40,7 @@ public final class ApiRouter {
   public static Router create(Vertx vertx, long maxBodyBytes, AccessLog accessLog, RequestMeter meter,
       RequestTimeout timeout, Problems problems, OpsApi ops, ApiDocs docs, UsersApi users,
       AggregatesApi aggregatesApi, Collection<AggregateConfig> aggregates, ProxyApi proxy, JobsApi jobs,
-      ComputeApi compute, List<RouteGuard> guards, Optional<CorsHandler> cors, CacheAdmin cacheAdmin,
+      KindsApi kinds, ComputeApi compute, List<RouteGuard> guards, Optional<CorsHandler> cors, CacheAdmin cacheAdmin,
       Optional<ServerSpans> serverSpans) {
     Router router = Router.router(vertx);
     // First of all: everything a request does, even being refused, happens inside its span.
@@ -74,6 +75,10 @@ public final class ApiRouter {
     stations.at(router.post("/jobs"), RouteGroup.JOBS).handler(body).handler(jobs::enqueue);
     stations.at(router.post("/jobs/batch"), RouteGroup.JOBS).handler(body).handler(jobs::enqueueMany);
     stations.at(router.get("/jobs"), RouteGroup.JOBS).handler(jobs::list);
+    // Before /jobs/:id, which would take "kinds" for an id. Pausing changes what every gather does: admin's policy.
+    stations.at(router.get("/jobs/kinds"), RouteGroup.JOBS).handler(kinds::list);
+    stations.at(router.post("/jobs/kinds/:kind/pause"), RouteGroup.ADMIN).handler(kinds::pause);
+    stations.at(router.post("/jobs/kinds/:kind/resume"), RouteGroup.ADMIN).handler(kinds::resume);
     stations.at(router.get("/jobs/:id"), RouteGroup.JOBS).handler(jobs::get);
     stations.at(router.get("/jobs/:id/file"), RouteGroup.JOBS).handler(jobs::file);
     stations.at(router.delete("/jobs/:id"), RouteGroup.JOBS).handler(jobs::cancel);

@@ -26,7 +26,9 @@ import dev.gather.http.ServiceState;
 import dev.gather.jobs.api.ComputeApi;
 import dev.gather.jobs.handler.JobHandlers;
 import dev.gather.jobs.queue.JobStore;
+import dev.gather.jobs.queue.KindStore;
 import dev.gather.jobs.api.JobsApi;
+import dev.gather.jobs.api.KindsApi;
 import dev.gather.metrics.HttpServerMeters;
 import dev.gather.proxy.ProxyApi;
 import dev.gather.ratelimit.RateLimits;
@@ -112,6 +114,7 @@ public final class HttpVerticle extends VerticleBase {
           config.aggregates().values(),
           new ProxyApi(upstreams),
           new JobsApi(new JobStore(vertx, client, queryTimeoutMs), jobHandlers, config.jobs()),
+          new KindsApi(new KindStore(client, queryTimeoutMs), jobHandlers, config.jobs()),
           new ComputeApi(vertx, jobHandlers, config.jobs().computeTimeoutMs()),
           guards(),
           Cors.handler(config.cors()),

@@ -49,4 +49,19 @@ class ReadmeConfigTableTest {
       assertTrue(readme.contains(row), "README.md lacks the row " + row);
     }
   }
+
+  @Test
+  void theReadmeDocumentsEveryKeyOfAJobKind() throws Exception {
+    String readme = Files.readString(Path.of("README.md"));
+    for (String key : JobKindConfig.KEYS) {
+      String row = "| `jobs.kinds.<kind>." + key;
+      assertTrue(readme.contains(row + "` |") || readme.contains(row + "."), "README.md lacks the row " + row);
+    }
+    for (String key : JobKindConfig.CONCURRENCY_KEYS) {
+      assertTrue(readme.contains("| `jobs.kinds.<kind>.concurrency." + key + "` |"), "README.md lacks concurrency." + key);
+    }
+    for (String key : JobKindConfig.RATE_KEYS) {
+      assertTrue(readme.contains("| `jobs.kinds.<kind>.rate." + key + "` |"), "README.md lacks rate." + key);
+    }
+  }
 }

@@ -24,11 +24,20 @@ public final class Completer {
   private final String owner;
   private final GroupCommit<Outcome> outcomes = new GroupCommit<>(MAX_BATCH, this::write);
   private int triesWhileStopping;
+  private Runnable afterWrite = () -> { };
 
   public Completer(Vertx vertx, JobStore store, String owner) {
     this.vertx = vertx;
     this.store = store;
     this.owner = owner;
+  }
+
+  /**
+   * Runs after each batch of outcomes is stored: the moment their jobs stop counting against a concurrency limit
+   * (jobs.kinds), so that queued jobs of such a kind can be claimed at once. Nothing is set when no kind has one.
+   */
+  public void onWritten(Runnable afterWrite) {
+    this.afterWrite = afterWrite;
   }
 
   public void add(Outcome outcome) {
@@ -55,6 +64,7 @@ public final class Completer {
             LOG.info("{} of {} job outcomes not applied: their lease had expired and they were rescued",
                 batch.size() - applied.size(), batch.size());
           }
+          afterWrite.run();
         })
         .recover(e -> {
           if (outcomes.awaitedIdle() && ++triesWhileStopping > STOP_TRIES) {

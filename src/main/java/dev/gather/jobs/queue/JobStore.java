@@ -49,6 +49,12 @@ public final class JobStore {
   static final String SELECT_PAGE_BY_STATUS_AND_KIND = JobSql.load("select_page_by_status_and_kind");
   static final String CANCEL = JobSql.load("cancel");
   static final String CLAIM = JobSql.load("claim");
+  static final String CLAIM_LIMITED_LOCK = JobSql.load("claim_limited_lock");
+  static final String CLAIM_LIMITED = JobSql.load("claim_limited");
+  static final String KINDS = JobSql.load("kinds");
+  static final String KIND = JobSql.load("kind");
+  static final String PAUSE = JobSql.load("pause");
+  static final String RESUME = JobSql.load("resume");
   static final String FINISH = JobSql.load("finish");
   static final String HEARTBEAT = JobSql.load("heartbeat");
   static final String RESCUE = JobSql.load("rescue");
@@ -216,17 +222,24 @@ public final class JobStore {
   /** Up to {@code limit} due jobs of these kinds, leased to {@code owner} for {@code leaseMs}, in run order. */
   public Future<List<JobRequests.Claimed>> claim(String owner, List<String> kinds, int limit, long leaseMs) {
     Tuple values = Tuple.of(kinds.toArray(String[]::new), limit, owner, leaseMs);
-    return bounded(db.preparedQuery(CLAIM).execute(values)).map(rows -> {
-      // UPDATE ... RETURNING comes in no particular order; run the jobs in the order the claim chose them.
-      List<Row> ordered = new ArrayList<>(rows.size());
-      rows.forEach(ordered::add);
-      ordered.sort(Comparator.<Row>comparingInt(row -> -row.getInteger("priority"))
-          .thenComparing(row -> row.getOffsetDateTime("run_at"))
-          .thenComparingLong(row -> row.getLong("id")));
-      return ordered.stream().map(row -> new JobRequests.Claimed(row.getLong("id"),
-          row.getString("kind"), (JsonObject) row.getJson("input"), row.getInteger("attempts"),
-          row.getInteger("max_attempts"), row.getInteger("timeout_ms"))).toList();
+    return bounded(db.preparedQuery(CLAIM).execute(values)).map(JobStore::claimed);
+  }
+
+  /** The claimed jobs among {@code rows} (rows without an id are not jobs), in the order the claim chose them. */
+  static List<JobRequests.Claimed> claimed(RowSet<Row> rows) {
+    // UPDATE ... RETURNING comes in no particular order; run the jobs in the order the claim chose them.
+    List<Row> ordered = new ArrayList<>(rows.size());
+    rows.forEach(row -> {
+      if (row.getLong("id") != null) {
+        ordered.add(row);
+      }
     });
+    ordered.sort(Comparator.<Row>comparingInt(row -> -row.getInteger("priority"))
+        .thenComparing(row -> row.getOffsetDateTime("run_at"))
+        .thenComparingLong(row -> row.getLong("id")));
+    return ordered.stream().map(row -> new JobRequests.Claimed(row.getLong("id"),
+        row.getString("kind"), (JsonObject) row.getJson("input"), row.getInteger("attempts"),
+        row.getInteger("max_attempts"), row.getInteger("timeout_ms"))).toList();
   }
 
   /** Stores run outcomes in one statement; only those still leased by {@code owner} apply. Their ids. */

@@ -1,5 +1,6 @@
 package dev.gather.jobs.run;
 
+import dev.gather.config.JobKindConfig;
 import dev.gather.jobs.handler.CancelSignal;
 import dev.gather.jobs.handler.JobContext;
 import dev.gather.jobs.handler.JobHandler;
@@ -8,8 +9,10 @@ import dev.gather.jobs.handler.JobPool;
 import dev.gather.jobs.queue.Completer;
 import dev.gather.jobs.queue.JobRequests;
 import dev.gather.jobs.queue.JobStore;
+import dev.gather.jobs.queue.LimitedClaims;
 import dev.gather.jobs.queue.Outcome;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
 import java.util.ArrayDeque;
@@ -44,7 +47,11 @@ final class JobFeed {
   private final JobStore store;
   private final Pool handlersPool;
   private final JobHandlers handlers;
+  /** This pool's kinds without limits: claimed as they always were (claim.sql). */
   private final List<String> kinds;
+  /** This pool's kinds with a concurrency or rate limit (jobs.kinds), sorted by name: claim_limited.sql. */
+  private final List<JobKindConfig> limitedKinds;
+  private final LimitedClaims limitedClaims;
   private final JobSettings settings;
   private final Completer completer;
   private final JobMetrics metrics;
@@ -62,6 +69,8 @@ final class JobFeed {
   private boolean moreDue = true;
   private boolean wokeWhileFetching;
   private boolean stopping;
+  /** A look at the limited kinds once a partition full by its rate has room again; -1 when none is set. */
+  private long recheckTimer = -1;
 
   private static final class JobRun extends Run {
     final JobRequests.Claimed claimed;
@@ -73,15 +82,18 @@ final class JobFeed {
   }
 
   JobFeed(JobPool pool, Vertx vertx, Context eventLoop, JobStore store, Pool handlersPool, JobHandlers handlers,
-      JobSettings settings, Completer completer, JobMetrics metrics, RunnerPool runners, OutcomePolicy policy,
-      BooleanSupplier computeWaiting, Runnable afterClaim) {
+      LimitedClaims limitedClaims, JobSettings settings, Completer completer, JobMetrics metrics, RunnerPool runners,
+      OutcomePolicy policy, BooleanSupplier computeWaiting, Runnable afterClaim) {
     this.pool = pool;
     this.vertx = vertx;
     this.eventLoop = eventLoop;
     this.store = store;
     this.handlersPool = handlersPool;
     this.handlers = handlers;
-    this.kinds = handlers.names(pool);
+    List<String> all = handlers.names(pool);
+    this.limitedKinds = settings.config().limitedKinds().stream().filter(kind -> all.contains(kind.kind())).toList();
+    this.kinds = all.stream().filter(name -> limitedKinds.stream().noneMatch(kind -> kind.kind().equals(name))).toList();
+    this.limitedClaims = limitedClaims;
     this.settings = settings;
     this.completer = completer;
     this.metrics = metrics;
@@ -117,12 +129,12 @@ final class JobFeed {
   /** Claims what the lane has room for, unless a claim is on its way or nothing is known to be due. */
   void fetch() {
     int want = runners.idle() + (computeWaiting.getAsBoolean() ? 0 : prefetch()) - prefetched.size();
-    if (fetching || stopping || !moreDue || kinds.isEmpty() || want <= 0) {
+    if (fetching || stopping || !moreDue || (kinds.isEmpty() && limitedKinds.isEmpty()) || want <= 0) {
       return;
     }
     fetching = true;
     wokeWhileFetching = false;
-    store.claim(settings.owner(), kinds, want, settings.leaseMs())
+    claim(want)
         .onComplete(claimed -> {
           fetching = false;
           if (claimed.succeeded()) {
@@ -148,6 +160,46 @@ final class JobFeed {
           cancelledDuringClaim.clear();
           afterClaim.run();
         });
+  }
+
+  /**
+   * A pool without limited kinds claims exactly as before limits existed: one claim.sql. With some, the limited
+   * kinds go first (their claim is bounded by the limits, so they cannot crowd the plain kinds out), then the plain
+   * kinds take the rest. Jobs the limited claim got are kept even if the plain claim then fails.
+   */
+  private Future<List<JobRequests.Claimed>> claim(int want) {
+    if (limitedKinds.isEmpty()) {
+      return store.claim(settings.owner(), kinds, want, settings.leaseMs());
+    }
+    return limitedClaims.claim(settings.owner(), limitedKinds, want, settings.leaseMs()).compose(limited -> {
+      limited.recheckMs().ifPresent(this::recheckIn);
+      int rest = want - limited.jobs().size();
+      if (kinds.isEmpty() || rest <= 0) {
+        return Future.succeededFuture(limited.jobs());
+      }
+      return store.claim(settings.owner(), kinds, rest, settings.leaseMs())
+          .map(plain -> {
+            List<JobRequests.Claimed> both = new ArrayList<>(limited.jobs());
+            both.addAll(plain);
+            return (List<JobRequests.Claimed>) both;
+          })
+          .recover(e -> limited.jobs().isEmpty() ? Future.failedFuture(e) : Future.succeededFuture(limited.jobs()));
+    });
+  }
+
+  /** Some partition is full by its rate until {@code ms} from now: look again then, not only at the next poll. */
+  private void recheckIn(long ms) {
+    if (recheckTimer == -1 && !stopping) {
+      recheckTimer = vertx.setTimer(Math.max(1, ms), t -> {
+        recheckTimer = -1;
+        wake();
+      });
+    }
+  }
+
+  /** Whether a run of this pool ending frees a slot that a queued job may be waiting for (a concurrency limit). */
+  boolean hasConcurrencyLimits() {
+    return limitedKinds.stream().anyMatch(kind -> kind.concurrency().isPresent());
   }
 
   boolean hasPrefetched() {
@@ -267,6 +319,7 @@ final class JobFeed {
   /** Claims no more and hands back the jobs claimed ahead, at once and without spending their attempt. */
   void stop() {
     stopping = true;
+    vertx.cancelTimer(recheckTimer);
     prefetched.forEach(job -> completer.add(Outcome.released(job.id(), job.attempt())));
     prefetched.clear();
   }

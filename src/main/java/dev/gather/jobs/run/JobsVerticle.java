@@ -1,5 +1,6 @@
 package dev.gather.jobs.run;
 
+import dev.gather.config.JobKindConfig;
 import dev.gather.config.JobsConfig;
 import dev.gather.db.Database;
 import dev.gather.jobs.files.JobFiles;
@@ -9,6 +10,8 @@ import dev.gather.jobs.queue.Completer;
 import dev.gather.jobs.queue.JobNotifications;
 import dev.gather.jobs.queue.JobRequests;
 import dev.gather.jobs.queue.JobStore;
+import dev.gather.jobs.queue.KindStore;
+import dev.gather.jobs.queue.LimitedClaims;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -48,6 +51,7 @@ public final class JobsVerticle extends VerticleBase {
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private final List<Long> timers = new ArrayList<>();
   private long heartbeatTimer = -1;
+  private long pauseTimer = -1;
   private JobSettings settings;
   private Completer completer;
   private final Database database;
@@ -55,6 +59,7 @@ public final class JobsVerticle extends VerticleBase {
   private JobNotifications notifications;
   private JobMetrics metrics;
   private JobFiles files;
+  private KindStore kinds;
 
   /** {@code database}: where claims, outcomes and upkeep go, over the workers' own pool. */
   public JobsVerticle(JobsConfig config, Database database, JobHandlers handlers, MeterRegistry registry, long drainMs) {
@@ -73,6 +78,7 @@ public final class JobsVerticle extends VerticleBase {
           return JobSettings.of(config);
         })
         .compose(this::serve)
+        .compose(ready -> pauseConfigured())
         .onSuccess(ready -> wake(""));
   }
 
@@ -80,13 +86,20 @@ public final class JobsVerticle extends VerticleBase {
     this.settings = settings;
     // Waits a little past a lease: a claim given up on while it commits would strand its jobs until rescued.
     store = new JobStore(vertx, database.workersPool(vertx), config.leaseMs() + DB_SLACK_MS);
+    LimitedClaims limitedClaims = new LimitedClaims(database.workersPool(vertx), config.leaseMs() + DB_SLACK_MS);
+    kinds = new KindStore(database.workersPool(vertx), config.leaseMs() + DB_SLACK_MS);
     // Handlers that read the database (users.export) share the API's pool, not the workers' claims.
     Pool handlersPool = database.pool(vertx);
     metrics = new JobMetrics(registry);
     files = new JobFiles(config.filesDir());
     completer = new Completer(vertx, store, settings.owner());
     for (JobPool pool : JobPool.values()) {
-      lanes.put(pool, new Lane(pool, vertx, store, handlersPool, handlers, settings, completer, metrics));
+      lanes.put(pool, new Lane(pool, vertx, store, limitedClaims, handlersPool, handlers, settings, completer, metrics));
+    }
+    List<Lane> limitedLanes = lanes.values().stream().filter(Lane::hasConcurrencyLimits).toList();
+    if (!limitedLanes.isEmpty()) {
+      // A stored outcome frees a slot of a concurrency limit: claim at once rather than at the next poll.
+      completer.onWritten(() -> limitedLanes.forEach(Lane::wake));
     }
     consumers.add(vertx.eventBus().<ComputeRequests.Call>consumer(ComputeRequests.CALL,
         message -> lane(message.body().kind()).compute(message)));
@@ -105,6 +118,26 @@ public final class JobsVerticle extends VerticleBase {
     LOG.info("job workers {} ready: {} cpu, {} blocking; kinds {}", settings.owner(), config.cpuWorkers(),
         config.blockingWorkers(), handlers.names());
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
+  }
+
+  /**
+   * jobs.kinds.&lt;kind&gt;.paused = true pauses the kind for every gather, each time a gather with this config starts
+   * (false leaves the stored state alone, so a restart never undoes an operator's pause). Done before the first
+   * claim; a database that is down now is retried at the poll interval, its claims failing meanwhile anyway.
+   */
+  private Future<Void> pauseConfigured() {
+    List<String> paused = config.kinds().values().stream().filter(JobKindConfig::paused).map(JobKindConfig::kind)
+        .sorted().toList();
+    if (paused.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    Future<Void> all = Future.all(paused.stream().map(kinds::pause).toList()).mapEmpty();
+    return all.onSuccess(done -> LOG.info("paused job kinds {} (jobs.kinds.<kind>.paused)", paused))
+        .recover(e -> {
+          LOG.warn("could not pause job kinds {} yet ({}); retrying in {} ms", paused, e.getMessage(), config.pollMs());
+          pauseTimer = vertx.setTimer(config.pollMs(), t -> pauseConfigured());
+          return Future.succeededFuture();
+        });
   }
 
   private Lane lane(String kind) {
@@ -195,6 +228,7 @@ public final class JobsVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     timers.forEach(vertx::cancelTimer);
+    vertx.cancelTimer(pauseTimer);
     return Future.join(consumers.stream().map(MessageConsumer::unregister).toList())
         .transform(ignored -> Future.join(lanes.values().stream().map(lane -> lane.stop(drainMs)).toList()))
         .transform(ignored -> completer.idle())

@@ -5,6 +5,7 @@ import dev.gather.jobs.handler.JobPool;
 import dev.gather.jobs.queue.Completer;
 import dev.gather.jobs.queue.JobRequests;
 import dev.gather.jobs.queue.JobStore;
+import dev.gather.jobs.queue.LimitedClaims;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -31,15 +32,16 @@ final class Lane {
   private boolean stopping;
   private Promise<Void> drained;
 
-  Lane(JobPool pool, Vertx vertx, JobStore store, Pool handlersPool, JobHandlers handlers, JobSettings settings,
-      Completer completer, JobMetrics metrics) {
+  Lane(JobPool pool, Vertx vertx, JobStore store, LimitedClaims limitedClaims, Pool handlersPool,
+      JobHandlers handlers, JobSettings settings, Completer completer, JobMetrics metrics) {
     this.vertx = vertx;
     // The jobs verticle's event loop: where jobs start their asynchronous calls (see JobContext.await).
     Context eventLoop = vertx.getOrCreateContext();
     this.runners = new RunnerPool(vertx, pool, settings.runners(pool), this::afterRun);
     this.computes = new ComputeQueue(pool, vertx, eventLoop, handlersPool, handlers, settings, metrics, runners,
         this::untilRunnerFreeMs);
-    this.feed = new JobFeed(pool, vertx, eventLoop, store, handlersPool, handlers, settings, completer, metrics, runners,
+    this.feed = new JobFeed(pool, vertx, eventLoop, store, handlersPool, handlers, limitedClaims, settings, completer,
+        metrics, runners,
         new OutcomePolicy(settings.backoff()::delayMs), computes::hasWaiting, this::afterRun);
     metrics.lane(pool, () -> feed.runningCount() + computes.runningCount(), computes::waitingCount,
         feed::prefetchedCount);
@@ -56,6 +58,11 @@ final class Lane {
   /** New jobs may be due (a NOTIFY, the poll): claim if there is room. */
   void wake() {
     feed.wake();
+  }
+
+  /** See {@link JobFeed#hasConcurrencyLimits()}. */
+  boolean hasConcurrencyLimits() {
+    return feed.hasConcurrencyLimits();
   }
 
   /** A DELETE /jobs/{id} reached this process: stop the job if it is here. */

@@ -34,7 +34,7 @@ class JobSqlTest {
 
   @Test
   void wakeUpsGoToTheChannelTheWorkersListenOn() {
-    for (String sql : List.of(JobStore.NOTIFY, JobStore.FINISH, JobStore.RESCUE)) {
+    for (String sql : List.of(JobStore.NOTIFY, JobStore.FINISH, JobStore.RESCUE, JobStore.RESUME)) {
       assertEquals(List.of(JobStore.WAKE_CHANNEL), channels(sql), statement(sql));
     }
   }
