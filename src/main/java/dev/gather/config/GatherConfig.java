@@ -30,7 +30,7 @@ public record GatherConfig(
   /** Top-level sections holding named entries rather than fixed keys. */
   static final Set<String> NAMED_SECTIONS = Set.of("upstreams", "queries", "aggregates");
   /** Keys inside a fixed section that hold named entries (file only, no environment name). */
-  static final Set<String> NAMED_KEYS = Set.of("rateLimit.routes");
+  static final Set<String> NAMED_KEYS = Set.of("rateLimit.routes", "jobs.schedules");
   private static final Pattern ORIGIN = Pattern.compile("https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|\\*");
   private static final Set<String> CORS_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
 
@@ -79,7 +79,7 @@ public record GatherConfig(
     DemoConfig demo = new DemoConfig(in.bool(ConfigKey.DEMO_ENABLED), in.text(ConfigKey.DEMO_HOST),
         in.integer(ConfigKey.DEMO_PORT, 0, MAX_PORT));
 
-    JobsConfig jobs = jobs(in);
+    JobsConfig jobs = jobs(in, tree);
     if (jobs.computeTimeoutMs() >= http.requestTimeoutMs()) {
       in.problem(ConfigKey.JOBS_COMPUTE_TIMEOUT_MS.path() + " = " + jobs.computeTimeoutMs() + ": not below "
           + ConfigKey.HTTP_REQUEST_TIMEOUT_MS.path() + " (" + http.requestTimeoutMs() + "), so a long call would get the "
@@ -202,7 +202,7 @@ public record GatherConfig(
         credentials, in.integer(ConfigKey.CORS_MAX_AGE_SECONDS, 0, DAY_MS / 1000));
   }
 
-  private static JobsConfig jobs(ConfigReader in) {
+  private static JobsConfig jobs(ConfigReader in, JsonObject tree) {
     int cpu = in.integer(ConfigKey.JOBS_CPU_WORKERS, 0, 1024);
     long backoffMs = in.number(ConfigKey.JOBS_BACKOFF_MS, 1, DAY_MS);
     long backoffMaxMs = in.number(ConfigKey.JOBS_BACKOFF_MAX_MS, 1, DAY_MS);
@@ -233,7 +233,31 @@ public record GatherConfig(
         backoffMs,
         backoffMaxMs,
         in.number(ConfigKey.JOBS_RETENTION_MS, 0, 365L * DAY_MS),
-        Path.of(filesDir).toAbsolutePath().normalize());
+        Path.of(filesDir).toAbsolutePath().normalize(),
+        schedules(tree, in));
+  }
+
+  /** {@code jobs.schedules}: named periodic jobs; whether each job's kind exists is checked at start. */
+  private static Map<String, ScheduleConfig> schedules(JsonObject tree, ConfigReader in) {
+    Object section = tree.getValue("jobs") instanceof JsonObject jobs ? jobs.getValue("schedules") : null;
+    if (section == null) {
+      return Map.of();
+    }
+    if (!(section instanceof JsonObject named)) {
+      in.problem("jobs.schedules = " + section + ": expected an object of named schedules, e.g. {\"nightly-export\": "
+          + "{\"cron\": \"0 3 * * *\", \"job\": {\"kind\": \"users.export\"}}}");
+      return Map.of();
+    }
+    Map<String, ScheduleConfig> schedules = new LinkedHashMap<>();
+    for (String name : named.fieldNames()) {
+      String key = "jobs.schedules." + name;
+      if (!(named.getValue(name) instanceof JsonObject json)) {
+        in.problem(key + " = " + named.getValue(name) + ": expected an object with cron or everyMs and job");
+        continue;
+      }
+      schedules.put(name, ScheduleConfig.parse(key, name, json, in.problems()));
+    }
+    return Map.copyOf(schedules);
   }
 
   private static Map<String, JsonObject> named(JsonObject tree, String section, List<String> problems) {

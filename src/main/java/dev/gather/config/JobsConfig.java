@@ -1,6 +1,7 @@
 package dev.gather.config;
 
 import java.nio.file.Path;
+import java.util.Map;
 
 /** The job workers of this process and the defaults of the durable queue. */
 public record JobsConfig(
@@ -19,7 +20,8 @@ public record JobsConfig(
     long backoffMs,
     long backoffMaxMs,
     long retentionMs,
-    Path filesDir) {
+    Path filesDir,
+    Map<String, ScheduleConfig> schedules) {
 
   /** Heartbeats renew leases three times per lease, so one late heartbeat never loses a claim. */
   public long heartbeatMs() {

@@ -14,6 +14,7 @@ import dev.gather.http.RequestTimeout;
 import dev.gather.http.RouteGuard;
 import dev.gather.jobs.api.ComputeApi;
 import dev.gather.jobs.api.JobsApi;
+import dev.gather.jobs.schedule.SchedulesApi;
 import dev.gather.proxy.ProxyApi;
 import dev.gather.users.UsersApi;
 import io.vertx.core.Vertx;
@@ -38,7 +39,7 @@ public final class ApiRouter {
   public static Router create(Vertx vertx, long maxBodyBytes, AccessLog accessLog, RequestMeter meter,
       RequestTimeout timeout, Problems problems, OpsApi ops, ApiDocs docs, UsersApi users,
       AggregatesApi aggregatesApi, Collection<AggregateConfig> aggregates, ProxyApi proxy, JobsApi jobs,
-      ComputeApi compute, List<RouteGuard> guards, Optional<CorsHandler> cors, CacheAdmin cacheAdmin) {
+      SchedulesApi schedules, ComputeApi compute, List<RouteGuard> guards, Optional<CorsHandler> cors, CacheAdmin cacheAdmin) {
     Router router = Router.router(vertx);
     router.route().handler(meter::begin).handler(RequestIds::assign);
     if (accessLog != null) {
@@ -70,6 +71,13 @@ public final class ApiRouter {
     stations.at(router.post("/jobs"), RouteGroup.JOBS).handler(body).handler(jobs::enqueue);
     stations.at(router.post("/jobs/batch"), RouteGroup.JOBS).handler(body).handler(jobs::enqueueMany);
     stations.at(router.get("/jobs"), RouteGroup.JOBS).handler(jobs::list);
+    // Before /jobs/:id, which would take "schedules" for an id.
+    stations.at(router.get("/jobs/schedules"), RouteGroup.JOBS).handler(schedules::list);
+    stations.at(router.post("/jobs/schedules"), RouteGroup.JOBS).consumes(JSON).handler(body).handler(schedules::create);
+    stations.at(router.get("/jobs/schedules/:name"), RouteGroup.JOBS).handler(schedules::get);
+    stations.at(router.put("/jobs/schedules/:name"), RouteGroup.JOBS).consumes(JSON).handler(body)
+        .handler(schedules::put);
+    stations.at(router.delete("/jobs/schedules/:name"), RouteGroup.JOBS).handler(schedules::delete);
     stations.at(router.get("/jobs/:id"), RouteGroup.JOBS).handler(jobs::get);
     stations.at(router.delete("/jobs/:id"), RouteGroup.JOBS).handler(jobs::cancel);
 
