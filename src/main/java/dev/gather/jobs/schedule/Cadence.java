@@ -41,13 +41,16 @@ public interface Cadence {
 
   static Cadence of(ScheduleConfig schedule) {
     if (schedule.cron().isPresent()) {
-      return new Cron(ExecutionTime.forCron(CronExpressions.parse(schedule.cron().get())), schedule.zone());
+      String text = schedule.cron().get();
+      // Unix cron matches any second of a matching minute: its ticks are whole minutes, the 6-field ones seconds.
+      ChronoUnit unit = text.trim().split("\\s+").length == 5 ? ChronoUnit.MINUTES : ChronoUnit.SECONDS;
+      return new Cron(ExecutionTime.forCron(CronExpressions.parse(text)), schedule.zone(), unit);
     }
     return new Every(schedule.everyMs().orElseThrow());
   }
 
-  /** A cron expression in a zone. */
-  record Cron(ExecutionTime times, ZoneId zone) implements Cadence {
+  /** A cron expression in a zone; its ticks are whole {@code unit}s (minutes or seconds). */
+  record Cron(ExecutionTime times, ZoneId zone, ChronoUnit unit) implements Cadence {
     @Override
     public Optional<Instant> next(Instant after) {
       return times.nextExecution(after.atZone(zone)).map(t -> t.toInstant());
@@ -55,12 +58,13 @@ public interface Cadence {
 
     @Override
     public Optional<Instant> latest(Instant at) {
-      // Ticks are whole seconds: a whole second that matches is itself the latest; otherwise the one before it.
-      Instant second = at.truncatedTo(ChronoUnit.SECONDS);
-      if (times.isMatch(second.atZone(zone))) {
-        return Optional.of(second);
+      // A whole unit that matches is itself the latest tick; otherwise it is the one before. (Every zone in use
+      // today is offset by whole minutes, so truncating the instant truncates the local time alike.)
+      Instant whole = at.truncatedTo(unit);
+      if (times.isMatch(whole.atZone(zone))) {
+        return Optional.of(whole);
       }
-      return times.lastExecution(second.atZone(zone)).map(t -> t.toInstant());
+      return times.lastExecution(whole.atZone(zone)).map(t -> t.toInstant());
     }
   }
 
