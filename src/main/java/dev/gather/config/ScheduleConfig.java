@@ -3,7 +3,6 @@ package dev.gather.config;
 import io.vertx.core.json.JsonObject;
 import java.time.DateTimeException;
 import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +34,8 @@ public record ScheduleConfig(String name, Optional<String> cron, OptionalLong ev
   public static final int DEFAULT_CATCH_UP_MAX = 100;
   public static final int MAX_CATCH_UP = 1000;
   private static final int MAX_PRIORITY = 1000;
+  /** ZoneId.of("UTC"), not ZoneOffset.UTC, whose id is "Z": the API shows the zone by its id. */
+  private static final ZoneId UTC = ZoneId.of("UTC");
 
   /**
    * {@code prefix}: how problems name this schedule ({@code jobs.schedules.nightly}, or {@code schedule} for a
@@ -61,7 +62,7 @@ public record ScheduleConfig(String name, Optional<String> cron, OptionalLong ev
         problems.add(in.key("cron") + " = \"" + text + "\": " + e.getMessage());
       }
     });
-    ZoneId zone = ZoneOffset.UTC;
+    ZoneId zone = UTC;
     Optional<String> zoneName = in.text("zone");
     if (zoneName.isPresent() && everyMs.isPresent()) {
       problems.add(in.key("zone") + ": only a cron schedule has a zone; everyMs ticks are counted from the epoch, "
