@@ -57,6 +57,12 @@ class ScheduleConfigTest {
         .put("job", job())))), "jobs.schedules.bad.cron = \"61 * * * * *\": is not a valid 6-field cron expression");
   }
 
+  @Test
+  void aCronThatNeverRunsIsRefused() {
+    assertHas(problems(schedules(new JsonObject().put("never", new JsonObject().put("cron", "0 0 30 2 *")
+        .put("job", job())))), "jobs.schedules.never.cron = \"0 0 30 2 *\": never matches a date");
+  }
+
   private static JsonObject job() {
     return new JsonObject().put("kind", "sleep").put("input", new JsonObject().put("ms", 1));
   }

@@ -152,6 +152,7 @@ class SchedulesTest {
     badCron.remove("everyMs");
     assertBad(badCron.copy().put("cron", "every day"), "schedule.cron = \"every day\"");
     assertBad(badCron.copy().put("cron", "0 3 * * *").put("zone", "Mars/Olympus"), "schedule.zone");
+    assertBad(badCron.copy().put("cron", "0 0 31 4 *"), "never matches a date");
     assertBad(everySecond("t").put("name", "x").put("everyMs", 10), "schedule.everyMs = 10");
     assertBad(everySecond("t").put("name", "x").put("catchUpMax", 5), "without \"catchUp\": true");
     assertBad(everySecond("t").put("name", "x").put("job", new JsonObject().put("kind", "no.such")),

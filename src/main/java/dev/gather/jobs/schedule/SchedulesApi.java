@@ -68,15 +68,17 @@ public final class SchedulesApi {
     if (!(body.remove("name") instanceof String name)) {
       throw ApiError.badRequest("name is required: the schedule's name, 1-100 letters, digits, '.', '-' or '_'");
     }
-    ScheduleConfig schedule = checked(name, body);
     refuseConfigName(name);
-    store.insert(name, schedule.toJson()).compose(inserted -> inserted.isPresent()
-            ? Future.succeededFuture(inserted.get())
-            : store.one(name).compose(existing -> Future.<StoredSchedule>failedFuture(existing.isPresent()
+    checkedOffTheLoop(ctx, name, body).compose(schedule -> store.insert(name, schedule.toJson())
+        .compose(inserted -> inserted.isPresent()
+            ? Future.succeededFuture(new Checked<>(schedule, inserted.get()))
+            : store.one(name).compose(existing -> Future.<Checked<StoredSchedule>>failedFuture(existing.isPresent()
                 ? new Failure(FailureKind.CONFLICT, "a schedule named \"" + name + "\" exists; PUT /jobs/schedules/"
                     + name + " replaces it")
-                : tooMany())))
-        .onSuccess(row -> {
+                : tooMany()))))
+        .onSuccess(checked -> {
+          ScheduleConfig schedule = checked.schedule();
+          StoredSchedule row = checked.stored();
           changed(ctx, name);
           ctx.response().setStatusCode(201).putHeader("Location", location(name))
               .putHeader("Content-Type", "application/json")
@@ -94,13 +96,14 @@ public final class SchedulesApi {
       throw ApiError.badRequest("name is \"" + named + "\" but the path names \"" + name + "\"; leave name out of "
           + "the body (a schedule is renamed by creating the new one and deleting the old)");
     }
-    ScheduleConfig schedule = checked(name, body);
     refuseConfigName(name);
-    store.upsert(name, schedule.toJson())
-        .compose(upserted -> upserted.isPresent() ? Future.succeededFuture(upserted.get())
-            : store.one(name).compose(existing -> Future.<ScheduleStore.Upserted>failedFuture(existing.isPresent()
-                ? configOwned(name) : tooMany())))
-        .onSuccess(upserted -> {
+    checkedOffTheLoop(ctx, name, body).compose(schedule -> store.upsert(name, schedule.toJson())
+        .compose(upserted -> upserted.isPresent() ? Future.succeededFuture(new Checked<>(schedule, upserted.get()))
+            : store.one(name).compose(existing -> Future.<Checked<ScheduleStore.Upserted>>failedFuture(
+                existing.isPresent() ? configOwned(name) : tooMany()))))
+        .onSuccess(checked -> {
+          ScheduleConfig schedule = checked.schedule();
+          ScheduleStore.Upserted upserted = checked.stored();
           changed(ctx, name);
           ctx.response().setStatusCode(upserted.created() ? 201 : 200)
               .putHeader("Content-Type", "application/json");
@@ -139,6 +142,16 @@ public final class SchedulesApi {
           ? Future.succeededFuture(stored.get().toJson(row, clock.instant()))
           : Future.failedFuture(notFound(name));
     });
+  }
+
+  private record Checked<T>(ScheduleConfig schedule, T stored) {}
+
+  /**
+   * {@link #checked(String, JsonObject)} on a worker thread: a cron expression is checked for ever running, which
+   * takes cron-utils over a second for a date that never comes, and the kind's own input check is the kind's code.
+   */
+  private Future<ScheduleConfig> checkedOffTheLoop(RoutingContext ctx, String name, JsonObject body) {
+    return ctx.vertx().executeBlocking(() -> checked(name, body), false);
   }
 
   /** The definition, checked as the config check does, plus what only a running process knows (the kind). */
