@@ -10,6 +10,9 @@ import dev.gather.jobs.handler.JobHandlers;
 import dev.gather.jobs.handler.JobPool;
 import dev.gather.jobs.run.JobRunnerVerticle;
 import dev.gather.jobs.run.JobsVerticle;
+import dev.gather.jobs.schedule.ScheduleChecks;
+import dev.gather.jobs.schedule.ScheduleStore;
+import dev.gather.jobs.schedule.ScheduleVerticle;
 import dev.gather.logging.Logs;
 import dev.gather.metrics.GatherMetrics;
 import dev.gather.metrics.HttpServerMeters;
@@ -46,6 +49,7 @@ public final class Gather {
   private String httpDeployment;
   private final List<String> runnerDeployments = new ArrayList<>();
   private String jobsDeployment;
+  private String scheduleDeployment;
 
   private Gather(Vertx vertx, GatherConfig config, Tracing tracing) {
     this.vertx = vertx;
@@ -82,6 +86,7 @@ public final class Gather {
     Logs.use(config.log().format());
     vertx.eventBus().registerCodec(new LocalCodec()).codecSelector(LocalCodec::select);
     JobStore.loadStatements(); // a blocking read from the jar, here rather than on an event loop
+    ScheduleStore.loadStatements();
     Gather gather = new Gather(vertx, config, tracing);
     tracing.meters(registry);
     JobHandlers handlers;
@@ -96,6 +101,11 @@ public final class Gather {
     if (!unknownKinds.isEmpty()) {
       return Future.failedFuture(new ConfigException(unknownKinds.stream().map(kind -> "jobs.kinds." + kind
           + ": no job kind \"" + kind + "\"; known kinds are " + String.join(", ", handlers.names())).toList()));
+    }
+    // Only now are the job kinds known: a schedule of a kind that does not exist is a config mistake like any other.
+    List<String> scheduleProblems = ScheduleChecks.problems(config.jobs().schedules(), handlers);
+    if (!scheduleProblems.isEmpty()) {
+      return Future.failedFuture(new ConfigException(scheduleProblems));
     }
     Database database = new Database(config.db(), config.jobs().dbConnections());
     Future<String> demo = config.demo().enabled()
@@ -144,8 +154,12 @@ public final class Gather {
     return Future.all(runners)
         .compose(deployed -> vertx.deployVerticle(
             new JobsVerticle(config.jobs(), database, handlers, registry, config.shutdown().drainMs())))
-        .map(id -> {
+        .compose(id -> {
           jobsDeployment = id;
+          return vertx.deployVerticle(new ScheduleVerticle(config.jobs(), database));
+        })
+        .map(id -> {
+          scheduleDeployment = id;
           return null;
         });
   }
@@ -158,6 +172,8 @@ public final class Gather {
     state.draining();
     Future<Void> http = httpDeployment == null ? Future.succeededFuture() : vertx.undeploy(httpDeployment);
     return http
+        // The scheduler first: no tick is enqueued into a queue that is shutting down.
+        .transform(ignored -> scheduleDeployment == null ? Future.succeededFuture() : vertx.undeploy(scheduleDeployment))
         .transform(ignored -> jobsDeployment == null ? Future.succeededFuture() : vertx.undeploy(jobsDeployment))
         .transform(ignored -> Future.join(runnerDeployments.stream().map(this::undeployRunners).toList()))
         .transform(ignored -> databaseDeployment == null ? Future.succeededFuture() : vertx.undeploy(databaseDeployment))
@@ -167,6 +183,7 @@ public final class Gather {
           demoDeployment = null;
           httpDeployment = null;
           jobsDeployment = null;
+          scheduleDeployment = null;
           runnerDeployments.clear();
           databaseDeployment = null;
         });

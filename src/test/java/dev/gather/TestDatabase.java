@@ -107,7 +107,7 @@ public final class TestDatabase {
     return "postgresql://" + credentials + "@" + admin.getHost() + ":" + admin.getPort() + "/" + database;
   }
 
-  private static String jdbcUrl(PgConnectOptions target) {
+  public static String jdbcUrl(PgConnectOptions target) {
     return "jdbc:postgresql://" + target.getHost() + ":" + target.getPort() + "/" + target.getDatabase();
   }
 }

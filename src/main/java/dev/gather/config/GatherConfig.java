@@ -30,7 +30,7 @@ public record GatherConfig(
   /** Top-level sections holding named entries rather than fixed keys. */
   static final Set<String> NAMED_SECTIONS = Set.of("upstreams", "queries", "aggregates");
   /** Keys inside a fixed section that hold named entries (file only, no environment name). */
-  static final Set<String> NAMED_KEYS = Set.of("rateLimit.routes", "jobs.kinds");
+  static final Set<String> NAMED_KEYS = Set.of("rateLimit.routes", "jobs.kinds", "jobs.schedules");
   private static final Pattern ORIGIN = Pattern.compile("https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|\\*");
   private static final Set<String> CORS_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
 
@@ -238,7 +238,8 @@ public record GatherConfig(
         Path.of(filesDir).toAbsolutePath().normalize(),
         // jsonb's own limit is 255 MB; far below it, a result this large is already a file's job.
         in.integer(ConfigKey.JOBS_MAX_RESULT_BYTES, 2, 64 * 1024 * 1024),
-        jobKinds(in, tree));
+        jobKinds(in, tree),
+        schedules(tree, in));
   }
 
   /** {@code jobs.kinds}: per-kind limits and pause, by kind name (whether such a kind exists is checked at start). */
@@ -264,6 +265,29 @@ public record GatherConfig(
       }
     }
     return kinds;
+  }
+
+  /** {@code jobs.schedules}: named periodic jobs; whether each job's kind exists is checked at start. */
+  private static Map<String, ScheduleConfig> schedules(JsonObject tree, ConfigReader in) {
+    Object section = tree.getValue("jobs") instanceof JsonObject jobs ? jobs.getValue("schedules") : null;
+    if (section == null) {
+      return Map.of();
+    }
+    if (!(section instanceof JsonObject named)) {
+      in.problem("jobs.schedules = " + section + ": expected an object of named schedules, e.g. {\"nightly-export\": "
+          + "{\"cron\": \"0 3 * * *\", \"job\": {\"kind\": \"users.export\"}}}");
+      return Map.of();
+    }
+    Map<String, ScheduleConfig> schedules = new LinkedHashMap<>();
+    for (String name : named.fieldNames()) {
+      String key = "jobs.schedules." + name;
+      if (!(named.getValue(name) instanceof JsonObject json)) {
+        in.problem(key + " = " + named.getValue(name) + ": expected an object with cron or everyMs and job");
+        continue;
+      }
+      schedules.put(name, ScheduleConfig.parse(key, name, json, in.problems()));
+    }
+    return Map.copyOf(schedules);
   }
 
   private static Map<String, JsonObject> named(JsonObject tree, String section, List<String> problems) {

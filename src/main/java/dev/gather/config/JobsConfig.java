@@ -23,10 +23,12 @@ public record JobsConfig(
     long retentionMs,
     Path filesDir,
     int maxResultBytes,
-    Map<String, JobKindConfig> kinds) {
+    Map<String, JobKindConfig> kinds,
+    Map<String, ScheduleConfig> schedules) {
 
   public JobsConfig {
     kinds = Map.copyOf(kinds);
+    schedules = Map.copyOf(schedules);
   }
 
   /** Heartbeats renew leases three times per lease, so one late heartbeat never loses a claim. */

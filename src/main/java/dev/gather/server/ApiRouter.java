@@ -16,6 +16,7 @@ import dev.gather.http.RouteGuard;
 import dev.gather.jobs.api.ComputeApi;
 import dev.gather.jobs.api.JobsApi;
 import dev.gather.jobs.api.KindsApi;
+import dev.gather.jobs.schedule.SchedulesApi;
 import dev.gather.proxy.ProxyApi;
 import dev.gather.users.UsersApi;
 import io.vertx.core.Vertx;
@@ -40,7 +41,7 @@ public final class ApiRouter {
   public static Router create(Vertx vertx, long maxBodyBytes, AccessLog accessLog, RequestMeter meter,
       RequestTimeout timeout, Problems problems, OpsApi ops, ApiDocs docs, UsersApi users,
       AggregatesApi aggregatesApi, Collection<AggregateConfig> aggregates, ProxyApi proxy, JobsApi jobs,
-      KindsApi kinds, ComputeApi compute, List<RouteGuard> guards, Optional<CorsHandler> cors, CacheAdmin cacheAdmin,
+      KindsApi kinds, SchedulesApi schedules, ComputeApi compute, List<RouteGuard> guards, Optional<CorsHandler> cors, CacheAdmin cacheAdmin,
       Optional<ServerSpans> serverSpans) {
     Router router = Router.router(vertx);
     // First of all: everything a request does, even being refused, happens inside its span.
@@ -79,6 +80,13 @@ public final class ApiRouter {
     stations.at(router.get("/jobs/kinds"), RouteGroup.JOBS).handler(kinds::list);
     stations.at(router.post("/jobs/kinds/:kind/pause"), RouteGroup.ADMIN).handler(kinds::pause);
     stations.at(router.post("/jobs/kinds/:kind/resume"), RouteGroup.ADMIN).handler(kinds::resume);
+    // Before /jobs/:id, which would take "schedules" for an id.
+    stations.at(router.get("/jobs/schedules"), RouteGroup.JOBS).handler(schedules::list);
+    stations.at(router.post("/jobs/schedules"), RouteGroup.JOBS).consumes(JSON).handler(body).handler(schedules::create);
+    stations.at(router.get("/jobs/schedules/:name"), RouteGroup.JOBS).handler(schedules::get);
+    stations.at(router.put("/jobs/schedules/:name"), RouteGroup.JOBS).consumes(JSON).handler(body)
+        .handler(schedules::put);
+    stations.at(router.delete("/jobs/schedules/:name"), RouteGroup.JOBS).handler(schedules::delete);
     stations.at(router.get("/jobs/:id"), RouteGroup.JOBS).handler(jobs::get);
     stations.at(router.get("/jobs/:id/file"), RouteGroup.JOBS).handler(jobs::file);
     stations.at(router.delete("/jobs/:id"), RouteGroup.JOBS).handler(jobs::cancel);

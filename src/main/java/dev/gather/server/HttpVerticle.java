@@ -29,6 +29,8 @@ import dev.gather.jobs.queue.JobStore;
 import dev.gather.jobs.queue.KindStore;
 import dev.gather.jobs.api.JobsApi;
 import dev.gather.jobs.api.KindsApi;
+import dev.gather.jobs.schedule.ScheduleStore;
+import dev.gather.jobs.schedule.SchedulesApi;
 import dev.gather.metrics.HttpServerMeters;
 import dev.gather.proxy.ProxyApi;
 import dev.gather.ratelimit.RateLimits;
@@ -115,6 +117,8 @@ public final class HttpVerticle extends VerticleBase {
           new ProxyApi(upstreams),
           new JobsApi(new JobStore(vertx, client, queryTimeoutMs), jobHandlers, config.jobs()),
           new KindsApi(new KindStore(client, queryTimeoutMs), jobHandlers, config.jobs()),
+          new SchedulesApi(new ScheduleStore(client, queryTimeoutMs), config.jobs().schedules(), jobHandlers,
+              java.time.Clock.systemUTC()),
           new ComputeApi(vertx, jobHandlers, config.jobs().computeTimeoutMs()),
           guards(),
           Cors.handler(config.cors()),

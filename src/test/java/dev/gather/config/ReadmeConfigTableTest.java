@@ -36,6 +36,15 @@ class ReadmeConfigTableTest {
   }
 
   @Test
+  void theReadmeDocumentsEveryKeyOfASchedule() throws Exception {
+    String readme = Files.readString(Path.of("README.md"));
+    for (String key : ScheduleConfig.KEYS) {
+      String row = "| `jobs.schedules.<name>." + key + "` |";
+      assertTrue(readme.contains(row), "README.md lacks the row " + row);
+    }
+  }
+
+  @Test
   void theReadmeDocumentsEveryKeyOfAnUpstream() throws Exception {
     String readme = Files.readString(Path.of("README.md"));
     for (String key : UpstreamConfig.KEYS) {

@@ -119,6 +119,7 @@ class OpenApiContractTest {
         new AggregatesApi(upstreams, null, 1000, new SimpleMeterRegistry(), Timers.timeouts(vertx)), aggregates, new ProxyApi(upstreams),
         new JobsApi(null, JobHandlers.load(), GatherConfig.from(new JsonObject()).jobs()),
         new dev.gather.jobs.api.KindsApi(null, JobHandlers.load(), GatherConfig.from(new JsonObject()).jobs()),
+        new dev.gather.jobs.schedule.SchedulesApi(null, Map.of(), JobHandlers.load(), java.time.Clock.systemUTC()),
         new ComputeApi(vertx, JobHandlers.load(), 1000), java.util.List.of(), java.util.Optional.empty(),
         new dev.gather.cache.CacheAdmin(null, java.util.Set.of(), java.util.Set.of()), java.util.Optional.empty());
   }
