@@ -85,6 +85,11 @@ public record GatherConfig(
           + ConfigKey.HTTP_REQUEST_TIMEOUT_MS.path() + " (" + http.requestTimeoutMs() + "), so a long call would get the "
           + "request timeout's 503 instead of its own 504 and keep running; lower it or raise the other");
     }
+    if (jobs.maxWaitMs() >= http.requestTimeoutMs()) {
+      in.problem(ConfigKey.JOBS_MAX_WAIT_MS.path() + " = " + jobs.maxWaitMs() + ": not below "
+          + ConfigKey.HTTP_REQUEST_TIMEOUT_MS.path() + " (" + http.requestTimeoutMs() + "), so a POST /jobs with "
+          + "Prefer: wait would get the request timeout's 503 instead of its 202; lower it or raise the other");
+    }
 
     RateLimitConfig rateLimit = rateLimit(in, tree);
     CorsConfig cors = cors(in);
@@ -233,7 +238,10 @@ public record GatherConfig(
         backoffMs,
         backoffMaxMs,
         in.number(ConfigKey.JOBS_RETENTION_MS, 0, 365L * DAY_MS),
-        Path.of(filesDir).toAbsolutePath().normalize());
+        Path.of(filesDir).toAbsolutePath().normalize(),
+        in.integer(ConfigKey.JOBS_MAX_SNOOZES, 0, 1_000_000),
+        in.integer(ConfigKey.JOBS_MAX_WATCHERS, 0, 1_000_000),
+        in.number(ConfigKey.JOBS_MAX_WAIT_MS, 0, DAY_MS));
   }
 
   private static Map<String, JsonObject> named(JsonObject tree, String section, List<String> problems) {

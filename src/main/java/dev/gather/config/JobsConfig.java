@@ -19,7 +19,10 @@ public record JobsConfig(
     long backoffMs,
     long backoffMaxMs,
     long retentionMs,
-    Path filesDir) {
+    Path filesDir,
+    int maxSnoozes,
+    int maxWatchers,
+    long maxWaitMs) {
 
   /** Heartbeats renew leases three times per lease, so one late heartbeat never loses a claim. */
   public long heartbeatMs() {

@@ -5,6 +5,7 @@ import dev.gather.jobs.handler.JobContext;
 import dev.gather.jobs.handler.JobHandler;
 import dev.gather.jobs.handler.JobHandlers;
 import dev.gather.jobs.handler.JobPool;
+import dev.gather.jobs.handler.JobProgress;
 import dev.gather.jobs.queue.Completer;
 import dev.gather.jobs.queue.JobRequests;
 import dev.gather.jobs.queue.JobStore;
@@ -65,6 +66,8 @@ final class JobFeed {
 
   private static final class JobRun extends Run {
     final JobRequests.Claimed claimed;
+    /** What the handler reports; the heartbeat takes it to the row. */
+    final JobProgress progress = new JobProgress();
 
     JobRun(JobRequests.Claimed claimed) {
       super(claimed.kind(), TimeUnit.MILLISECONDS.toNanos(claimed.timeoutMs()));
@@ -177,7 +180,7 @@ final class JobFeed {
       run.timer = vertx.setTimer(ABANDON_AFTER_MS, later -> abandon(run));
     });
     JobContext context = new JobContext(job.input(), OptionalLong.of(job.id()), job.attempt(), run.signal, eventLoop,
-        handlersPool, settings.filesDir());
+        handlersPool, settings.filesDir(), run.progress);
     runners.send(run, new RunOrder(handler, context), result -> done(run, result));
   }
 
@@ -245,6 +248,26 @@ final class JobFeed {
   void held(List<JobRequests.Lease> into) {
     running.values().forEach(run -> into.add(run.claimed.lease()));
     prefetched.forEach(job -> into.add(job.lease()));
+  }
+
+  /** Adds the progress the running jobs reported since the last heartbeat, which takes it to the rows. */
+  void progress(Map<JobRequests.Lease, JobRequests.Reported> into) {
+    running.values().forEach(run -> {
+      JobProgress.Report report = run.progress.take();
+      if (report != null) {
+        into.put(run.claimed.lease(), new JobRequests.Reported(run.claimed.lease(), report.percent(), report.message()));
+      }
+    });
+  }
+
+  /** The heartbeat that carried these reports failed: they go with the next one, unless newer ones came. */
+  void progressNotWritten(Map<JobRequests.Lease, JobRequests.Reported> reports) {
+    running.values().forEach(run -> {
+      JobRequests.Reported report = reports.get(run.claimed.lease());
+      if (report != null) {
+        run.progress.unsent(new JobProgress.Report(report.percent(), report.message()));
+      }
+    });
   }
 
   /** The heartbeat found these leases no longer ours (rescued after a long pause): drop them. */

@@ -16,6 +16,7 @@ import io.vertx.sqlclient.Pool;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -122,7 +123,10 @@ public final class JobsVerticle extends VerticleBase {
     if (held.isEmpty()) {
       return;
     }
-    store.heartbeat(settings.owner(), held, config.leaseMs())
+    // Progress rides on the renewal: the row is written anyway, so reports cost no write of their own.
+    Map<JobRequests.Lease, JobRequests.Reported> reported = new HashMap<>();
+    lanes.values().forEach(lane -> lane.progress(reported));
+    store.heartbeat(settings.owner(), held, reported, config.leaseMs())
         .onSuccess(renewed -> {
           renewed.cancelRequested().forEach(id -> lanes.values().forEach(lane -> lane.cancelJob(id)));
           Set<JobRequests.Lease> lost = new HashSet<>(held);
@@ -136,7 +140,10 @@ public final class JobsVerticle extends VerticleBase {
             lanes.values().forEach(lane -> lane.leaseLost(lost));
           }
         })
-        .onFailure(e -> LOG.warn("could not renew the leases of {} jobs: {}", held.size(), e.getMessage()));
+        .onFailure(e -> {
+          LOG.warn("could not renew the leases of {} jobs: {}", held.size(), e.getMessage());
+          lanes.values().forEach(lane -> lane.progressNotWritten(reported));
+        });
   }
 
   private void rescue() {
