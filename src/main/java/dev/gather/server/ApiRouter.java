@@ -13,6 +13,7 @@ import dev.gather.http.RequestMeter;
 import dev.gather.http.RequestTimeout;
 import dev.gather.http.RouteGuard;
 import dev.gather.jobs.api.ComputeApi;
+import dev.gather.jobs.api.JobEventsApi;
 import dev.gather.jobs.api.JobsApi;
 import dev.gather.proxy.ProxyApi;
 import dev.gather.users.UsersApi;
@@ -38,6 +39,7 @@ public final class ApiRouter {
   public static Router create(Vertx vertx, long maxBodyBytes, AccessLog accessLog, RequestMeter meter,
       RequestTimeout timeout, Problems problems, OpsApi ops, ApiDocs docs, UsersApi users,
       AggregatesApi aggregatesApi, Collection<AggregateConfig> aggregates, ProxyApi proxy, JobsApi jobs,
+      JobEventsApi jobEvents,
       ComputeApi compute, List<RouteGuard> guards, Optional<CorsHandler> cors, CacheAdmin cacheAdmin) {
     Router router = Router.router(vertx);
     router.route().handler(meter::begin).handler(RequestIds::assign);
@@ -71,6 +73,7 @@ public final class ApiRouter {
     stations.at(router.post("/jobs/batch"), RouteGroup.JOBS).handler(body).handler(jobs::enqueueMany);
     stations.at(router.get("/jobs"), RouteGroup.JOBS).handler(jobs::list);
     stations.at(router.get("/jobs/:id"), RouteGroup.JOBS).handler(jobs::get);
+    stations.at(router.get("/jobs/:id/events"), RouteGroup.JOBS).handler(jobEvents::events);
     stations.at(router.delete("/jobs/:id"), RouteGroup.JOBS).handler(jobs::cancel);
 
     // Declared in config: the served openapi.yaml gets their operations at start (dev.gather.openapi).

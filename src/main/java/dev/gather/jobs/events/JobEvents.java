@@ -1,0 +1,47 @@
+package dev.gather.jobs.events;
+
+import dev.gather.jobs.queue.Job;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What a watcher is told between two snapshots of a job: a state event when its state moved, a progress event when
+ * its progress did, and once it has finished its result. Pure, so the order is testable without a database: state
+ * first (a job seen running for the first time is running before it reports), progress next, result last.
+ * Snapshots, not a log: a watcher that looks twice a second may not see a state the job held for less (a retry's
+ * short stay in the queue), but it always sees the latest one, and always the end.
+ */
+public final class JobEvents {
+  private JobEvents() {}
+
+  /** {@code before}: what the watcher was shown last, null for nothing yet. */
+  public static List<JobEvent> between(Job before, Job after) {
+    List<JobEvent> events = new ArrayList<>(3);
+    JsonObject state = state(after);
+    if (before == null || !state(before).equals(state)) {
+      events.add(new JobEvent(JobEvent.STATE, state));
+    }
+    if (after.progress() != null && (before == null || !Objects.equals(before.progress(), after.progress()))) {
+      events.add(new JobEvent(JobEvent.PROGRESS, after.progress().toJson().put("id", after.id())));
+    }
+    if (after.finished() && (before == null || !before.finished())) {
+      events.add(new JobEvent(JobEvent.RESULT, after.toJson()));
+    }
+    return events;
+  }
+
+  /** The part of a job whose change is a state event: everything that moves except progress and the result. */
+  static JsonObject state(Job job) {
+    return new JsonObject()
+        .put("id", job.id())
+        .put("status", job.status())
+        .put("attempts", job.attempts())
+        .put("snoozes", job.snoozes())
+        .put("runAt", job.runAt().toString())
+        .put("worker", job.worker())
+        .put("cancelRequested", job.cancelRequested())
+        .put("lastError", job.lastError());
+  }
+}
