@@ -216,13 +216,8 @@ final class JobFeed {
       metrics.failure(job.kind(), verdict.failureReason());
     }
     metrics.run("job", job.kind(), verdict.label(), nanos);
-    verdict.outcome().ifPresent(outcome -> {
-      if (verdict.retries()) {
-        // The retry is due after the delay; make sure some process looks then, not only at the next poll.
-        vertx.setTimer(outcome.delayMs() + 1, t -> wake());
-      }
-      completer.add(outcome);
-    });
+    // A retry or snooze is due after its delay; the completer wakes this process then, once it is written.
+    verdict.outcome().ifPresent(completer::add);
   }
 
   /** A DELETE /jobs/{id} reached this process: stop the job if it is here. */
