@@ -90,6 +90,13 @@ class JobProgressTest {
   }
 
   @Test
+  void theLastReportOfARunIsWrittenWithItsOutcomeNotLostToTheHeartbeat() throws Exception {
+    String location = enqueue(job("sleep", new JsonObject().put("ms", 0))); // ten reports within a millisecond
+    JsonObject done = awaitJob(app, location, j -> j.getString("status").equals("succeeded"));
+    assertEquals(new JsonObject().put("percent", 100).put("message", "slept 0 of 0 ms"), done.getJsonObject("progress"));
+  }
+
+  @Test
   void aJobThatNeverReportsHasNoProgress() throws Exception {
     String location = enqueue(job("test.where", new JsonObject()));
     JsonObject done = awaitJob(app, location, j -> j.getString("status").equals("succeeded"));

@@ -258,6 +258,8 @@ public final class JobStore {
     Long[] delays = new Long[n];
     Boolean[] released = new Boolean[n];
     Boolean[] snoozed = new Boolean[n];
+    Integer[] percents = new Integer[n];
+    String[] messages = new String[n];
     for (int i = 0; i < n; i++) {
       Outcome o = outcomes.get(i);
       ids[i] = o.id();
@@ -268,8 +270,11 @@ public final class JobStore {
       delays[i] = o.delayMs();
       released[i] = o.released();
       snoozed[i] = o.snoozed();
+      percents[i] = o.progress();
+      messages[i] = o.progressMessage();
     }
-    Tuple values = Tuple.of(ids, attempts, statuses, results, errors, delays, released, owner).addValue(snoozed);
+    Tuple values = Tuple.of(ids, attempts, statuses, results, errors, delays, released, owner).addValue(snoozed)
+        .addValue(percents).addValue(messages);
     return bounded(db.preparedQuery(FINISH).execute(values)).map(JobStore::ids);
   }
 

@@ -8,10 +8,18 @@ import io.vertx.core.json.JsonObject;
  * not either but runs after {@code delayMs} and is counted in the job's snoozes), or final.
  */
 public record Outcome(long id, int attempt, String status, JsonObject result, String error, long delayMs, boolean released,
-    boolean snoozed) {
+    boolean snoozed, Integer progress, String progressMessage) {
 
   public Outcome(long id, int attempt, String status, JsonObject result, String error, long delayMs, boolean released) {
-    this(id, attempt, status, result, error, delayMs, released, false);
+    this(id, attempt, status, result, error, delayMs, released, false, null, null);
+  }
+
+  /**
+   * With the progress the run reported after the last heartbeat, written with the outcome (no write of its own), so
+   * a finished job shows the last report rather than the one before.
+   */
+  public Outcome withProgress(int percent, String message) {
+    return new Outcome(id, attempt, status, result, error, delayMs, released, snoozed, percent, message);
   }
 
   public static Outcome succeeded(long id, int attempt, JsonObject result) {
@@ -37,6 +45,6 @@ public record Outcome(long id, int attempt, String status, JsonObject result, St
 
   /** The handler asked to run again after {@code delayMs} (JobContext.snooze): queued, the attempt given back. */
   public static Outcome snoozed(long id, int attempt, long delayMs) {
-    return new Outcome(id, attempt, JobStatus.QUEUED, null, null, delayMs, false, true);
+    return new Outcome(id, attempt, JobStatus.QUEUED, null, null, delayMs, false, true, null, null);
   }
 }

@@ -208,7 +208,9 @@ final class JobFeed {
     running.remove(job.id(), run);
     long nanos = System.nanoTime() - run.started;
     averageRunNanos = Run.averaged(averageRunNanos, nanos);
-    apply(job, policy.decide(run.signal.why(), run.signal.detail(), result, job), nanos);
+    OutcomePolicy.Verdict verdict = policy.decide(run.signal.why(), run.signal.detail(), result, job);
+    JobProgress.Report last = run.progress.take();
+    apply(job, last == null ? verdict : verdict.withProgress(last.percent(), last.message()), nanos);
   }
 
   private void apply(JobRequests.Claimed job, OutcomePolicy.Verdict verdict, long nanos) {
