@@ -8,8 +8,9 @@ import java.util.Objects;
 
 /**
  * What a watcher is told between two snapshots of a job: a state event when its state moved, a progress event when
- * its progress did, and once it has finished its result. Pure, so the order is testable without a database: state
- * first (a job seen running for the first time is running before it reports), progress next, result last.
+ * its progress did, and once it has finished its result. Pure, so the order is testable without a database: a job
+ * seen running for the first time is running before it reports (state, then progress); a job seen finished made its
+ * last report before it ended (progress, then state); the result is always last.
  * Snapshots, not a log: a watcher that looks twice a second may not see a state the job held for less (a retry's
  * short stay in the queue), but it always sees the latest one, and always the end.
  */
@@ -20,13 +21,23 @@ public final class JobEvents {
   public static List<JobEvent> between(Job before, Job after) {
     List<JobEvent> events = new ArrayList<>(3);
     JsonObject state = state(after);
-    if (before == null || !state(before).equals(state)) {
-      events.add(new JobEvent(JobEvent.STATE, state));
+    JobEvent stateEvent = before == null || !state(before).equals(state) ? new JobEvent(JobEvent.STATE, state) : null;
+    JobEvent progressEvent = after.progress() != null
+        && (before == null || !Objects.equals(before.progress(), after.progress()))
+        ? new JobEvent(JobEvent.PROGRESS, after.progress().toJson().put("id", after.id())) : null;
+    // A run's last report belongs before its end; a run's first one after its start.
+    boolean ended = after.finished() && (before == null || !before.finished());
+    if (ended && progressEvent != null) {
+      events.add(progressEvent);
+      progressEvent = null;
     }
-    if (after.progress() != null && (before == null || !Objects.equals(before.progress(), after.progress()))) {
-      events.add(new JobEvent(JobEvent.PROGRESS, after.progress().toJson().put("id", after.id())));
+    if (stateEvent != null) {
+      events.add(stateEvent);
     }
-    if (after.finished() && (before == null || !before.finished())) {
+    if (progressEvent != null) {
+      events.add(progressEvent);
+    }
+    if (ended) {
       events.add(new JobEvent(JobEvent.RESULT, after.toJson()));
     }
     return events;

@@ -54,9 +54,9 @@ class JobEventsTest {
   }
 
   @Test
-  void theEndIsItsStateThenTheResultAndIsToldOnce() {
+  void theEndIsTheLastProgressThenTheStateThenTheResultAndIsToldOnce() {
     Job done = job("succeeded", 1, new Job.Progress(90, "c"));
-    assertEquals(List.of("state", "progress", "result"),
+    assertEquals(List.of("progress", "state", "result"),
         names(JobEvents.between(job("running", 1, new Job.Progress(50, "b")), done)));
     assertEquals(List.of(), JobEvents.between(done, job("succeeded", 1, new Job.Progress(90, "c"))));
   }
