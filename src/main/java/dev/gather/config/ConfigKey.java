@@ -90,7 +90,7 @@ public enum ConfigKey {
           + "it a stream gets 503 with Retry-After and a wait is not applied (202 at once)."),
   JOBS_MAX_WAIT_MS("jobs.maxWaitMs", "20000",
       "Longest wait a POST /jobs Prefer: wait=N may ask for; a longer one is cut to it (Preference-Applied says). "
-          + "Must be below http.requestTimeoutMs."),
+          + "Must be below http.requestTimeoutMs (left unset, it is kept a second below it)."),
   RATE_LIMIT_REDIS_URL("rateLimit.redisUrl", "",
       "redis://host:6379 to keep rate-limit buckets in Redis, shared by every replica; empty keeps them in process."),
   RATE_LIMIT_FAIL_OPEN("rateLimit.failOpen", "true",

@@ -79,13 +79,13 @@ public record GatherConfig(
     DemoConfig demo = new DemoConfig(in.bool(ConfigKey.DEMO_ENABLED), in.text(ConfigKey.DEMO_HOST),
         in.integer(ConfigKey.DEMO_PORT, 0, MAX_PORT));
 
-    JobsConfig jobs = jobs(in);
+    JobsConfig jobs = jobs(in, http.requestTimeoutMs());
     if (jobs.computeTimeoutMs() >= http.requestTimeoutMs()) {
       in.problem(ConfigKey.JOBS_COMPUTE_TIMEOUT_MS.path() + " = " + jobs.computeTimeoutMs() + ": not below "
           + ConfigKey.HTTP_REQUEST_TIMEOUT_MS.path() + " (" + http.requestTimeoutMs() + "), so a long call would get the "
           + "request timeout's 503 instead of its own 504 and keep running; lower it or raise the other");
     }
-    if (jobs.maxWaitMs() >= http.requestTimeoutMs()) {
+    if (jobs.maxWaitMs() >= http.requestTimeoutMs() && in.isSet(ConfigKey.JOBS_MAX_WAIT_MS)) {
       in.problem(ConfigKey.JOBS_MAX_WAIT_MS.path() + " = " + jobs.maxWaitMs() + ": not below "
           + ConfigKey.HTTP_REQUEST_TIMEOUT_MS.path() + " (" + http.requestTimeoutMs() + "), so a POST /jobs with "
           + "Prefer: wait would get the request timeout's 503 instead of its 202; lower it or raise the other");
@@ -207,7 +207,8 @@ public record GatherConfig(
         credentials, in.integer(ConfigKey.CORS_MAX_AGE_SECONDS, 0, DAY_MS / 1000));
   }
 
-  private static JobsConfig jobs(ConfigReader in) {
+  /** {@code requestTimeoutMs}: a jobs.maxWaitMs left to its default stays below it (the check above is for set ones). */
+  private static JobsConfig jobs(ConfigReader in, long requestTimeoutMs) {
     int cpu = in.integer(ConfigKey.JOBS_CPU_WORKERS, 0, 1024);
     long backoffMs = in.number(ConfigKey.JOBS_BACKOFF_MS, 1, DAY_MS);
     long backoffMaxMs = in.number(ConfigKey.JOBS_BACKOFF_MAX_MS, 1, DAY_MS);
@@ -241,7 +242,8 @@ public record GatherConfig(
         Path.of(filesDir).toAbsolutePath().normalize(),
         in.integer(ConfigKey.JOBS_MAX_SNOOZES, 0, 1_000_000),
         in.integer(ConfigKey.JOBS_MAX_WATCHERS, 0, 1_000_000),
-        in.number(ConfigKey.JOBS_MAX_WAIT_MS, 0, DAY_MS));
+        in.isSet(ConfigKey.JOBS_MAX_WAIT_MS) ? in.number(ConfigKey.JOBS_MAX_WAIT_MS, 0, DAY_MS)
+            : Math.min(in.number(ConfigKey.JOBS_MAX_WAIT_MS, 0, DAY_MS), Math.max(0, requestTimeoutMs - 1000)));
   }
 
   private static Map<String, JsonObject> named(JsonObject tree, String section, List<String> problems) {
