@@ -87,6 +87,15 @@ public enum ConfigKey {
   JOBS_MAX_RESULT_BYTES("jobs.maxResultBytes", "1048576",
       "Largest result (its JSON, in UTF-8 bytes) a job may store; a larger one fails the job with an error saying "
           + "so. Large output belongs in a file (jobs.filesDir)."),
+  JOBS_MAX_SNOOZES("jobs.maxSnoozes", "100",
+      "Snoozes (JobContext.snooze) a job gets without spending an attempt; past it each snooze spends one, so a job "
+          + "that snoozes forever still ends."),
+  JOBS_MAX_WATCHERS("jobs.maxWatchers", "1000",
+      "Most GET /jobs/{id}/events streams and POST /jobs Prefer: wait requests one process follows at once; beyond "
+          + "it a stream gets 503 with Retry-After and a wait is not applied (202 at once)."),
+  JOBS_MAX_WAIT_MS("jobs.maxWaitMs", "20000",
+      "Longest wait a POST /jobs Prefer: wait=N may ask for; a longer one is cut to it (Preference-Applied says). "
+          + "Must be below http.requestTimeoutMs (left unset, it is kept a second below it)."),
   RATE_LIMIT_REDIS_URL("rateLimit.redisUrl", "",
       "redis://host:6379 to keep rate-limit buckets in Redis, shared by every replica; empty keeps them in process."),
   RATE_LIMIT_FAIL_OPEN("rateLimit.failOpen", "true",

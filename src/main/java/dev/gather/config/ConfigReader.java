@@ -119,6 +119,11 @@ final class ConfigReader {
     }
   }
 
+  /** The key was given (in the file, the environment or a system property), not left to its default. */
+  boolean isSet(ConfigKey key) {
+    return raw(key) != null;
+  }
+
   private Object raw(ConfigKey key) {
     JsonObject node = section(key.section());
     return node == null ? null : node.getValue(key.leaf());

@@ -81,11 +81,16 @@ public record GatherConfig(
     DemoConfig demo = new DemoConfig(in.bool(ConfigKey.DEMO_ENABLED), in.text(ConfigKey.DEMO_HOST),
         in.integer(ConfigKey.DEMO_PORT, 0, MAX_PORT));
 
-    JobsConfig jobs = jobs(in, tree);
+    JobsConfig jobs = jobs(in, tree, http.requestTimeoutMs());
     if (jobs.computeTimeoutMs() >= http.requestTimeoutMs()) {
       in.problem(ConfigKey.JOBS_COMPUTE_TIMEOUT_MS.path() + " = " + jobs.computeTimeoutMs() + ": not below "
           + ConfigKey.HTTP_REQUEST_TIMEOUT_MS.path() + " (" + http.requestTimeoutMs() + "), so a long call would get the "
           + "request timeout's 503 instead of its own 504 and keep running; lower it or raise the other");
+    }
+    if (jobs.maxWaitMs() >= http.requestTimeoutMs() && in.isSet(ConfigKey.JOBS_MAX_WAIT_MS)) {
+      in.problem(ConfigKey.JOBS_MAX_WAIT_MS.path() + " = " + jobs.maxWaitMs() + ": not below "
+          + ConfigKey.HTTP_REQUEST_TIMEOUT_MS.path() + " (" + http.requestTimeoutMs() + "), so a POST /jobs with "
+          + "Prefer: wait would get the request timeout's 503 instead of its 202; lower it or raise the other");
     }
 
     RateLimitConfig rateLimit = rateLimit(in, tree);
@@ -204,7 +209,8 @@ public record GatherConfig(
         credentials, in.integer(ConfigKey.CORS_MAX_AGE_SECONDS, 0, DAY_MS / 1000));
   }
 
-  private static JobsConfig jobs(ConfigReader in, JsonObject tree) {
+  /** {@code requestTimeoutMs}: a jobs.maxWaitMs left to its default stays below it (the check above is for set ones). */
+  private static JobsConfig jobs(ConfigReader in, JsonObject tree, long requestTimeoutMs) {
     int cpu = in.integer(ConfigKey.JOBS_CPU_WORKERS, 0, 1024);
     long backoffMs = in.number(ConfigKey.JOBS_BACKOFF_MS, 1, DAY_MS);
     long backoffMaxMs = in.number(ConfigKey.JOBS_BACKOFF_MAX_MS, 1, DAY_MS);
@@ -239,7 +245,11 @@ public record GatherConfig(
         // jsonb's own limit is 255 MB; far below it, a result this large is already a file's job.
         in.integer(ConfigKey.JOBS_MAX_RESULT_BYTES, 2, 64 * 1024 * 1024),
         jobKinds(in, tree),
-        schedules(tree, in));
+        schedules(tree, in),
+        in.integer(ConfigKey.JOBS_MAX_SNOOZES, 0, 1_000_000),
+        in.integer(ConfigKey.JOBS_MAX_WATCHERS, 0, 1_000_000),
+        in.isSet(ConfigKey.JOBS_MAX_WAIT_MS) ? in.number(ConfigKey.JOBS_MAX_WAIT_MS, 0, DAY_MS)
+            : Math.min(in.number(ConfigKey.JOBS_MAX_WAIT_MS, 0, DAY_MS), Math.max(0, requestTimeoutMs - 1000)));
   }
 
   /** {@code jobs.kinds}: per-kind limits and pause, by kind name (whether such a kind exists is checked at start). */

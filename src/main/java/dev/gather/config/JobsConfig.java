@@ -24,7 +24,10 @@ public record JobsConfig(
     Path filesDir,
     int maxResultBytes,
     Map<String, JobKindConfig> kinds,
-    Map<String, ScheduleConfig> schedules) {
+    Map<String, ScheduleConfig> schedules,
+    int maxSnoozes,
+    int maxWatchers,
+    long maxWaitMs) {
 
   public JobsConfig {
     kinds = Map.copyOf(kinds);

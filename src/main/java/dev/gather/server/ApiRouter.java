@@ -14,6 +14,7 @@ import dev.gather.http.ServerSpans;
 import dev.gather.http.RequestTimeout;
 import dev.gather.http.RouteGuard;
 import dev.gather.jobs.api.ComputeApi;
+import dev.gather.jobs.api.JobEventsApi;
 import dev.gather.jobs.api.JobsApi;
 import dev.gather.jobs.api.KindsApi;
 import dev.gather.jobs.schedule.SchedulesApi;
@@ -41,7 +42,7 @@ public final class ApiRouter {
   public static Router create(Vertx vertx, long maxBodyBytes, AccessLog accessLog, RequestMeter meter,
       RequestTimeout timeout, Problems problems, OpsApi ops, ApiDocs docs, UsersApi users,
       AggregatesApi aggregatesApi, Collection<AggregateConfig> aggregates, ProxyApi proxy, JobsApi jobs,
-      KindsApi kinds, SchedulesApi schedules, ComputeApi compute, List<RouteGuard> guards, Optional<CorsHandler> cors, CacheAdmin cacheAdmin,
+      KindsApi kinds, SchedulesApi schedules, JobEventsApi jobEvents, ComputeApi compute, List<RouteGuard> guards, Optional<CorsHandler> cors, CacheAdmin cacheAdmin,
       Optional<ServerSpans> serverSpans) {
     Router router = Router.router(vertx);
     // First of all: everything a request does, even being refused, happens inside its span.
@@ -89,6 +90,7 @@ public final class ApiRouter {
     stations.at(router.delete("/jobs/schedules/:name"), RouteGroup.JOBS).handler(schedules::delete);
     stations.at(router.get("/jobs/:id"), RouteGroup.JOBS).handler(jobs::get);
     stations.at(router.get("/jobs/:id/file"), RouteGroup.JOBS).handler(jobs::file);
+    stations.at(router.get("/jobs/:id/events"), RouteGroup.JOBS).handler(jobEvents::events);
     stations.at(router.delete("/jobs/:id"), RouteGroup.JOBS).handler(jobs::cancel);
 
     // Declared in config: the served openapi.yaml gets their operations at start (dev.gather.openapi).

@@ -31,6 +31,9 @@ import dev.gather.jobs.api.JobsApi;
 import dev.gather.jobs.api.KindsApi;
 import dev.gather.jobs.schedule.ScheduleStore;
 import dev.gather.jobs.schedule.SchedulesApi;
+import dev.gather.jobs.api.JobEventsApi;
+import dev.gather.jobs.events.JobWatchers;
+import dev.gather.jobs.events.WatchLimit;
 import dev.gather.metrics.HttpServerMeters;
 import dev.gather.proxy.ProxyApi;
 import dev.gather.ratelimit.RateLimits;
@@ -73,6 +76,7 @@ public final class HttpVerticle extends VerticleBase {
   private Upstreams upstreams;
   private AccessLog accessLog;
   private UserExports exports;
+  private JobWatchers watchers;
 
   /**
    * {@code guards}: the limits and meters of the upstreams, {@code exportMeters} those of the exports and
@@ -101,6 +105,9 @@ public final class HttpVerticle extends VerticleBase {
     upstreams = new Upstreams(vertx, config.upstreams(), guards);
     accessLog = config.http().accessLog() ? new AccessLog(vertx, Ticker.SYSTEM, config.log().format()) : null;
     SourceCache cache = SourceCache.shared(vertx, config.cache(), registry);
+    JobStore jobStore = new JobStore(vertx, client, queryTimeoutMs);
+    watchers = new JobWatchers(vertx, jobStore, WatchLimit.shared(vertx, config.jobs().maxWatchers()),
+        config.jobs().pollMs());
     return vertx.fileSystem().readFile(ApiDocs.SPEC_RESOURCE).compose(spec -> {
       var router = ApiRouter.create(vertx,
           config.http().maxBodyBytes(),
@@ -115,10 +122,11 @@ public final class HttpVerticle extends VerticleBase {
               Timers.timeouts(vertx), cache),
           config.aggregates().values(),
           new ProxyApi(upstreams),
-          new JobsApi(new JobStore(vertx, client, queryTimeoutMs), jobHandlers, config.jobs()),
+          new JobsApi(vertx, jobStore, watchers, jobHandlers, config.jobs()),
           new KindsApi(new KindStore(client, queryTimeoutMs), jobHandlers, config.jobs()),
           new SchedulesApi(new ScheduleStore(client, queryTimeoutMs), config.jobs().schedules(), jobHandlers,
               java.time.Clock.systemUTC()),
+          new JobEventsApi(vertx, watchers),
           new ComputeApi(vertx, jobHandlers, config.jobs().computeTimeoutMs()),
           guards(),
           Cors.handler(config.cors()),
@@ -159,6 +167,10 @@ public final class HttpVerticle extends VerticleBase {
   /** Stops accepting at once, then lets in-flight requests finish for up to shutdown.drainMs. */
   @Override
   public Future<?> stop() {
+    // Event streams and Prefer: wait end now rather than hold the drain until the jobs they follow end.
+    if (watchers != null) {
+      watchers.close();
+    }
     Future<Void> drained = server == null
         ? Future.succeededFuture()
         : server.shutdown(config.shutdown().drainMs(), TimeUnit.MILLISECONDS);

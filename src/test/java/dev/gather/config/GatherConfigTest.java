@@ -96,6 +96,23 @@ class GatherConfigTest {
   }
 
   @Test
+  void aPreferWaitLimitNotBelowTheRequestTimeoutIsRefused() {
+    List<String> problems = problems(new JsonObject()
+        .put("http", new JsonObject().put("requestTimeoutMs", 30000))
+        .put("jobs", new JsonObject().put("maxWaitMs", 30000)));
+    assertEquals(1, problems.size(), problems.toString());
+    assertTrue(problems.get(0).startsWith("jobs.maxWaitMs = 30000: not below http.requestTimeoutMs (30000)"),
+        problems.get(0));
+  }
+
+  @Test
+  void aPreferWaitLimitLeftUnsetStaysBelowALowRequestTimeout() {
+    GatherConfig config = GatherConfig.from(new JsonObject().put("http", new JsonObject().put("requestTimeoutMs", 5000))
+        .put("jobs", new JsonObject().put("computeTimeoutMs", 3000)));
+    assertEquals(4000, config.jobs().maxWaitMs());
+  }
+
+  @Test
   void jobDefaultsAreTheDocumentedOnes() {
     JobsConfig jobs = GatherConfig.from(new JsonObject()).jobs();
     assertEquals(Runtime.getRuntime().availableProcessors(), jobs.cpuWorkers());

@@ -117,9 +117,10 @@ class OpenApiContractTest {
         new RequestMeter(new HttpServerMeters(new SimpleMeterRegistry()), Ticker.SYSTEM), new RequestTimeout(1000, Timers.timeouts(vertx)), new Problems(),
         new OpsApi(new ServiceState(1), null, Gather.newRegistry(), new UpstreamGuards(vertx, Map.of(), new SimpleMeterRegistry())), new ApiDocs(Buffer.buffer()), new UsersApi(null, null),
         new AggregatesApi(upstreams, null, 1000, new SimpleMeterRegistry(), Timers.timeouts(vertx)), aggregates, new ProxyApi(upstreams),
-        new JobsApi(null, JobHandlers.load(), GatherConfig.from(new JsonObject()).jobs()),
+        new JobsApi(vertx, null, null, JobHandlers.load(), GatherConfig.from(new JsonObject()).jobs()),
         new dev.gather.jobs.api.KindsApi(null, JobHandlers.load(), GatherConfig.from(new JsonObject()).jobs()),
         new dev.gather.jobs.schedule.SchedulesApi(null, Map.of(), JobHandlers.load(), java.time.Clock.systemUTC()),
+        new dev.gather.jobs.api.JobEventsApi(vertx, null),
         new ComputeApi(vertx, JobHandlers.load(), 1000), java.util.List.of(), java.util.Optional.empty(),
         new dev.gather.cache.CacheAdmin(null, java.util.Set.of(), java.util.Set.of()), java.util.Optional.empty());
   }

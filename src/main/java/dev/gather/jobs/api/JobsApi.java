@@ -6,6 +6,7 @@ import dev.gather.http.ApiError;
 import dev.gather.http.Pages;
 import dev.gather.http.RequestParams;
 import dev.gather.jobs.files.JobFiles;
+import dev.gather.jobs.events.JobWatchers;
 import dev.gather.jobs.handler.JobHandler;
 import dev.gather.jobs.handler.JobHandlers;
 import dev.gather.jobs.queue.Job;
@@ -13,6 +14,9 @@ import dev.gather.jobs.queue.JobRequests;
 import dev.gather.jobs.queue.JobStatus;
 import dev.gather.jobs.queue.JobStore;
 import dev.gather.jobs.queue.NulCharacters;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -23,6 +27,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -42,29 +47,72 @@ public final class JobsApi {
   private final JobHandlers handlers;
   private final JobsConfig defaults;
   private final JobFileApi files;
+  private final Vertx vertx;
+  private final JobWatchers watchers;
 
-  public JobsApi(JobStore store, JobHandlers handlers, JobsConfig defaults) {
+  public JobsApi(Vertx vertx, JobStore store, JobWatchers watchers, JobHandlers handlers, JobsConfig defaults) {
+    this.vertx = vertx;
     this.store = store;
+    this.watchers = watchers;
     this.handlers = handlers;
     this.defaults = defaults;
     this.files = new JobFileApi(store, new JobFiles(defaults.filesDir()));
   }
 
+  /**
+   * 202 with the queued job; 200 with the job that already held the unique key. With {@code Prefer: wait=N} the answer
+   * waits up to N seconds (at most jobs.maxWaitMs) for the job to end: 200 with the finished job when it does, else
+   * the usual answer with the job as it is then; Preference-Applied says how long was waited for. When this process
+   * already follows jobs.maxWatchers jobs, it answers at once without waiting (and without Preference-Applied).
+   */
   public void enqueue(RoutingContext ctx) {
+    OptionalLong wait = PreferWait.seconds(ctx.request(), defaults.maxWaitMs() / 1000);
     JobRequests.Enqueue request = enqueueRequest(ctx);
     store.enqueue(request)
         .onSuccess(enqueued -> {
-          if (enqueued.replayed()) {
-            ctx.response().putHeader("Idempotent-Replayed", "true");
+          if (wait.isEmpty() || wait.getAsLong() == 0 || enqueued.job().finished()) {
+            answer(ctx, enqueued, enqueued.job(), OptionalLong.empty());
+            return;
           }
-          // 200, not 202: nothing was queued; the answer is the job that already holds the unique key.
-          ctx.response()
-              .setStatusCode(enqueued.duplicate() ? 200 : 202)
-              .putHeader("Location", "/jobs/" + enqueued.job().id())
-              .putHeader("Content-Type", "application/json")
-              .end(enqueued.job().toJson().toBuffer());
+          awaitEnd(ctx, enqueued.job().id(), wait.getAsLong())
+              .onSuccess(job -> answer(ctx, enqueued, job, wait))
+              .onFailure(busy -> answer(ctx, enqueued, enqueued.job(), OptionalLong.empty()));
         })
         .onFailure(ctx::fail);
+  }
+
+  /** The job once it has finished, or as it is after {@code seconds}; fails only when no watch could be had. */
+  private Future<Job> awaitEnd(RoutingContext ctx, long id, long seconds) {
+    return watchers.watch(id).compose(watch -> {
+      Promise<Job> ended = Promise.promise();
+      long timer = vertx.setTimer(seconds * 1000, t -> ended.tryComplete(watch.job()));
+      ctx.response().closeHandler(closed -> ended.tryComplete(watch.job()));
+      watch.listen(events -> {
+        if (watch.job().finished()) {
+          ended.tryComplete(watch.job());
+        }
+      }, () -> ended.tryComplete(watch.job()));
+      return ended.future().andThen(done -> {
+        vertx.cancelTimer(timer);
+        watch.close();
+      });
+    });
+  }
+
+  private static void answer(RoutingContext ctx, JobRequests.Enqueued enqueued, Job job, OptionalLong waited) {
+    if (ctx.response().closed()) {
+      return;
+    }
+    if (enqueued.replayed()) {
+      ctx.response().putHeader("Idempotent-Replayed", "true");
+    }
+    waited.ifPresent(seconds -> ctx.response().putHeader("Preference-Applied", "wait=" + seconds));
+    // 200, not 202: the job has finished (a wait saw it end), or nothing was queued (another job held the unique key).
+    ctx.response()
+        .setStatusCode(enqueued.duplicate() || (waited.isPresent() && job.finished()) ? 200 : 202)
+        .putHeader("Location", "/jobs/" + job.id())
+        .putHeader("Content-Type", "application/json")
+        .end(job.toJson().toBuffer());
   }
 
   public void get(RoutingContext ctx) {

@@ -9,11 +9,12 @@ import java.util.OptionalLong;
 
 /**
  * Waits, and optionally fails afterwards: a job whose timing and failures a demo or test controls, to show
- * timeouts, cancellation and retries.
+ * timeouts, cancellation, retries and progress (it reports each tenth of its sleep).
  */
 public final class Sleep implements JobHandler {
   static final long MAX_MS = 3_600_000;
   private static final int MAX_FAIL_MESSAGE = 1000;
+  private static final int PROGRESS_STEPS = 10;
 
   private record Params(long ms, Optional<String> fail, OptionalLong failAttempts) {}
 
@@ -36,7 +37,15 @@ public final class Sleep implements JobHandler {
   public JsonObject run(JobContext context) throws InterruptedException {
     Params params = Inputs.forRun(() -> params(context.input()));
     long start = System.nanoTime();
-    context.sleep(params.ms());
+    // In tenths, each reported as progress: a demo of GET /jobs/{id}/events (reports cost nothing; see JobContext).
+    for (int tenth = 1; tenth <= PROGRESS_STEPS; tenth++) {
+      long leftMs = (start + params.ms() * 1_000_000 * tenth / PROGRESS_STEPS - System.nanoTime()) / 1_000_000;
+      if (leftMs > 0) {
+        context.sleep(leftMs);
+      }
+      context.progress(100 * tenth / PROGRESS_STEPS, "slept " + params.ms() * tenth / PROGRESS_STEPS + " of "
+          + params.ms() + " ms");
+    }
     long sleptMs = (System.nanoTime() - start) / 1_000_000;
     if (failsOn(params, context.attempt())) {
       throw new RuntimeException(params.fail().orElseGet(() -> "attempt " + context.attempt()

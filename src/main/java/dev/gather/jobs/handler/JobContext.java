@@ -23,10 +23,21 @@ public final class JobContext {
   private final Context eventLoop;
   private final Pool database;
   private final Path filesDir;
+  private final JobProgress progress;
+
+  /** The longest one snooze may be: a job that wants to wait longer snoozes again (or is enqueued with a runAt). */
+  public static final long MAX_SNOOZE_MS = 24 * 3600 * 1000L;
 
   /** Made by the runners for each run (and by tests of handlers); handlers only ever receive one. */
   public JobContext(JsonObject input, OptionalLong jobId, int attempt, CancelSignal signal, Context eventLoop, Pool database,
       Path filesDir) {
+    this(input, jobId, attempt, signal, eventLoop, database, filesDir, null);
+  }
+
+  /** {@code progress}: where {@link #progress} reports go for the heartbeat; null where nobody reads them (compute). */
+  public JobContext(JsonObject input, OptionalLong jobId, int attempt, CancelSignal signal, Context eventLoop, Pool database,
+      Path filesDir, JobProgress progress) {
+    this.progress = progress;
     this.input = input;
     this.jobId = jobId;
     this.attempt = attempt;
@@ -63,6 +74,41 @@ public final class JobContext {
     if (reason != null) {
       throw new JobCancelledException(reason);
     }
+  }
+
+  /**
+   * Reports how far the run is: {@code GET /jobs/{id}} shows it, and {@code GET /jobs/{id}/events} streams it. Cheap:
+   * it only keeps the latest report, which the next lease heartbeat (every third of jobs.leaseMs) writes on its way,
+   * so report as often as is convenient; watchers see it with up to that delay. {@code message} may be null and is
+   * cut to {@value JobProgress#MAX_MESSAGE_CHARS} characters. Does nothing for {@code POST /compute}.
+   *
+   * @throws IllegalArgumentException when {@code percent} is not 0-100
+   */
+  public void progress(int percent, String message) {
+    if (progress != null) {
+      progress.report(percent, message);
+    } else if (percent < 0 || percent > 100) {
+      throw new IllegalArgumentException("progress must be 0-100 percent, got " + percent);
+    }
+  }
+
+  /**
+   * Ends this run and puts the job back in the queue, to run again in {@code ms} (e.g. a resource it needs is not
+   * ready yet) without spending an attempt. It never returns: it throws {@link JobSnoozedException}, which the handler
+   * must let through. A job snoozes at most jobs.maxSnoozes times; after that each snooze spends an attempt like a
+   * failure, so a job that snoozes forever still ends. A cancel requested meanwhile ends the job as cancelled.
+   *
+   * @throws IllegalArgumentException when {@code ms} is not 0 to {@value #MAX_SNOOZE_MS}
+   * @throws PermanentJobFailure in {@code POST /compute}, which has no queue to wait in
+   */
+  public void snooze(long ms) {
+    if (ms < 0 || ms > MAX_SNOOZE_MS) {
+      throw new IllegalArgumentException("snooze takes 0 to " + MAX_SNOOZE_MS + " ms, got " + ms);
+    }
+    if (jobId.isEmpty()) {
+      throw new PermanentJobFailure("a POST /compute call cannot snooze: only a durable job (POST /jobs) can run later");
+    }
+    throw new JobSnoozedException(ms);
   }
 
   /**

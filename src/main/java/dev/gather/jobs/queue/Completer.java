@@ -57,9 +57,22 @@ public final class Completer {
     return outcomes.idle();
   }
 
+  /**
+   * Retries and snoozes are due after their delay, counted from now that they are written: a wake set when the run
+   * ended could fire before the row is back in the queue, and then nothing would look until the next poll.
+   */
+  private void wakeWhenDue(List<Outcome> batch) {
+    batch.stream()
+        .filter(o -> o.status().equals(JobStatus.QUEUED) && !o.released() && o.delayMs() > 0)
+        .mapToLong(Outcome::delayMs)
+        .distinct()
+        .forEach(delayMs -> vertx.setTimer(delayMs + 1, t -> vertx.eventBus().publish(JobRequests.WAKE, "")));
+  }
+
   private Future<?> write(List<Outcome> batch) {
     return store.finish(owner, batch)
         .onSuccess(applied -> {
+          wakeWhenDue(batch);
           if (applied.size() < batch.size()) {
             LOG.info("{} of {} job outcomes not applied: their lease had expired and they were rescued",
                 batch.size() - applied.size(), batch.size());

@@ -23,11 +23,21 @@ public record Job(
     String lastError,
     OffsetDateTime createdAt,
     OffsetDateTime startedAt,
-    OffsetDateTime finishedAt) {
+    OffsetDateTime finishedAt,
+    Progress progress,
+    int snoozes) {
+
+  /** What the handler last reported through {@code JobContext.progress}; null when it never did. */
+  public record Progress(int percent, String message) {
+    public JsonObject toJson() {
+      return new JsonObject().put("percent", percent).put("message", message);
+    }
+  }
 
   /** What {@link #from} reads; the .sql files that return jobs list these columns (JobSqlTest checks). */
   static final String COLUMNS = "id, kind, input, status, priority, run_at, attempts, max_attempts, timeout_ms, "
-      + "idempotency_key, lease_owner, cancel_requested, rescues, result, last_error, created_at, started_at, finished_at";
+      + "idempotency_key, lease_owner, cancel_requested, rescues, result, last_error, created_at, started_at, finished_at, "
+      + "progress, progress_message, snoozes";
 
   static Job from(Row row) {
     return new Job(
@@ -48,7 +58,10 @@ public record Job(
         row.getString("last_error"),
         row.getOffsetDateTime("created_at"),
         row.getOffsetDateTime("started_at"),
-        row.getOffsetDateTime("finished_at"));
+        row.getOffsetDateTime("finished_at"),
+        row.getValue("progress") == null ? null
+            : new Progress(row.getInteger("progress"), row.getString("progress_message")),
+        row.getInteger("snoozes"));
   }
 
   public boolean finished() {
@@ -74,6 +87,8 @@ public record Job(
         .put("lastError", lastError)
         .put("createdAt", createdAt.toString())
         .put("startedAt", startedAt == null ? null : startedAt.toString())
-        .put("finishedAt", finishedAt == null ? null : finishedAt.toString());
+        .put("finishedAt", finishedAt == null ? null : finishedAt.toString())
+        .put("progress", progress == null ? null : progress.toJson())
+        .put("snoozes", snoozes);
   }
 }

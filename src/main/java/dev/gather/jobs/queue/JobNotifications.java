@@ -9,7 +9,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * LISTENs on one dedicated connection and republishes on the local event bus: new due jobs (to wake idle
- * fetchers) and cancel requests (to stop a running job wherever it runs). The connection is re-made for as long
+ * fetchers), cancel requests (to stop a running job wherever it runs) and changes of watched jobs (for their
+ * watchers in the HTTP verticles). The connection is re-made for as long
  * as gather runs; after every (re)subscription a wake is published, since notifications sent while the
  * connection was down are lost and the fetchers must look for themselves.
  */
@@ -31,6 +32,9 @@ public final class JobNotifications {
         .handler(kind -> vertx.eventBus().publish(JobRequests.WAKE, kind));
     subscriber.channel(JobStore.CANCEL_CHANNEL)
         .handler(id -> vertx.eventBus().publish(JobRequests.CANCEL_RUNNING, Long.parseLong(id)));
+    // Changes of watched jobs, for the HTTP verticles' watchers (GET /jobs/{id}/events, Prefer: wait).
+    subscriber.channel(JobStore.EVENTS_CHANNEL)
+        .handler(id -> vertx.eventBus().publish(JobRequests.CHANGED, Long.parseLong(id)));
   }
 
   /** Starts listening; a database that is down now is retried in the background, like migrations. */

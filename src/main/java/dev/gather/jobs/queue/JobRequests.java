@@ -11,6 +11,8 @@ public final class JobRequests {
   public static final String WAKE = "jobs.wake";
   /** Published (locally) when any process asked to cancel a running job; the body is the job id. */
   public static final String CANCEL_RUNNING = "jobs.cancel";
+  /** Published (locally) when a watched job changed (a NOTIFY on gather_job_events); the body is the job id. */
+  public static final String CHANGED = "jobs.changed";
 
   private JobRequests() {}
 
@@ -33,8 +35,16 @@ public final class JobRequests {
    */
   public record Enqueued(Job job, boolean replayed, boolean duplicate) {}
 
-  /** A claimed job, with what a worker needs to run it; {@code attempt} also fences its outcome. */
-  public record Claimed(long id, String kind, JsonObject input, int attempt, int maxAttempts, long timeoutMs) {
+  /**
+   * A claimed job, with what a worker needs to run it; {@code attempt} also fences its outcome; {@code snoozes}:
+   * how often it snoozed before (jobs.maxSnoozes bounds it).
+   */
+  public record Claimed(long id, String kind, JsonObject input, int attempt, int maxAttempts, long timeoutMs,
+      int snoozes) {
+    public Claimed(long id, String kind, JsonObject input, int attempt, int maxAttempts, long timeoutMs) {
+      this(id, kind, input, attempt, maxAttempts, timeoutMs, 0);
+    }
+
     public Lease lease() {
       return new Lease(id, attempt);
     }
@@ -42,6 +52,9 @@ public final class JobRequests {
 
   /** One claim of one job: the attempt tells this run's lease from an earlier or later run's. */
   public record Lease(long id, int attempt) {}
+
+  /** Progress a run reported since the last heartbeat, which carries it to the row (see heartbeat.sql). */
+  public record Reported(Lease lease, int percent, String message) {}
 
   /** Of the renewed jobs, those someone asked to cancel; leases missing from {@code renewed} are lost. */
   public record Renewed(List<Lease> renewed, List<Long> cancelRequested) {

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
@@ -28,6 +29,8 @@ import java.util.function.Function;
 public final class JobStore {
   public static final String WAKE_CHANNEL = "gather_jobs";
   public static final String CANCEL_CHANNEL = "gather_jobs_cancel";
+  /** Changes of watched jobs (see V6__job_progress.sql); the payload is the job id. */
+  public static final String EVENTS_CHANNEL = "gather_job_events";
   /** The most jobs one INSERT batch carries; {@code POST /jobs/batch} takes as many, so a batch normally commits once. */
   public static final int MAX_ENQUEUE_BATCH = 1000;
   /**
@@ -62,6 +65,8 @@ public final class JobStore {
   static final String CLEAN = JobSql.load("clean");
   static final String DEPTH = JobSql.load("depth");
   static final String ANALYZE = JobSql.load("analyze");
+  static final String WATCH = JobSql.load("watch");
+  static final String SELECT_BY_IDS = JobSql.load("select_by_ids");
 
   /**
    * Reads the statements now, on the caller's thread: they are read from the jar when this class is first used,
@@ -209,6 +214,23 @@ public final class JobStore {
         .map(rows -> Page.of(rows, limit, Job::from, Job::id));
   }
 
+  /** Marks the job watched (its changes NOTIFY {@value #EVENTS_CHANNEL} from now on) and returns it as it is. */
+  public Future<Job> watch(long id) {
+    return bounded(db.preparedQuery(WATCH).execute(Tuple.of(id)))
+        .compose(rows -> rows.size() == 0
+            ? Future.failedFuture(new Failure(FailureKind.NOT_FOUND, "no job with id " + id))
+            : Future.succeededFuture(Job.from(rows.iterator().next())));
+  }
+
+  /** These jobs as they are now; those deleted since are missing. */
+  public Future<List<Job>> getAll(List<Long> ids) {
+    return bounded(db.preparedQuery(SELECT_BY_IDS).execute(Tuple.of(ids.toArray(Long[]::new)))).map(rows -> {
+      List<Job> jobs = new ArrayList<>(rows.size());
+      rows.forEach(row -> jobs.add(Job.from(row)));
+      return jobs;
+    });
+  }
+
   public Future<Job> cancel(long id) {
     return bounded(db.preparedQuery(CANCEL).execute(Tuple.of(id))).compose(rows -> {
       if (rows.size() > 0) {
@@ -239,7 +261,7 @@ public final class JobStore {
         .thenComparingLong(row -> row.getLong("id")));
     return ordered.stream().map(row -> new JobRequests.Claimed(row.getLong("id"),
         row.getString("kind"), (JsonObject) row.getJson("input"), row.getInteger("attempts"),
-        row.getInteger("max_attempts"), row.getInteger("timeout_ms"))).toList();
+        row.getInteger("max_attempts"), row.getInteger("timeout_ms"), row.getInteger("snoozes"))).toList();
   }
 
   /** Stores run outcomes in one statement; only those still leased by {@code owner} apply. Their ids. */
@@ -252,6 +274,9 @@ public final class JobStore {
     String[] errors = new String[n];
     Long[] delays = new Long[n];
     Boolean[] released = new Boolean[n];
+    Boolean[] snoozed = new Boolean[n];
+    Integer[] percents = new Integer[n];
+    String[] messages = new String[n];
     for (int i = 0; i < n; i++) {
       Outcome o = outcomes.get(i);
       ids[i] = o.id();
@@ -261,17 +286,34 @@ public final class JobStore {
       errors[i] = o.error();
       delays[i] = o.delayMs();
       released[i] = o.released();
+      snoozed[i] = o.snoozed();
+      percents[i] = o.progress();
+      messages[i] = o.progressMessage();
     }
-    Tuple values = Tuple.of(ids, attempts, statuses, results, errors, delays, released, owner);
+    Tuple values = Tuple.of(ids, attempts, statuses, results, errors, delays, released, owner).addValue(snoozed)
+        .addValue(percents).addValue(messages);
     return bounded(db.preparedQuery(FINISH).execute(values)).map(JobStore::ids);
   }
 
-  /** Renews the leases {@code owner} still holds; says which, and which of them someone asked to cancel. */
-  public Future<JobRequests.Renewed> heartbeat(String owner, List<JobRequests.Lease> leases, long leaseMs) {
+  /**
+   * Renews the leases {@code owner} still holds, writing the progress {@code reported} for them on the way; says
+   * which were renewed, and which of them someone asked to cancel.
+   */
+  public Future<JobRequests.Renewed> heartbeat(String owner, List<JobRequests.Lease> leases,
+      Map<JobRequests.Lease, JobRequests.Reported> reported, long leaseMs) {
+    Integer[] percents = new Integer[leases.size()];
+    String[] messages = new String[leases.size()];
+    for (int i = 0; i < leases.size(); i++) {
+      JobRequests.Reported report = reported.get(leases.get(i));
+      if (report != null) {
+        percents[i] = report.percent();
+        messages[i] = report.message();
+      }
+    }
     Tuple values = Tuple.of(owner,
         leases.stream().map(JobRequests.Lease::id).toArray(Long[]::new),
         leases.stream().map(JobRequests.Lease::attempt).toArray(Integer[]::new),
-        leaseMs);
+        leaseMs, percents, messages);
     return bounded(db.preparedQuery(HEARTBEAT).execute(values)).map(rows -> {
       List<JobRequests.Lease> renewed = new ArrayList<>(rows.size());
       List<Long> cancel = new ArrayList<>();

@@ -6,6 +6,7 @@ import dev.gather.jobs.handler.JobContext;
 import dev.gather.jobs.handler.JobHandler;
 import dev.gather.jobs.handler.JobHandlers;
 import dev.gather.jobs.handler.JobPool;
+import dev.gather.jobs.handler.JobProgress;
 import dev.gather.jobs.queue.Completer;
 import dev.gather.jobs.queue.JobRequests;
 import dev.gather.jobs.queue.JobStore;
@@ -74,6 +75,8 @@ final class JobFeed {
 
   private static final class JobRun extends Run {
     final JobRequests.Claimed claimed;
+    /** What the handler reports; the heartbeat takes it to the row. */
+    final JobProgress progress = new JobProgress();
 
     JobRun(JobRequests.Claimed claimed) {
       super(claimed.kind(), TimeUnit.MILLISECONDS.toNanos(claimed.timeoutMs()));
@@ -229,7 +232,7 @@ final class JobFeed {
       run.timer = vertx.setTimer(ABANDON_AFTER_MS, later -> abandon(run));
     });
     JobContext context = new JobContext(job.input(), OptionalLong.of(job.id()), job.attempt(), run.signal, eventLoop,
-        handlersPool, settings.filesDir());
+        handlersPool, settings.filesDir(), run.progress);
     runners.send(run, new RunOrder(handler, context, settings.maxResultBytes()), result -> done(run, result));
   }
 
@@ -257,7 +260,9 @@ final class JobFeed {
     running.remove(job.id(), run);
     long nanos = System.nanoTime() - run.started;
     averageRunNanos = Run.averaged(averageRunNanos, nanos);
-    apply(job, policy.decide(run.signal.why(), run.signal.detail(), result, job), nanos);
+    OutcomePolicy.Verdict verdict = policy.decide(run.signal.why(), run.signal.detail(), result, job);
+    JobProgress.Report last = run.progress.take();
+    apply(job, last == null ? verdict : verdict.withProgress(last.percent(), last.message()), nanos);
   }
 
   private void apply(JobRequests.Claimed job, OutcomePolicy.Verdict verdict, long nanos) {
@@ -265,13 +270,8 @@ final class JobFeed {
       metrics.failure(job.kind(), verdict.failureReason());
     }
     metrics.run("job", job.kind(), verdict.label(), nanos);
-    verdict.outcome().ifPresent(outcome -> {
-      if (verdict.retries()) {
-        // The retry is due after the delay; make sure some process looks then, not only at the next poll.
-        vertx.setTimer(outcome.delayMs() + 1, t -> wake());
-      }
-      completer.add(outcome);
-    });
+    // A retry or snooze is due after its delay; the completer wakes this process then, once it is written.
+    verdict.outcome().ifPresent(completer::add);
   }
 
   /** A DELETE /jobs/{id} reached this process: stop the job if it is here. */
@@ -297,6 +297,26 @@ final class JobFeed {
   void held(List<JobRequests.Lease> into) {
     running.values().forEach(run -> into.add(run.claimed.lease()));
     prefetched.forEach(job -> into.add(job.lease()));
+  }
+
+  /** Adds the progress the running jobs reported since the last heartbeat, which takes it to the rows. */
+  void progress(Map<JobRequests.Lease, JobRequests.Reported> into) {
+    running.values().forEach(run -> {
+      JobProgress.Report report = run.progress.take();
+      if (report != null) {
+        into.put(run.claimed.lease(), new JobRequests.Reported(run.claimed.lease(), report.percent(), report.message()));
+      }
+    });
+  }
+
+  /** The heartbeat that carried these reports failed: they go with the next one, unless newer ones came. */
+  void progressNotWritten(Map<JobRequests.Lease, JobRequests.Reported> reports) {
+    running.values().forEach(run -> {
+      JobRequests.Reported report = reports.get(run.claimed.lease());
+      if (report != null) {
+        run.progress.unsent(new JobProgress.Report(report.percent(), report.message()));
+      }
+    });
   }
 
   /** The heartbeat found these leases no longer ours (rescued after a long pause): drop them. */

@@ -39,6 +39,10 @@ record JobSettings(JobsConfig config, String owner) {
     return config.leaseMs();
   }
 
+  int maxSnoozes() {
+    return config.maxSnoozes();
+  }
+
   Path filesDir() {
     return config.filesDir();
   }

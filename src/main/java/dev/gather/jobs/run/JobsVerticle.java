@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -159,7 +160,10 @@ public final class JobsVerticle extends VerticleBase {
     if (held.isEmpty()) {
       return;
     }
-    store.heartbeat(settings.owner(), held, config.leaseMs())
+    // Progress rides on the renewal: the row is written anyway, so reports cost no write of their own.
+    Map<JobRequests.Lease, JobRequests.Reported> reported = new HashMap<>();
+    lanes.values().forEach(lane -> lane.progress(reported));
+    store.heartbeat(settings.owner(), held, reported, config.leaseMs())
         .onSuccess(renewed -> {
           renewed.cancelRequested().forEach(id -> lanes.values().forEach(lane -> lane.cancelJob(id)));
           Set<JobRequests.Lease> lost = new HashSet<>(held);
@@ -173,7 +177,10 @@ public final class JobsVerticle extends VerticleBase {
             lanes.values().forEach(lane -> lane.leaseLost(lost));
           }
         })
-        .onFailure(e -> LOG.warn("could not renew the leases of {} jobs: {}", held.size(), e.getMessage()));
+        .onFailure(e -> {
+          LOG.warn("could not renew the leases of {} jobs: {}", held.size(), e.getMessage());
+          lanes.values().forEach(lane -> lane.progressNotWritten(reported));
+        });
   }
 
   private void rescue() {

@@ -14,6 +14,7 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.sqlclient.Pool;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -42,7 +43,7 @@ final class Lane {
         this::untilRunnerFreeMs);
     this.feed = new JobFeed(pool, vertx, eventLoop, store, handlersPool, handlers, limitedClaims, settings, completer,
         metrics, runners,
-        new OutcomePolicy(settings.backoff()::delayMs), computes::hasWaiting, this::afterRun);
+        new OutcomePolicy(settings.backoff()::delayMs, settings.maxSnoozes()), computes::hasWaiting, this::afterRun);
     metrics.lane(pool, () -> feed.runningCount() + computes.runningCount(), computes::waitingCount,
         feed::prefetchedCount);
   }
@@ -75,6 +76,16 @@ final class Lane {
     List<JobRequests.Lease> leases = new ArrayList<>();
     feed.held(leases);
     return leases;
+  }
+
+  /** Adds the progress reported since the last heartbeat (see {@link JobFeed#progress}). */
+  void progress(Map<JobRequests.Lease, JobRequests.Reported> into) {
+    feed.progress(into);
+  }
+
+  /** The heartbeat that carried these reports failed: they go with the next one. */
+  void progressNotWritten(Map<JobRequests.Lease, JobRequests.Reported> reports) {
+    feed.progressNotWritten(reports);
   }
 
   /** The heartbeat found these leases no longer ours (rescued after a long pause): drop them. */

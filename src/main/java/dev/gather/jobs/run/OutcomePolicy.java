@@ -1,6 +1,7 @@
 package dev.gather.jobs.run;
 
 import dev.gather.jobs.handler.CancelSignal;
+import dev.gather.jobs.handler.JobSnoozedException;
 import dev.gather.jobs.handler.PermanentJobFailure;
 import dev.gather.jobs.queue.JobRequests;
 import dev.gather.jobs.queue.JobStatus;
@@ -16,11 +17,21 @@ import java.util.function.IntToLongFunction;
 final class OutcomePolicy {
   static final String CANCELLED_BY_REQUEST = "cancelled by request";
 
+  /** jobs.maxSnoozes's default, for callers that do not say. */
+  static final int DEFAULT_MAX_SNOOZES = 100;
+
   private final IntToLongFunction retryDelayMs;
+  private final int maxSnoozes;
 
   /** {@code retryDelayMs}: the delay before the run after attempt n (1 = the first run failed). */
   OutcomePolicy(IntToLongFunction retryDelayMs) {
+    this(retryDelayMs, DEFAULT_MAX_SNOOZES);
+  }
+
+  /** {@code maxSnoozes}: how many snoozes a job gets free of attempts (jobs.maxSnoozes). */
+  OutcomePolicy(IntToLongFunction retryDelayMs, int maxSnoozes) {
     this.retryDelayMs = retryDelayMs;
+    this.maxSnoozes = maxSnoozes;
   }
 
   /**
@@ -30,6 +41,11 @@ final class OutcomePolicy {
    */
   record Verdict(Optional<Outcome> outcome, String label, String failureReason) {
     /** Back to the queue after a delay (not a release): someone should look for due jobs then. */
+    /** The same verdict, its outcome carrying the run's last progress report. */
+    Verdict withProgress(int percent, String message) {
+      return new Verdict(outcome.map(o -> o.withProgress(percent, message)), label, failureReason);
+    }
+
     boolean retries() {
       return outcome.filter(o -> o.status().equals(JobStatus.QUEUED) && !o.released()).isPresent();
     }
@@ -54,11 +70,31 @@ final class OutcomePolicy {
       return verdict(Outcome.cancelled(job.id(), job.attempt(), CANCELLED_BY_REQUEST), "cancelled", null);
     }
     boolean timedOut = why == CancelSignal.Why.TIMEOUT;
+    if (!timedOut && result.failure() instanceof JobSnoozedException snooze) {
+      return snoozed(job, snooze.delayMs());
+    }
     boolean permanent = !timedOut && result.failure() instanceof PermanentJobFailure;
     String error = timedOut ? detail : result.error();
     Outcome outcome = permanent ? Outcome.failed(job.id(), job.attempt(), error) : failure(job, error);
     return verdict(outcome, outcome.status().equals(JobStatus.FAILED) ? "failed" : "retried",
         timedOut ? "timeout" : permanent ? "permanent" : "error");
+  }
+
+  /**
+   * A snooze: back to the queue after its delay, the attempt given back, while the job has snoozes left. Past
+   * jobs.maxSnoozes it spends the attempt (retried after the snooze's delay, or failed on the last one), so a job
+   * that snoozes forever ends after at most maxSnoozes + maxAttempts runs.
+   */
+  private Verdict snoozed(JobRequests.Claimed job, long delayMs) {
+    if (job.snoozes() < maxSnoozes) {
+      return verdict(Outcome.snoozed(job.id(), job.attempt(), delayMs), "snoozed", null);
+    }
+    String error = "snoozed " + job.snoozes() + " times, the most jobs.maxSnoozes (" + maxSnoozes
+        + ") allows without spending an attempt";
+    if (job.attempt() >= job.maxAttempts()) {
+      return verdict(Outcome.failed(job.id(), job.attempt(), error), "failed", "snoozes");
+    }
+    return verdict(Outcome.retry(job.id(), job.attempt(), error, delayMs), "retried", "snoozes");
   }
 
   /** A run that ignored its timeout for long: it counts as timed out, and its outcome is written without it. */

@@ -9,4 +9,6 @@ WITH next AS (
 UPDATE jobs j SET status = 'running', attempts = j.attempts + 1, lease_owner = $3,
   lease_expires_at = now() + $4::bigint * interval '1 millisecond', started_at = now()
 FROM next WHERE j.id = next.id
-RETURNING j.id, j.kind, j.input, j.attempts, j.max_attempts, j.timeout_ms, j.priority, j.run_at
+RETURNING j.id, j.kind, j.input, j.attempts, j.max_attempts, j.timeout_ms, j.priority, j.run_at, j.snoozes,
+  -- Only watched jobs tell their watchers they started (see V6__job_progress.sql); the rest pay nothing.
+  CASE WHEN j.watched THEN pg_notify('gather_job_events', j.id::text) END AS shown

@@ -54,7 +54,9 @@ claimed AS (
   UPDATE jobs j SET status = 'running', attempts = j.attempts + 1, lease_owner = $8,
     lease_expires_at = now() + $9::bigint * interval '1 millisecond', started_at = now()
   WHERE j.id = ANY (ARRAY(SELECT id FROM chosen)) AND j.status = 'queued'
-  RETURNING j.id, j.kind, j.input, j.attempts, j.max_attempts, j.timeout_ms, j.priority, j.run_at),
+  RETURNING j.id, j.kind, j.input, j.attempts, j.max_attempts, j.timeout_ms, j.priority, j.run_at, j.snoozes,
+    -- Only watched jobs tell their watchers they started (see V6__job_progress.sql), as in claim.sql.
+    CASE WHEN j.watched THEN pg_notify('gather_job_events', j.id::text) END AS shown),
 logged AS (
   INSERT INTO job_kind_starts (kind, part, started_at)
   SELECT c.kind, COALESCE(c.input -> l.r_by, 'null'::jsonb), now()
@@ -62,10 +64,11 @@ logged AS (
 expired AS (
   DELETE FROM job_kind_starts s USING lim l
   WHERE s.kind = l.kind AND l.r_limit IS NOT NULL AND s.started_at <= now() - l.r_period_ms * interval '1 millisecond')
-SELECT id, kind, input, attempts, max_attempts, timeout_ms, priority, run_at, NULL::bigint AS recheck_ms FROM claimed
+SELECT id, kind, input, attempts, max_attempts, timeout_ms, priority, run_at, snoozes, NULL::bigint AS recheck_ms
+FROM claimed
 -- One more row, without a job, when a partition is full by its rate: in how many ms its oldest start leaves the
 -- window, so that the claimer looks again then rather than at the next poll.
 UNION ALL
-SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
   greatest(1, ceil(extract(epoch FROM min(f.frees_at) - now()) * 1000))::bigint
 FROM full_r f HAVING count(*) > 0

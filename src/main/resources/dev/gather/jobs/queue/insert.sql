@@ -8,4 +8,5 @@ VALUES ($1, $2, $3, COALESCE($4, now()), $5, $6, $7, gather_unique_key($8::jsonb
 ON CONFLICT DO NOTHING
 RETURNING id, kind, input, status, priority, run_at, attempts, max_attempts, timeout_ms,
   idempotency_key, lease_owner, cancel_requested, rescues, result, last_error, created_at, started_at, finished_at,
+  progress, progress_message, snoozes,
   run_at <= now() AS due

@@ -9,6 +9,7 @@ rescued AS (
     run_at = now(), rescues = j.rescues + 1,
     last_error = 'lease expired: worker ' || COALESCE(j.lease_owner, '?') || ' stopped renewing it',
     lease_owner = NULL, lease_expires_at = NULL
-  FROM expired WHERE j.id = expired.id RETURNING j.id, j.kind, j.status)
-SELECT id, status, CASE WHEN status = 'queued' THEN pg_notify('gather_jobs', kind) END AS woke
+  FROM expired WHERE j.id = expired.id RETURNING j.id, j.kind, j.status, j.watched)
+SELECT id, status, CASE WHEN status = 'queued' THEN pg_notify('gather_jobs', kind) END AS woke,
+  CASE WHEN watched THEN pg_notify('gather_job_events', id::text) END AS shown
 FROM rescued

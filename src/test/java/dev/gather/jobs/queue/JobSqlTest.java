@@ -27,21 +27,32 @@ class JobSqlTest {
   void everyStatementReadAsAJobReturnsTheColumnsJobFromReads() {
     for (String sql : List.of(JobStore.INSERT, JobStore.SELECT_BY_KEY, JobStore.SELECT_BY_UNIQUE_KEY, JobStore.SELECT_BY_ID, JobStore.SELECT_PAGE,
         JobStore.SELECT_PAGE_BY_STATUS, JobStore.SELECT_PAGE_BY_KIND, JobStore.SELECT_PAGE_BY_STATUS_AND_KIND,
-        JobStore.CANCEL)) {
+        JobStore.CANCEL, JobStore.WATCH, JobStore.SELECT_BY_IDS)) {
       assertTrue(statement(sql).contains(Job.COLUMNS), statement(sql));
     }
   }
 
   @Test
   void wakeUpsGoToTheChannelTheWorkersListenOn() {
-    for (String sql : List.of(JobStore.NOTIFY, JobStore.FINISH, JobStore.RESCUE, JobStore.RESUME)) {
-      assertEquals(List.of(JobStore.WAKE_CHANNEL), channels(sql), statement(sql));
+    assertEquals(List.of(JobStore.WAKE_CHANNEL), channels(JobStore.NOTIFY));
+    assertEquals(List.of(JobStore.WAKE_CHANNEL), channels(JobStore.RESUME), statement(JobStore.RESUME));
+    for (String sql : List.of(JobStore.FINISH, JobStore.RESCUE)) {
+      assertEquals(List.of(JobStore.WAKE_CHANNEL, JobStore.EVENTS_CHANNEL), channels(sql), statement(sql));
     }
   }
 
   @Test
   void cancelRequestsGoToTheCancelChannel() {
-    assertEquals(List.of(JobStore.CANCEL_CHANNEL), channels(JobStore.CANCEL));
+    assertEquals(List.of(JobStore.CANCEL_CHANNEL, JobStore.EVENTS_CHANNEL), channels(JobStore.CANCEL));
+  }
+
+  @Test
+  void everyChangeOfAWatchedJobTellsItsWatchersAndOnlyWatchedJobsDo() {
+    for (String sql : List.of(JobStore.CLAIM, JobStore.HEARTBEAT, JobStore.FINISH, JobStore.RESCUE, JobStore.CANCEL)) {
+      assertTrue(channels(sql).contains(JobStore.EVENTS_CHANNEL), statement(sql));
+      assertTrue(statement(sql).matches(".*WHEN (j\\.)?watched\\b.*pg_notify\\('" + JobStore.EVENTS_CHANNEL + "'.*"),
+          "only watched jobs notify: " + statement(sql));
+    }
   }
 
   @Test

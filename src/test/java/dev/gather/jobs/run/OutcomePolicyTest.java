@@ -3,14 +3,19 @@ package dev.gather.jobs.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gather.jobs.handler.CancelSignal;
 import dev.gather.jobs.handler.CancelSignal.Why;
+import dev.gather.jobs.handler.JobContext;
+import dev.gather.jobs.handler.JobSnoozedException;
 import dev.gather.jobs.handler.PermanentJobFailure;
 import dev.gather.jobs.queue.JobRequests;
 import dev.gather.jobs.queue.JobStatus;
 import dev.gather.jobs.queue.Outcome;
 import io.vertx.core.json.JsonObject;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
 /** What a run's end writes back: the policy alone, with a retry delay of attempt × 1000 ms. */
@@ -120,5 +125,71 @@ class OutcomePolicyTest {
   @Test
   void anAbandonedRunOnItsLastAttemptFails() {
     assertEquals(JobStatus.FAILED, outcome(POLICY.abandoned(job(3), "timed out after 1000 ms")).status());
+  }
+
+  // ---- snooze ----
+
+  private static final OutcomePolicy TWO_SNOOZES = new OutcomePolicy(attempt -> attempt * 1000L, 2);
+
+  /** What a handler's {@code context.snooze(ms)} throws, caught as the runner would. */
+  private static RunResult snoozed(long ms) {
+    JobContext context = new JobContext(new JsonObject(), OptionalLong.of(7), 1, new CancelSignal(), null, null, null);
+    try {
+      context.snooze(ms);
+      throw new AssertionError("snooze returned");
+    } catch (JobSnoozedException e) {
+      return new RunResult(null, e);
+    }
+  }
+
+  private static JobRequests.Claimed job(int attempt, int snoozes) {
+    return new JobRequests.Claimed(7, "cpu.sum", new JsonObject(), attempt, 3, 1000, snoozes);
+  }
+
+  @Test
+  void aSnoozeGoesBackToTheQueueForItsDelayWithoutSpendingTheAttempt() {
+    OutcomePolicy.Verdict verdict = TWO_SNOOZES.decide(null, null, snoozed(500), job(1, 1));
+    assertEquals(Outcome.snoozed(7, 1, 500), outcome(verdict));
+    assertEquals("snoozed", verdict.label());
+    assertNull(verdict.failureReason());
+  }
+
+  @Test
+  void aSnoozePastMaxSnoozesSpendsTheAttemptAndIsRetriedAfterItsDelay() {
+    OutcomePolicy.Verdict verdict = TWO_SNOOZES.decide(null, null, snoozed(500), job(1, 2));
+    Outcome outcome = outcome(verdict);
+    assertEquals(JobStatus.QUEUED, outcome.status());
+    assertFalse(outcome.snoozed());
+    assertEquals(500, outcome.delayMs());
+    assertTrue(outcome.error().contains("jobs.maxSnoozes (2)"), outcome.error());
+    assertEquals("snoozes", verdict.failureReason());
+  }
+
+  @Test
+  void aSnoozePastMaxSnoozesOnTheLastAttemptFails() {
+    Outcome outcome = outcome(TWO_SNOOZES.decide(null, null, snoozed(500), job(3, 2)));
+    assertEquals(JobStatus.FAILED, outcome.status());
+  }
+
+  @Test
+  void aCancelledRunThatSnoozesEndsCancelled() {
+    assertEquals(JobStatus.CANCELLED, outcome(TWO_SNOOZES.decide(Why.CANCELLED, "cancelled by request", snoozed(500),
+        job(1, 0))).status());
+  }
+
+  @Test
+  void aTimedOutRunThatSnoozesIsATimeout() {
+    OutcomePolicy.Verdict verdict = TWO_SNOOZES.decide(Why.TIMEOUT, "timed out after 1000 ms", snoozed(500), job(1, 0));
+    assertEquals("timeout", verdict.failureReason());
+    assertFalse(outcome(verdict).snoozed());
+  }
+
+  @Test
+  void snoozeRefusesADelayOutOfRangeAndAComputeCall() {
+    JobContext job = new JobContext(new JsonObject(), OptionalLong.of(7), 1, new CancelSignal(), null, null, null);
+    assertThrows(IllegalArgumentException.class, () -> job.snooze(-1));
+    assertThrows(IllegalArgumentException.class, () -> job.snooze(JobContext.MAX_SNOOZE_MS + 1));
+    JobContext compute = new JobContext(new JsonObject(), OptionalLong.empty(), 1, new CancelSignal(), null, null, null);
+    assertThrows(PermanentJobFailure.class, () -> compute.snooze(10));
   }
 }

@@ -1,0 +1,91 @@
+package dev.gather.jobs.api;
+
+import dev.gather.http.RequestParams;
+import dev.gather.jobs.events.JobEvent;
+import dev.gather.jobs.events.JobWatchers;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+
+/**
+ * {@code GET /jobs/{id}/events}: the job's state, progress and result as server-sent events, in order, ending when
+ * the job ends. A stream is a snapshot of the job now, then each change as its watchers see it (see
+ * {@link JobWatchers}); a client that reconnects gets the job as it is then, so there is nothing to resume and
+ * Last-Event-ID is not needed.
+ */
+public final class JobEventsApi {
+  /** A comment line this often keeps proxies from closing a quiet stream and finds clients that went away. */
+  static final long KEEP_ALIVE_MS = 15_000;
+
+  private final Vertx vertx;
+  private final JobWatchers watchers;
+
+  public JobEventsApi(Vertx vertx, JobWatchers watchers) {
+    this.vertx = vertx;
+    this.watchers = watchers;
+  }
+
+  public void events(RoutingContext ctx) {
+    long id = RequestParams.pathId(ctx);
+    watchers.watch(id).onFailure(ctx::fail).onSuccess(watch -> {
+      HttpServerResponse response = ctx.response();
+      if (response.closed()) {
+        watch.close();
+        return;
+      }
+      response.setChunked(true)
+          .putHeader("Content-Type", "text/event-stream; charset=utf-8")
+          .putHeader("Cache-Control", "no-cache")
+          // Compressed, events would sit in the compressor's buffer; identity turns compression off for this answer.
+          .putHeader("Content-Encoding", "identity")
+          // nginx buffers answers by default, which would hold events back.
+          .putHeader("X-Accel-Buffering", "no");
+      long keepAlive = vertx.setPeriodic(KEEP_ALIVE_MS, t -> response.write(": keep-alive\n\n"));
+      Runnable end = () -> {
+        vertx.cancelTimer(keepAlive);
+        watch.close();
+      };
+      response.closeHandler(closed -> end.run());
+      Stream stream = new Stream(response);
+      watch.listen(events -> {
+        stream.send(events);
+        if (events.stream().anyMatch(e -> e.name().equals(JobEvent.RESULT))) {
+          end.run();
+          response.end();
+        }
+      }, () -> {
+        // Deleted while watched (it had finished, and retention or a person removed it): there is no more to tell.
+        end.run();
+        response.end();
+      });
+    });
+  }
+
+  /** Writes events with ids counting from 1 within the stream, so a client can see it missed none. */
+  private static final class Stream {
+    private final HttpServerResponse response;
+    private long next = 1;
+
+    Stream(HttpServerResponse response) {
+      this.response = response;
+    }
+
+    void send(List<JobEvent> events) {
+      if (response.ended() || response.closed()) {
+        return;
+      }
+      StringBuilder text = new StringBuilder();
+      for (JobEvent event : events) {
+        // A slow reader gets only what matters when its buffer is full: progress is superseded by the next one.
+        if (event.name().equals(JobEvent.PROGRESS) && response.writeQueueFull()) {
+          continue;
+        }
+        text.append("id: ").append(next++).append('\n')
+            .append("event: ").append(event.name()).append('\n')
+            .append("data: ").append(event.data().encode()).append("\n\n");
+      }
+      response.write(text.toString());
+    }
+  }
+}

@@ -1,0 +1,6 @@
+-- The jobs a process's watchers follow, in one query: the poll under the NOTIFYs (a process without job workers
+-- does not LISTEN, and notifications sent while the listening connection was down are lost).
+SELECT id, kind, input, status, priority, run_at, attempts, max_attempts, timeout_ms,
+  idempotency_key, lease_owner, cancel_requested, rescues, result, last_error, created_at, started_at, finished_at,
+  progress, progress_message, snoozes
+FROM jobs WHERE id = ANY($1::bigint[])
