@@ -1,6 +1,7 @@
 package dev.gather;
 
 import dev.gather.config.GatherConfig;
+import dev.gather.console.Console;
 import dev.gather.db.Database;
 import dev.gather.db.DatabaseVerticle;
 import dev.gather.demo.DemoUpstreamVerticle;
@@ -45,6 +46,7 @@ public final class Gather {
   private String httpDeployment;
   private final List<String> runnerDeployments = new ArrayList<>();
   private String jobsDeployment;
+  private Console console;
 
   private Gather(Vertx vertx, GatherConfig config, Tracing tracing) {
     this.vertx = vertx;
@@ -105,8 +107,10 @@ public final class Gather {
           UpstreamGuards guards = new UpstreamGuards(vertx, config.upstreams(), registry, tracing, config.dns());
           UserExports.Meters exportMeters = new UserExports.Meters(registry);
           HttpServerMeters serverMeters = new HttpServerMeters(registry);
+          Console console = Console.start(vertx, config, registry, guards);
+          gather.console = console;
           return vertx.deployVerticle(() -> new HttpVerticle(config, gather.state, registry, database, guards,
-                  exportMeters, serverMeters, handlers),
+                  exportMeters, serverMeters, handlers, console),
               new DeploymentOptions().setInstances(config.http().instances()));
         })
         .map(id -> {
@@ -150,6 +154,12 @@ public final class Gather {
     state.draining();
     Future<Void> http = httpDeployment == null ? Future.succeededFuture() : vertx.undeploy(httpDeployment);
     return http
+        .andThen(ignored -> {
+          if (console != null) {
+            console.stop();
+            console = null;
+          }
+        })
         .transform(ignored -> jobsDeployment == null ? Future.succeededFuture() : vertx.undeploy(jobsDeployment))
         .transform(ignored -> Future.join(runnerDeployments.stream().map(this::undeployRunners).toList()))
         .transform(ignored -> databaseDeployment == null ? Future.succeededFuture() : vertx.undeploy(databaseDeployment))

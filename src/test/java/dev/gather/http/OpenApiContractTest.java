@@ -119,7 +119,8 @@ class OpenApiContractTest {
         new AggregatesApi(upstreams, null, 1000, new SimpleMeterRegistry(), Timers.timeouts(vertx)), aggregates, new ProxyApi(upstreams),
         new JobsApi(null, JobHandlers.load(), GatherConfig.from(new JsonObject()).jobs()),
         new ComputeApi(vertx, JobHandlers.load(), 1000), java.util.List.of(), java.util.Optional.empty(),
-        new dev.gather.cache.CacheAdmin(null, java.util.Set.of(), java.util.Set.of()));
+        new dev.gather.cache.CacheAdmin(null, java.util.Set.of(), java.util.Set.of()),
+        new dev.gather.console.ConsoleApi(vertx, null, Buffer.buffer(), null, null, null));
   }
 
   /**
