@@ -174,7 +174,8 @@ public final class ConsoleApi {
   private JsonArray aggregates() {
     JsonArray all = new JsonArray();
     console.config().aggregates().values()
-        .forEach(aggregate -> all.add(ConsoleViews.aggregate(aggregate, console.ring().recent(aggregate.name()))));
+        .forEach(aggregate -> all.add(ConsoleViews.aggregate(aggregate, console.config().upstreams(),
+            console.ring().recent(aggregate.name()))));
     return all;
   }
 

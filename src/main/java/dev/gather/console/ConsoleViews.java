@@ -29,7 +29,8 @@ final class ConsoleViews {
   private ConsoleViews() {}
 
   /** An aggregate as its graph: its sources with what each waits for, its deadline, what a try may set. */
-  static JsonObject aggregate(AggregateConfig aggregate, List<RecordedRequest> recent) {
+  static JsonObject aggregate(AggregateConfig aggregate, Map<String, UpstreamConfig> upstreams,
+      List<RecordedRequest> recent) {
     JsonArray sources = new JsonArray();
     Set<String> parameters = new LinkedHashSet<>();
     Matcher path = PATH_PARAMETER.matcher(aggregate.path());
@@ -47,7 +48,9 @@ final class ConsoleViews {
           .put("path", source.query().isPresent() ? null : source.path().text())
           .put("needs", new JsonArray(source.dependencies().stream().sorted().toList()))
           .put("required", source.required())
-          .put("timeoutMs", source.timeoutMs())
+          // A source without its own timeout has its upstream's (a SQL source, db.queryTimeoutMs: shown as null).
+          .put("timeoutMs", source.timeoutMs() > 0 ? Integer.valueOf(source.timeoutMs())
+              : source.upstream().map(upstreams::get).map(UpstreamConfig::timeoutMs).orElse(null))
           .put("forEach", source.forEach().isPresent())
           .put("cached", source.cache().isPresent())
           .put("conditional", source.when().isPresent());
