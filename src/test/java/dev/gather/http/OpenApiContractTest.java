@@ -276,7 +276,7 @@ class OpenApiContractTest {
   void everyHandWrittenOperationButHealthIsSecuredWhenEveryGroupRequiresCredentials() throws Exception {
     JsonObject routes = new JsonObject();
     for (String group : List.of("info", "metrics", "docs", "users", "jobs", "compute", "aggregates", "proxy",
-        "admin")) {
+        "admin", "console")) {
       routes.put(group, new JsonObject().put("policy", "required"));
     }
     GatherConfig config = GatherConfig.from(AGGREGATES.copy().mergeIn(AUTH, true).put("auth",
