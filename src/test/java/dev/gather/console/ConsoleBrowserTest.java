@@ -135,8 +135,10 @@ class ConsoleBrowserTest {
   void theOverviewShowsRatesPerAggregateAndTheDatabase() throws Exception {
     gather.client.get("/aggregate/board/3").send().await(10, TimeUnit.SECONDS);
     openLive("#/");
-    browser.wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-name=board]")));
     browser.wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("main"), "migrated"));
+    // The meters are sampled every 5 s: the request shows once a sample has taken it in.
+    browser.wait.until(driver -> !driver.findElement(By.cssSelector("tr[data-name=board] td.num")).getText()
+        .equals("0.00"));
     browser.screenshot("overview");
   }
 
