@@ -33,6 +33,8 @@ final class Browser implements AutoCloseable {
   private Browser(ChromeDriver driver) {
     this.driver = driver;
     this.wait = new WebDriverWait(driver, Duration.ofSeconds(20), Duration.ofMillis(50));
+    // Live pages draw their figures again as events come: an element found a moment ago may have been replaced.
+    wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
   }
 
   static Browser open() {

@@ -110,7 +110,11 @@ class ConsoleBrowserTest {
     long id = enqueue(new JsonObject().put("kind", "sleep").put("input", new JsonObject().put("ms", 120_000)));
     Await.until("job " + id + " to run", Duration.ofSeconds(20), () -> "running".equals(job(id).getString("status")));
     openLive("#/jobs/" + id);
-    browser.wait.until(ExpectedConditions.elementToBeClickable(By.id("cancel"))).click();
+    // The page follows the job live and may draw it again between finding the button and clicking it.
+    browser.wait.until(driver -> {
+      driver.findElement(By.id("cancel")).click();
+      return true;
+    });
     browser.wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("table.job[data-status=cancelled]")));
     assertEquals("cancelled", statusInDatabase(id));
     browser.screenshot("job");

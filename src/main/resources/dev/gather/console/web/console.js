@@ -405,7 +405,11 @@
     append(main, h('h2', null, 'Job ' + id), h('p', null, h('a', { href: '#/jobs' }, '← all jobs')), body);
     let job = null;
     async function load() {
-      try { job = await json('/jobs/' + encodeURIComponent(id)); draw(); } catch (e) { notice(e.message); }
+      try {
+        const fresh = await json('/jobs/' + encodeURIComponent(id));
+        // Drawn again only when something changed, so that a button is not swapped under the pointer.
+        if (JSON.stringify(fresh) !== JSON.stringify(job)) { job = fresh; draw(); }
+      } catch (e) { notice(e.message); }
     }
     function draw() {
       const finished = ['succeeded', 'failed', 'cancelled'].includes(job.status);
