@@ -2,6 +2,7 @@ package dev.gather;
 
 import dev.gather.config.ConfigException;
 import dev.gather.config.GatherConfig;
+import dev.gather.console.Console;
 import dev.gather.db.Database;
 import dev.gather.db.DatabaseVerticle;
 import dev.gather.demo.DemoUpstreamVerticle;
@@ -50,6 +51,7 @@ public final class Gather {
   private final List<String> runnerDeployments = new ArrayList<>();
   private String jobsDeployment;
   private String scheduleDeployment;
+  private Console console;
 
   private Gather(Vertx vertx, GatherConfig config, Tracing tracing) {
     this.vertx = vertx;
@@ -123,8 +125,10 @@ public final class Gather {
           UpstreamGuards guards = new UpstreamGuards(vertx, config.upstreams(), registry, tracing, config.dns());
           UserExports.Meters exportMeters = new UserExports.Meters(registry);
           HttpServerMeters serverMeters = new HttpServerMeters(registry);
+          Console console = Console.start(vertx, config, registry, guards);
+          gather.console = console;
           return vertx.deployVerticle(() -> new HttpVerticle(config, gather.state, registry, database, guards,
-                  exportMeters, serverMeters, handlers, tracing),
+                  exportMeters, serverMeters, handlers, tracing, console),
               new DeploymentOptions().setInstances(config.http().instances()));
         })
         .map(id -> {
@@ -172,6 +176,12 @@ public final class Gather {
     state.draining();
     Future<Void> http = httpDeployment == null ? Future.succeededFuture() : vertx.undeploy(httpDeployment);
     return http
+        .andThen(ignored -> {
+          if (console != null) {
+            console.stop();
+            console = null;
+          }
+        })
         // The scheduler first: no tick is enqueued into a queue that is shutting down.
         .transform(ignored -> scheduleDeployment == null ? Future.succeededFuture() : vertx.undeploy(scheduleDeployment))
         .transform(ignored -> jobsDeployment == null ? Future.succeededFuture() : vertx.undeploy(jobsDeployment))

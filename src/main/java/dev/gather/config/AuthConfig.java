@@ -24,9 +24,18 @@ public record AuthConfig(Optional<JwtConfig> jwt, Map<String, ApiKeyConfig> apiK
   private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
   private static final int MIN_SECRET_BYTES = 32;
 
-  /** The policy of a group: health probes are always open; an unnamed group is open. */
+  /**
+   * The policy of a group: health probes are always open; the console, unless it has one of its own, is guarded
+   * like the operations routes ({@code admin}), since it shows what they do; any other unnamed group is open.
+   */
   public AuthPolicy policy(RouteGroup group) {
-    return group == RouteGroup.HEALTH ? AuthPolicy.NONE : routes.getOrDefault(group, AuthPolicy.NONE);
+    if (group == RouteGroup.HEALTH) {
+      return AuthPolicy.NONE;
+    }
+    if (group == RouteGroup.CONSOLE && !routes.containsKey(RouteGroup.CONSOLE)) {
+      return routes.getOrDefault(RouteGroup.ADMIN, AuthPolicy.NONE);
+    }
+    return routes.getOrDefault(group, AuthPolicy.NONE);
   }
 
   /** Whether any credential could be accepted. */
@@ -68,7 +77,7 @@ public record AuthConfig(Optional<JwtConfig> jwt, Map<String, ApiKeyConfig> apiK
       Optional<RouteGroup> group = RouteGroup.byKey(entry.getKey());
       if (group.isEmpty()) {
         problems.add(key + ": no such route group; groups are info, metrics, docs, users, jobs, compute, aggregates, "
-            + "proxy, admin");
+            + "proxy, admin, console");
       } else if (group.get() == RouteGroup.HEALTH) {
         problems.add(key + ": health probes are always open (the orchestrator sends no credentials); remove it");
       } else if (entry.getValue() instanceof JsonObject policy) {

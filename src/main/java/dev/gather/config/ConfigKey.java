@@ -149,6 +149,15 @@ public enum ConfigKey {
       "DNS servers asked (in turn, until one answers) for upstreams with resolveEveryMs, e.g. [\"10.0.0.10\", "
           + "\"127.0.0.1:5353\"]: IP addresses, port 53 unless given; empty: the system's first name server "
           + "(/etc/resolv.conf)."),
+  CONSOLE_ENABLED("console.enabled", "true",
+      "Serve the operator console at /console (pages, its data under /console/api, live updates); off: no such "
+          + "routes and no sampling."),
+  CONSOLE_RECENT_REQUESTS("console.recentRequests", "50",
+      "Requests of each aggregate kept for the console's waterfalls (a ring in memory; recorded only while a "
+          + "console page is open)."),
+  CONSOLE_MAX_VIEWERS("console.maxViewers", "8",
+      "Console pages that may follow live updates at once (each is one server-sent event stream); more get 503."),
+  CONSOLE_PUSH_MS("console.pushMs", "1000", "How often an open console page is sent fresh figures."),
   DNS_TIMEOUT_MS("dns.timeoutMs", "2000",
       "How long one DNS server has to answer a query of resolveEveryMs before the next is asked (or the last "
           + "known addresses are kept).");

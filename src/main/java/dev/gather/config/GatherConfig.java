@@ -25,7 +25,8 @@ public record GatherConfig(
     AuthConfig auth,
     LogConfig log,
     DnsConfig dns,
-    CacheStoreConfig cache) {
+    CacheStoreConfig cache,
+    ConsoleConfig console) {
 
   /** Top-level sections holding named entries rather than fixed keys. */
   static final Set<String> NAMED_SECTIONS = Set.of("upstreams", "queries", "aggregates");
@@ -98,6 +99,9 @@ public record GatherConfig(
     LogConfig log = new LogConfig(LogConfig.format(in));
     DnsConfig dns = DnsConfig.parse(in);
     CacheStoreConfig cache = cacheStore(in);
+    ConsoleConfig console = new ConsoleConfig(in.bool(ConfigKey.CONSOLE_ENABLED),
+        in.integer(ConfigKey.CONSOLE_RECENT_REQUESTS, 1, 1000), in.integer(ConfigKey.CONSOLE_MAX_VIEWERS, 1, 1000),
+        in.integer(ConfigKey.CONSOLE_PUSH_MS, 100, 60_000));
 
     List<String> problems = in.problems();
     AuthConfig auth = AuthConfig.parse(tree, in, problems);
@@ -130,7 +134,7 @@ public record GatherConfig(
       throw new ConfigException(problems);
     }
     return new GatherConfig(http, db, shutdown, demo, jobs, Map.copyOf(upstreams), Map.copyOf(queries), Map.copyOf(aggregates),
-        rateLimit, cors, auth, log, dns, cache);
+        rateLimit, cors, auth, log, dns, cache, console);
   }
 
   private static CacheStoreConfig cacheStore(ConfigReader in) {

@@ -21,7 +21,12 @@ public enum RouteGroup {
   AGGREGATES,
   PROXY,
   /** Operations that change gather's state, such as {@code DELETE /admin/cache}. */
-  ADMIN;
+  ADMIN,
+  /**
+   * The operator console's data ({@code /console/api/...}): what gather is doing, never a secret. Without a policy
+   * of its own it has the {@code admin} group's, the operations routes' (see {@link AuthConfig#policy}).
+   */
+  CONSOLE;
 
   /** The name used in config: {@code aggregates}, {@code proxy}... */
   public String key() {

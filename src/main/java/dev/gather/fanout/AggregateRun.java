@@ -84,6 +84,9 @@ final class AggregateRun {
   private Set<String> only;
   /** Told of each source's result as it settles, before the sources that need it start; for a streamed answer. */
   private Handler<SourceResult> settled;
+  /** When each source started, in nanoseconds after {@link #timedFrom}; null unless the console watches. */
+  private Map<String, Long> starts;
+  private long timedFrom;
 
   /**
    * {@code read} names the sources whose data another source reads (a template, a forEach); only theirs is
@@ -160,6 +163,22 @@ final class AggregateRun {
     }
   }
 
+  /**
+   * Keeps when each source starts, for the console's waterfall ({@link #startedMs}); asked only while a console
+   * page is open, so a run nobody watches keeps nothing.
+   */
+  AggregateRun timed() {
+    this.starts = new HashMap<>();
+    this.timedFrom = ticker.nanoTime();
+    return this;
+  }
+
+  /** Milliseconds from the start of the run to the start of {@code source}; 0 when not timed or not started. */
+  long startedMs(String source) {
+    Long at = starts == null ? null : starts.get(source);
+    return at == null ? 0 : at / 1_000_000;
+  }
+
   /** Tells {@code listener} of each source's result the moment it settles, in the order they settle. */
   AggregateRun onSettled(Handler<SourceResult> listener) {
     this.settled = listener;
@@ -223,6 +242,9 @@ final class AggregateRun {
    */
   private Future<SourceResult> start(SourceConfig source, Map<String, SourceResult> needs) {
     long began = ticker.nanoTime();
+    if (starts != null) { // one event loop runs the whole run: a plain map will do
+      starts.put(source.name(), began - timedFrom);
+    }
     Span[] sourceSpan = new Span[1];
     Future<Answer> answer;
     if (only != null && !only.contains(source.name())) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.gather.cache.SourceCache;
 import dev.gather.config.AggregateConfig;
 import dev.gather.config.SourceConfig;
+import dev.gather.console.RequestRing;
 import dev.gather.db.NamedQueries;
 import dev.gather.failure.Failure;
 import dev.gather.failure.FailureKind;
@@ -42,6 +43,8 @@ public final class AggregatesApi {
   private final Ticker ticker = Ticker.SYSTEM;
   private final Timers timers;
   private final SourceCache cache;
+  /** Where requests are recorded while a console page is open; null without a console. */
+  private RequestRing ring;
 
   /** {@code timers} mark each request's deadline: the wheel ({@link Timers#timeouts}) in production. */
   public AggregatesApi(Upstreams upstreams, NamedQueries queries, long queryTimeoutMs, MeterRegistry registry,
@@ -58,6 +61,12 @@ public final class AggregatesApi {
     this.queryTimeoutMs = queryTimeoutMs;
     this.registry = registry;
     this.timers = timers;
+  }
+
+  /** Records requests into {@code ring} whenever it asks for them (a console page is open); null: never. */
+  public AggregatesApi recordingInto(RequestRing ring) {
+    this.ring = ring;
+    return this;
   }
 
   /** What is worked out once per aggregate rather than on every request: the envelope, the meters, who reads whom. */
@@ -104,11 +113,16 @@ public final class AggregatesApi {
     if (selection != FieldSelection.ALL) {
       run.only(selection.run());
     }
+    // Decided once per request: a volatile read when nobody watches, nothing kept or built.
+    boolean recorded = ring != null && ring.recording();
+    if (recorded) {
+      run.timed();
+    }
     // A client that leaves takes its upstream calls with it: they are reset, and no further source starts.
     ctx.response().closeHandler(closed -> run.cancel());
     Optional<StreamFormat> streamed = StreamFormat.negotiate(accept(ctx));
     if (streamed.isPresent()) {
-      stream(ctx, plan, run, streamed.get(), sequential, params, body, selection, began);
+      stream(ctx, plan, run, streamed.get(), sequential, params, body, selection, began, recorded);
       return;
     }
     (sequential ? run.sequential() : run.concurrent())
@@ -116,6 +130,7 @@ public final class AggregatesApi {
           Optional<ApiError> passed = PassedStatus.of(plan.aggregate().sources(), results);
           if (passed.isPresent()) {
             plan.metrics().request(sequential, passed.get().status(), false, ticker.nanoTime() - began);
+            recordIf(recorded, ctx, plan, run, passed.get().status(), false, began, results);
             ctx.fail(passed.get());
             return;
           }
@@ -124,14 +139,24 @@ public final class AggregatesApi {
             shaped = shape(plan, params, body, results, selection);
           } catch (ShapeException e) {
             plan.metrics().request(sequential, FailureKind.SHAPE_FAILED.httpStatus(), false, ticker.nanoTime() - began);
+            recordIf(recorded, ctx, plan, run, FailureKind.SHAPE_FAILED.httpStatus(), false, began, results);
             ctx.fail(new Failure(FailureKind.SHAPE_FAILED, "shape " + e.getMessage()));
             return;
           }
           int status = plan.envelope().send(ctx.response(), results, shaped, ctx.request().path(), RequestIds.of(ctx),
               ctx.request().getHeader(HeaderNames.IF_NONE_MATCH), selection);
           plan.metrics().request(sequential, status, Envelope.complete(results), ticker.nanoTime() - began);
+          recordIf(recorded, ctx, plan, run, status, Envelope.complete(results), began, results);
         })
         .onFailure(ctx::fail);
+  }
+
+  private void recordIf(boolean recorded, RoutingContext ctx, Plan plan, AggregateRun run, int status, boolean complete,
+      long began, List<SourceResult> results) {
+    if (recorded) {
+      Recording.record(ring, run, plan.aggregate().name(), RequestIds.of(ctx), status, complete,
+          ticker.nanoTime() - began, results);
+    }
   }
 
   /**
@@ -161,7 +186,7 @@ public final class AggregatesApi {
    * have had unstreamed, decided the same way (a status passed on, a failed shape, the required sources).
    */
   private void stream(RoutingContext ctx, Plan plan, AggregateRun run, StreamFormat format, boolean sequential,
-      Map<String, String> params, Object body, FieldSelection selection, long began) {
+      Map<String, String> params, Object body, FieldSelection selection, long began, boolean recorded) {
     EventStream events = EventStream.open(ctx.request(), format, timers, plan.aggregate().deadlineMs(),
         plan.aggregate().sources().size());
     run.onSettled(events::source);
@@ -187,6 +212,7 @@ public final class AggregatesApi {
           }
           events.end(complete, status, detail, shaped);
           plan.metrics().request(sequential, status, complete, ticker.nanoTime() - began);
+          recordIf(recorded, ctx, plan, run, status, complete, began, results);
         })
         .onFailure(ctx::fail);
   }

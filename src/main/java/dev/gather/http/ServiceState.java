@@ -38,4 +38,9 @@ public final class ServiceState {
   public Duration uptime() {
     return Duration.between(startedAt, Instant.now());
   }
+
+  /** The version this build of gather reports (as {@code GET /} does). */
+  public String version() {
+    return BuildInfo.VERSION;
+  }
 }

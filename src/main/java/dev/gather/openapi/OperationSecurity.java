@@ -53,6 +53,8 @@ final class OperationSecurity {
       case "compute" -> Optional.of(RouteGroup.COMPUTE);
       case "proxy" -> Optional.of(RouteGroup.PROXY);
       case "admin" -> Optional.of(RouteGroup.ADMIN);
+      // The console's page and assets are code, filed with the docs; its data is the console group's.
+      case "console" -> Optional.of(path.startsWith("/console/api/") ? RouteGroup.CONSOLE : RouteGroup.DOCS);
       case "aggregate" -> Optional.of(RouteGroup.AGGREGATES);
       default -> Optional.empty();
     };

@@ -3,6 +3,7 @@ package dev.gather.server;
 import dev.gather.cache.CacheAdmin;
 import dev.gather.config.AggregateConfig;
 import dev.gather.config.RouteGroup;
+import dev.gather.console.ConsoleApi;
 import dev.gather.fanout.AggregatesApi;
 import dev.gather.http.AccessLog;
 import dev.gather.http.ApiDocs;
@@ -43,7 +44,7 @@ public final class ApiRouter {
       RequestTimeout timeout, Problems problems, OpsApi ops, ApiDocs docs, UsersApi users,
       AggregatesApi aggregatesApi, Collection<AggregateConfig> aggregates, ProxyApi proxy, JobsApi jobs,
       KindsApi kinds, SchedulesApi schedules, JobEventsApi jobEvents, ComputeApi compute, List<RouteGuard> guards, Optional<CorsHandler> cors, CacheAdmin cacheAdmin,
-      Optional<ServerSpans> serverSpans) {
+      Optional<ServerSpans> serverSpans, ConsoleApi console) {
     Router router = Router.router(vertx);
     // First of all: everything a request does, even being refused, happens inside its span.
     serverSpans.ifPresent(spans -> router.route().handler(spans));
@@ -104,6 +105,19 @@ public final class ApiRouter {
     }
 
     stations.at(router.delete("/admin/cache"), RouteGroup.ADMIN).handler(cacheAdmin::purge);
+
+    if (console != null) {
+      // The page and its assets are code, no data, open like /docs; what they show comes from /console/api, which
+      // the console's policy guards (the admin routes' unless auth.routes.console is set). Actions go through the
+      // jobs API and its own policy.
+      stations.at(router.get("/console"), RouteGroup.DOCS).handler(console::page);
+      stations.at(router.get("/console/assets/*"), RouteGroup.DOCS).handler(console::assets);
+      stations.at(router.get("/console/api/overview"), RouteGroup.CONSOLE).handler(console::overview);
+      stations.at(router.get("/console/api/aggregates"), RouteGroup.CONSOLE).handler(console::aggregates);
+      stations.at(router.get("/console/api/upstreams"), RouteGroup.CONSOLE).handler(console::upstreams);
+      stations.at(router.get("/console/api/jobs"), RouteGroup.CONSOLE).handler(console::jobs);
+      stations.at(router.get("/console/api/events"), RouteGroup.CONSOLE).handler(console::events);
+    }
 
     Route proxied = stations.at(router.route("/proxy/:upstream/*"), RouteGroup.PROXY);
     PROXIED_METHODS.forEach(proxied::method);

@@ -5,6 +5,8 @@ import dev.gather.cache.CacheAdmin;
 import dev.gather.cache.SourceCache;
 import dev.gather.config.GatherConfig;
 import dev.gather.config.HttpConfig;
+import dev.gather.console.Console;
+import dev.gather.console.ConsoleApi;
 import dev.gather.db.Database;
 import dev.gather.db.NamedQueries;
 import dev.gather.fanout.AggregatesApi;
@@ -47,6 +49,7 @@ import dev.gather.users.UsersApi;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.sqlclient.Pool;
@@ -73,6 +76,9 @@ public final class HttpVerticle extends VerticleBase {
   private final UpstreamGuards guards;
   private final JobHandlers jobHandlers;
   private final Tracing tracing;
+  /** The process's console; null when console.enabled is false. */
+  private final Console console;
+  private ConsoleApi consoleApi;
   private Upstreams upstreams;
   private AccessLog accessLog;
   private UserExports exports;
@@ -84,9 +90,10 @@ public final class HttpVerticle extends VerticleBase {
    */
   public HttpVerticle(GatherConfig config, ServiceState state, PrometheusMeterRegistry registry, Database database,
       UpstreamGuards guards, UserExports.Meters exportMeters, HttpServerMeters serverMeters,
-      JobHandlers jobHandlers, Tracing tracing) {
+      JobHandlers jobHandlers, Tracing tracing, Console console) {
     this.tracing = tracing;
     this.config = config;
+    this.console = console;
     this.serverMeters = serverMeters;
     this.database = database;
     this.exportMeters = exportMeters;
@@ -105,10 +112,15 @@ public final class HttpVerticle extends VerticleBase {
     upstreams = new Upstreams(vertx, config.upstreams(), guards);
     accessLog = config.http().accessLog() ? new AccessLog(vertx, Ticker.SYSTEM, config.log().format()) : null;
     SourceCache cache = SourceCache.shared(vertx, config.cache(), registry);
+    Future<Buffer> consolePage = console == null ? Future.succeededFuture()
+        : vertx.fileSystem().readFile(ConsoleApi.PAGE);
     JobStore jobStore = new JobStore(vertx, client, queryTimeoutMs);
     watchers = new JobWatchers(vertx, jobStore, WatchLimit.shared(vertx, config.jobs().maxWatchers()),
         config.jobs().pollMs());
-    return vertx.fileSystem().readFile(ApiDocs.SPEC_RESOURCE).compose(spec -> {
+    return Future.all(vertx.fileSystem().readFile(ApiDocs.SPEC_RESOURCE), consolePage).compose(read -> {
+      Buffer spec = read.resultAt(0);
+      consoleApi = console == null ? null : new ConsoleApi(vertx, console, read.resultAt(1), jobStore,
+          () -> database.health(client), state);
       var router = ApiRouter.create(vertx,
           config.http().maxBodyBytes(),
           accessLog,
@@ -119,7 +131,7 @@ public final class HttpVerticle extends VerticleBase {
           new ApiDocs(OpenApiDocument.served(spec, config.aggregates().values(), config.auth(), config.rateLimit())),
           new UsersApi(new UserRepository(client, queryTimeoutMs), exports),
           new AggregatesApi(upstreams, new NamedQueries(client, pool, config.queries()), queryTimeoutMs, registry,
-              Timers.timeouts(vertx), cache),
+              Timers.timeouts(vertx), cache).recordingInto(console == null ? null : console.ring()),
           config.aggregates().values(),
           new ProxyApi(upstreams),
           new JobsApi(vertx, jobStore, watchers, jobHandlers, config.jobs()),
@@ -131,7 +143,8 @@ public final class HttpVerticle extends VerticleBase {
           guards(),
           Cors.handler(config.cors()),
           new CacheAdmin(cache, config.upstreams().keySet(), config.queries().keySet()),
-          tracing.enabled() ? Optional.of(new ServerSpans(tracing.tracer(), tracing.propagator())) : Optional.empty());
+          tracing.enabled() ? Optional.of(new ServerSpans(tracing.tracer(), tracing.propagator())) : Optional.empty(),
+          consoleApi);
       HttpConfig http = config.http();
       HttpServerOptions options = new HttpServerOptions()
           .setHost(http.host())
@@ -170,6 +183,9 @@ public final class HttpVerticle extends VerticleBase {
     // Event streams and Prefer: wait end now rather than hold the drain until the jobs they follow end.
     if (watchers != null) {
       watchers.close();
+    }
+    if (consoleApi != null) {
+      consoleApi.close(); // live pages would otherwise hold the drain to its end
     }
     Future<Void> drained = server == null
         ? Future.succeededFuture()

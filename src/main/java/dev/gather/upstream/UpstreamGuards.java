@@ -62,6 +62,17 @@ public final class UpstreamGuards {
     return states;
   }
 
+  /** A breaker as an operator sees it: its state and, when open, milliseconds until it lets a probe through. */
+  public record BreakerView(String state, long probeInMs) {}
+
+  /** Each upstream that has a circuit breaker, with its state and next probe, by name. */
+  public Map<String, BreakerView> breakers() {
+    Map<String, BreakerView> views = new java.util.TreeMap<>();
+    guards.forEach((name, guard) -> guard.breaker.ifPresent(breaker -> views.put(name,
+        new BreakerView(breaker.state().name().toLowerCase(java.util.Locale.ROOT), breaker.msUntilProbe()))));
+    return views;
+  }
+
   /** The hosts of each upstream that has several, with their state (see {@link UpstreamGuard#hostStates}), by name. */
   public Map<String, Map<String, Map<String, Object>>> hostStates() {
     Map<String, Map<String, Map<String, Object>>> states = new java.util.TreeMap<>();

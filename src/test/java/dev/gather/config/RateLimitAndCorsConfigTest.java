@@ -41,7 +41,7 @@ class RateLimitAndCorsConfigTest {
   @Test
   void anUnknownGroupIsNamedWithTheGroupsThereAre() {
     assertEquals(List.of("rateLimit.routes.agregates: no such route group; groups are [info, metrics, docs, users, "
-        + "jobs, compute, aggregates, proxy, admin]"), problems(rate(new JsonObject().put("agregates",
+        + "jobs, compute, aggregates, proxy, admin, console]"), problems(rate(new JsonObject().put("agregates",
             new JsonObject().put("perSecond", 1)))));
   }
 

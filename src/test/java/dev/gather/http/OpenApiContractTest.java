@@ -122,7 +122,8 @@ class OpenApiContractTest {
         new dev.gather.jobs.schedule.SchedulesApi(null, Map.of(), JobHandlers.load(), java.time.Clock.systemUTC()),
         new dev.gather.jobs.api.JobEventsApi(vertx, null),
         new ComputeApi(vertx, JobHandlers.load(), 1000), java.util.List.of(), java.util.Optional.empty(),
-        new dev.gather.cache.CacheAdmin(null, java.util.Set.of(), java.util.Set.of()), java.util.Optional.empty());
+        new dev.gather.cache.CacheAdmin(null, java.util.Set.of(), java.util.Set.of()), java.util.Optional.empty(),
+        new dev.gather.console.ConsoleApi(vertx, null, Buffer.buffer(), null, null, null));
   }
 
   /**
@@ -278,7 +279,7 @@ class OpenApiContractTest {
   void everyHandWrittenOperationButHealthIsSecuredWhenEveryGroupRequiresCredentials() throws Exception {
     JsonObject routes = new JsonObject();
     for (String group : List.of("info", "metrics", "docs", "users", "jobs", "compute", "aggregates", "proxy",
-        "admin")) {
+        "admin", "console")) {
       routes.put(group, new JsonObject().put("policy", "required"));
     }
     GatherConfig config = GatherConfig.from(AGGREGATES.copy().mergeIn(AUTH, true).put("auth",
