@@ -159,6 +159,54 @@ class ConsoleBrowserTest {
     browser.screenshot("jobs");
   }
 
+  @Test
+  void pausingAKindFromTheJobsPageHoldsItsJobsAndResumingRunsThem() throws Exception {
+    openLive("#/jobs");
+    clickWhenShown("tr[data-kind='cpu.sum'] button", "Pause");
+    Await.until("cpu.sum to be paused in the database", Duration.ofSeconds(10), () -> kind("cpu.sum").getBoolean("paused"));
+    long id = enqueue(new JsonObject().put("kind", "cpu.sum").put("input", new JsonObject().put("n", 10)));
+    browser.wait.until(driver -> "paused".equals(((org.openqa.selenium.JavascriptExecutor) driver).executeScript(
+        "const c = document.querySelector(\"tr[data-kind='cpu.sum'] td.paused\"); return c && c.textContent;")));
+    // The kinds table refreshes itself (every 5 s) and then counts the job the paused kind holds.
+    browser.wait.until(driver -> "1".equals(((org.openqa.selenium.JavascriptExecutor) driver).executeScript(
+        "const c = document.querySelector(\"tr[data-kind='cpu.sum'] td.num\"); return c && c.textContent;")));
+    browser.screenshot("jobs-paused");
+    assertEquals("queued", job(id).getString("status"), "a paused kind is not claimed");
+
+    clickWhenShown("tr[data-kind='cpu.sum'] button", "Resume");
+    Await.until("the job to run once its kind is resumed", Duration.ofSeconds(15),
+        () -> job(id).getString("status").equals("succeeded"));
+    assertEquals(false, kind("cpu.sum").getBoolean("paused"));
+  }
+
+  @Test
+  void aJobThatWroteAFileOffersItOnItsPage() throws Exception {
+    long id = enqueue(new JsonObject().put("kind", "users.export").put("input", new JsonObject().put("file", "console-" + System.nanoTime() + ".csv")));
+    Await.until("the export to succeed", Duration.ofSeconds(20), () -> job(id).getString("status").equals("succeeded"));
+    openLive("#/jobs/" + id);
+    Object link = browser.wait.until(driver -> ((org.openqa.selenium.JavascriptExecutor) driver).executeScript(
+        "const a = document.querySelector('a.file'); return a && a.textContent;"));
+    assertEquals("Download the file", link);
+    // What the link fetches, with the page's own credentials: the CSV the job wrote.
+    Object csv = ((org.openqa.selenium.JavascriptExecutor) browser.driver).executeAsyncScript(
+        "const done = arguments[arguments.length - 1];"
+            + "fetch('/jobs/" + id + "/file').then(r => r.text()).then(done, e => done('failed: ' + e));");
+    assertTrue(String.valueOf(csv).startsWith("id,email,name"), String.valueOf(csv));
+  }
+
+  /** Clicks the element once it shows {@code text}, in one script call (the live page redraws its rows). */
+  private static void clickWhenShown(String selector, String text) {
+    browser.wait.until(driver -> Boolean.TRUE.equals(((org.openqa.selenium.JavascriptExecutor) driver).executeScript(
+        "const b = document.querySelector(arguments[0]);"
+            + "if (b && b.textContent === arguments[1]) { b.click(); return true; } return false;", selector, text)));
+  }
+
+  private static JsonObject kind(String name) throws Exception {
+    JsonObject kinds = gather.client.get("/jobs/kinds").send().await(5, TimeUnit.SECONDS).bodyAsJsonObject();
+    return kinds.getJsonArray("items").stream().map(JsonObject.class::cast)
+        .filter(k -> k.getString("kind").equals(name)).findFirst().orElseThrow();
+  }
+
   /** Opens a console page and waits for its live stream. */
   private static void openLive(String hash) {
     browser.go(base + "/console" + hash);

@@ -44,6 +44,17 @@
     route();
   });
   function notice(text) { replace($('notice'), text || ''); }
+  // Fetched with the tab's credentials (a plain link would go without the header), then saved from a blob URL.
+  async function download(jobId, path) {
+    try {
+      const r = await api('/jobs/' + encodeURIComponent(jobId) + '/file');
+      if (!r.ok) { notice('the file: HTTP ' + r.status); return; }
+      const url = URL.createObjectURL(await r.blob());
+      const a = h('a', { href: url, download: String(path).split('/').pop() });
+      document.body.append(a); a.click(); a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60000);
+    } catch (e) { notice(e.message); }
+  }
 
   async function api(path, options = {}) {
     const response = await fetch(path, { ...options, headers: { ...auth.headers(), ...(options.headers || {}) } });
@@ -352,16 +363,25 @@
     let before = null;
     const pagesBack = [];
     filters.addEventListener('submit', (e) => { e.preventDefault(); before = null; pagesBack.length = 0; load(); });
-    append(main, h('h2', null, 'Jobs'), h('h3', null, 'Queued and running by kind'), counts, h('h3', null, 'Jobs'), filters, list);
+    append(main, h('h2', null, 'Jobs'), h('h3', null, 'By kind'), counts, h('h3', null, 'Jobs'), filters, list);
     // The per-kind view (paused, limits, every state) comes from GET /jobs/kinds where gather has it; else the
     // console's own counts of queued and running jobs.
+    // Its counts read the whole jobs table, so it is fetched again at most every 5 s, not on every push.
     let kinds = null;
-    api('/jobs/kinds').then(async (r) => { if (r.ok) { kinds = await r.json(); drawCounts(); } }).catch(() => {});
+    let kindsAt = 0;
+    function loadKinds() {
+      kindsAt = Date.now();
+      api('/jobs/kinds').then(async (r) => { if (r.ok) { kinds = await r.json(); drawCounts(); } }).catch(() => {});
+    }
+    loadKinds();
     function drawCounts() {
-      if (kinds && Array.isArray(kinds.kinds)) {
-        return replace(counts, h('table', null, h('tr', null, h('th', null, 'kind'), h('th', null, 'counts'), h('th', null, 'paused'), h('th', null, '')),
-          kinds.kinds.map((k) => h('tr', { 'data-kind': k.kind }, h('td', null, k.kind), h('td', null, JSON.stringify(k.counts || {})),
-            h('td', null, k.paused ? badge('paused', 'failed') : 'no'),
+      if (kinds && Array.isArray(kinds.items)) {
+        const states = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
+        return replace(counts, h('table', null, h('tr', null, h('th', null, 'kind'), states.map((st) => h('th', null, st)), h('th', null, 'limits'), h('th', null, 'paused'), h('th', null, '')),
+          kinds.items.map((k) => h('tr', { 'data-kind': k.kind }, h('td', null, k.kind),
+            states.map((st) => h('td', { class: 'num' }, num((k.counts || {})[st] || 0))),
+            h('td', null, limitsText(k.limits)),
+            h('td', { class: 'paused' }, k.paused ? badge('paused', 'failed') : 'no'),
             h('td', null, h('button', { onclick: () => kindAction(k.kind, k.paused ? 'resume' : 'pause') }, k.paused ? 'Resume' : 'Pause'))))));
       }
       const rows = (state.jobs && state.jobs.counts) || [];
@@ -371,6 +391,13 @@
         ? h('table', null, h('tr', null, h('th', null, 'kind'), h('th', null, 'queued'), h('th', null, 'running')),
           Object.entries(byKind).map(([k, c]) => h('tr', { 'data-kind': k }, h('td', null, k), h('td', { class: 'num' }, num(c.queued || 0)), h('td', { class: 'num' }, num(c.running || 0)))))
         : h('p', { class: 'muted' }, 'No job is queued or running.'));
+    }
+    function limitsText(limits) {
+      if (!limits) return '';
+      const parts = [];
+      if (limits.concurrency) parts.push(limits.concurrency.limit + ' at once' + (limits.concurrency.by ? ' per ' + limits.concurrency.by : ''));
+      if (limits.rate) parts.push(limits.rate.limit + ' per ' + limits.rate.periodMs + ' ms' + (limits.rate.by ? ' per ' + limits.rate.by : ''));
+      return parts.join(', ');
     }
     async function kindAction(k, action) {
       try { await json('/jobs/kinds/' + encodeURIComponent(k) + '/' + action, { method: 'POST' }); kinds = await json('/jobs/kinds'); drawCounts(); } catch (e) { notice(e.message); }
@@ -397,7 +424,11 @@
     json('/console/api/jobs').then((d) => { state.jobs = d; drawCounts(); }).catch((e) => notice(e.message));
     drawCounts();
     load();
-    return { update(event) { if (event === 'jobs') { drawCounts(); if (before == null) load(); } } };
+    return { update(event) {
+      if (event !== 'jobs') return;
+      if (kinds && Date.now() - kindsAt >= 5000) loadKinds(); else drawCounts();
+      if (before == null) load();
+    } };
   }
 
   function jobPage(main, id) {
@@ -428,7 +459,9 @@
         h('h3', null, 'Input'), h('pre', { id: 'job-input' }, JSON.stringify(job.input, null, 2)),
         job.lastError ? [h('h3', null, 'Last error'), h('pre', { id: 'job-error' }, job.lastError)] : null,
         job.result ? [h('h3', null, 'Result'), h('pre', { id: 'job-result' }, JSON.stringify(job.result, null, 2))] : null,
-        job.file ? h('p', null, h('a', { href: '/jobs/' + encodeURIComponent(id) + '/file' }, 'Download the file')) : null);
+        // A succeeded job that wrote a file names it in its result (GET /jobs/{id}/file serves it).
+        job.status === 'succeeded' && job.result && job.result.file
+          ? h('p', null, h('a', { class: 'file', href: '#', onclick: (e) => { e.preventDefault(); download(id, job.result.file); } }, 'Download the file')) : null);
       const bar = body.querySelector('.progress > div');
       if (bar) bar.style.width = Math.max(0, Math.min(100, Number(job.progress.percent) || 0)) + '%';
     }
