@@ -29,6 +29,9 @@
 #   observed gather only, each in a fresh gather process started like the main one, after its own warm-up: the
 #            3-call aggregate plain, traced (OpenTelemetry, OTLP/HTTP to a sink in nginx) at 100 % and 1 %
 #            sampling, and with JSON logs; the ratios are what seeing the calls costs (nginx only) 64 connections
+#   console  gather only, fresh processes as for observed: the 3-call aggregate with console.enabled false, then
+#            true with no console page open, twice each, alternating; the ratio is what the console costs when
+#            nobody looks (target ≤ 1.05×)                                                 64 connections
 #   shaped   gather only: 3 calls of /profile (a 0.7 KB user record) as they come, and the same 3 calls with a
 #            `select` per source and a JSON-template `shape` (JMESPath); the ratio is what shaping costs 64 connections
 #   cached   gather only: the 3-call aggregate uncached, then with its 3 sources cached (ttlMs 60 s: after the first
@@ -46,7 +49,7 @@
 # gather's resident memory (VmRSS now, VmHWM the peak) with the same process.
 #
 # Knobs (environment): DURATION (measured seconds per run, default 20), WARMUP (seconds of the warm-up run before
-# each, default 15), SCENARIOS (default "hello three0 three50 row rows shaped edge observed cached stale streamed"), THREADS (wrk and pgbench threads, default
+# each, default 15; OBSERVED_WARMUP, default WARMUP, replaces it for the fresh processes of observed and console), SCENARIOS (default "hello three0 three50 row rows shaped edge observed console cached stale streamed"), THREADS (wrk and pgbench threads, default
 # 1), LABEL (the report's file name, default the short commit), UPSTREAM (nginx or demo, default nginx),
 # BENCH_DB_URL (the PostgreSQL server, without a database; default postgresql://postgres@127.0.0.1:5432; psql and
 # pgbench must reach it too), JAR (default target/gather.jar, built if missing), JAVA_OPTS (gather's JVM, given to
@@ -71,14 +74,14 @@ ROW_ID=${ROW_ID:-42}
 FLOOR_POOL_SIZE=${FLOOR_POOL_SIZE:-${GATHER_DB_POOL_SIZE:-8}}
 DB_BASE=${BENCH_DB_URL:-postgresql://postgres@127.0.0.1:5432}
 DB_BASE=${DB_BASE%/}
-read -r -a SCENARIO_LIST <<< "${SCENARIOS:-hello three0 three50 row rows shaped edge observed cached stale streamed}"
+read -r -a SCENARIO_LIST <<< "${SCENARIOS:-hello three0 three50 row rows shaped edge observed console cached stale streamed}"
 for n in "$DURATION" "$WARMUP" "$THREADS" "$ROW_ID" "$FLOOR_POOL_SIZE"; do
   [[ $n =~ ^[0-9]+$ ]] || { echo "DURATION, WARMUP, THREADS, ROW_ID and FLOOR_POOL_SIZE must be numbers, not $n" >&2; exit 2; }
 done
 [ "$DURATION" -ge 1 ] && [ "$THREADS" -ge 1 ] && [ "$ROW_ID" -ge 1 ] && [ "$ROW_ID" -le 10000 ] ||
   { echo "DURATION and THREADS must be at least 1, ROW_ID 1 to 10000" >&2; exit 2; }
 for scenario in "${SCENARIO_LIST[@]}"; do # fail before starting anything, not after minutes of load
-  case $scenario in hello|three0|three50|row|rows|shaped|edge|observed|cached|stale|streamed) ;; *) echo "unknown scenario $scenario (use hello three0 three50 row rows shaped edge observed cached stale streamed)" >&2; exit 2 ;; esac
+  case $scenario in hello|three0|three50|row|rows|shaped|edge|observed|console|cached|stale|streamed) ;; *) echo "unknown scenario $scenario (use hello three0 three50 row rows shaped edge observed console cached stale streamed)" >&2; exit 2 ;; esac
 done
 case $UPSTREAM in nginx|demo) ;; *) echo "UPSTREAM must be nginx or demo, not $UPSTREAM" >&2; exit 2 ;; esac
 LABEL=${LABEL:-$(git rev-parse --short HEAD 2>/dev/null || echo run)}
@@ -375,6 +378,8 @@ run_first_event() {
 # one is, with extra environment; measured after its own warm-up, then stopped. Args: key, then NAME=value...
 run_other_gather() {
   local key=$1; shift
+  # A fresh JVM has had none of the other scenarios' warm-up: traced runs still compile for tens of seconds.
+  local WARMUP=${OBSERVED_WARMUP:-$WARMUP}
   local port; port=$(free_port $((GATHER_PORT + 20)))
   env "$@" GATHER_JAR="$(realpath "$JAR")" GATHER_DB_URL="$DB_BASE/$DB" GATHER_HTTP_PORT="$port" \
     bin/gather --conf "$WORK/gather-bench.json" > "$WORK/$key.log" 2>&1 &
@@ -450,6 +455,12 @@ for scenario in "${SCENARIO_LIST[@]}"; do
       run_other_gather observed.trace100 "${OTEL_SINK[@]}" OTEL_TRACES_SAMPLER_ARG=1.0
       run_other_gather observed.trace1 "${OTEL_SINK[@]}" OTEL_TRACES_SAMPLER_ARG=0.01
       run_other_gather observed.json GATHER_LOG_FORMAT=json ;;
+    console)
+      # Twice each, alternating: two fresh processes differ by more than the few per cent asked about.
+      run_other_gather console.off GATHER_CONSOLE_ENABLED=false
+      run_other_gather console.on GATHER_CONSOLE_ENABLED=true
+      run_other_gather console.off2 GATHER_CONSOLE_ENABLED=false
+      run_other_gather console.on2 GATHER_CONSOLE_ENABLED=true ;;
     edge)
       run_wrk edge.open "$GATHER_PID" "$GATHER" /aggregate/three0 64
       run_wrk edge.jwt "$GATHER_PID" "$GATHER" /aggregate/three0auth 64 "Authorization: Bearer $BENCH_TOKEN"
@@ -566,6 +577,10 @@ REPORT=$WORK/report.md
     feature_row "3 calls, 0 ms, traced: 1 % sampled$(spans observed.trace1)" observed.trace1 observed.plain "gather untraced" 1.05
     feature_row "3 calls, 0 ms, JSON logs (\`log.format: json\`)" observed.json observed.plain "gather with text logs"
   fi
+  if has console.on; then
+    feature_row "3 calls, 0 ms, console enabled, no page open (1st pair)" console.on console.off "gather without the console" 1.05
+    feature_row "3 calls, 0 ms, console enabled, no page open (2nd pair)" console.on2 console.off2 "gather without the console" 1.05
+  fi
   if has edge.jwt; then
     feature_row "3 calls, 0 ms, a JWT (RS256) verified on every request" edge.jwt edge.open "gather open" 1.15
     feature_row "3 calls, 0 ms, rate-limited (in-process buckets, never reached)" edge.limited edge.open "gather open"
@@ -604,7 +619,7 @@ REPORT=$WORK/report.md
   echo "| run | path | connections | requests | req/s | p50 ms | p99 ms | raw p99 ms | CPU µs / request | of which JIT | cores: server of machine | errors |"
   echo "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|"
   for key in hello.gather hello.floor three0.gather three0.floor three50.gather three50.floor row.gather row.users \
-             row.floor row.floorpool rows.gather rows.export rows.floor shaped.plain shaped.gather edge.open edge.jwt edge.limited observed.plain observed.trace100 observed.trace1 observed.json \
+             row.floor row.floorpool rows.gather rows.export rows.floor shaped.plain shaped.gather edge.open edge.jwt edge.limited observed.plain observed.trace100 observed.trace1 observed.json console.off console.on console.off2 console.on2 \
              cached.plain cached.gather stale.gather; do
     has "$key" || continue
     echo "| $key | \`${PATHS[$key]}\` | ${CONNS[$key]} | ${REQS[$key]} | ${RPS[$key]} | ${P50[$key]} | ${P99[$key]}" \
@@ -619,7 +634,7 @@ REPORT=$WORK/report.md
   echo "- gather log lines at WARN/ERROR: $(grep -cE ' (WARN|ERROR) ' "$WORK/gather.log" || true); floor log: $(wc -l < "$WORK/floor.log") lines"
   echo "- answer sizes: /users/export $(wc -c < "$WORK/export.ndjson") bytes, /aggregate/rows $(wc -c < "$WORK/rows.json") bytes, floor /rows $(wc -c < "$WORK/floor-rows.json") bytes"
   for key in hello.gather hello.floor three0.gather three0.floor three50.gather three50.floor row.gather row.users \
-             row.floor row.floorpool rows.gather rows.export rows.floor shaped.plain shaped.gather edge.open edge.jwt edge.limited observed.plain observed.trace100 observed.trace1 observed.json \
+             row.floor row.floorpool rows.gather rows.export rows.floor shaped.plain shaped.gather edge.open edge.jwt edge.limited observed.plain observed.trace100 observed.trace1 observed.json console.off console.on console.off2 console.on2 \
              cached.plain cached.gather stale.gather; do
     has "$key" || continue
     echo; echo "### $key"; echo; echo '```'; cat "$WORK/$key.wrk"; echo '```'
