@@ -39,9 +39,10 @@ public final class Sleep implements JobHandler {
     long start = System.nanoTime();
     // In tenths, each reported as progress: a demo of GET /jobs/{id}/events (reports cost nothing; see JobContext).
     for (int tenth = 1; tenth <= PROGRESS_STEPS; tenth++) {
-      long leftMs = (start + params.ms() * 1_000_000 * tenth / PROGRESS_STEPS - System.nanoTime()) / 1_000_000;
-      if (leftMs > 0) {
-        context.sleep(leftMs);
+      // Rounded up: rounded down, the ten sleeps together could end a millisecond short of what was asked.
+      long leftNanos = start + params.ms() * 1_000_000 * tenth / PROGRESS_STEPS - System.nanoTime();
+      if (leftNanos > 0) {
+        context.sleep((leftNanos + 999_999) / 1_000_000);
       }
       context.progress(100 * tenth / PROGRESS_STEPS, "slept " + params.ms() * tenth / PROGRESS_STEPS + " of "
           + params.ms() + " ms");

@@ -36,6 +36,8 @@ class JobSqlTest {
   void wakeUpsGoToTheChannelTheWorkersListenOn() {
     assertEquals(List.of(JobStore.WAKE_CHANNEL), channels(JobStore.NOTIFY));
     assertEquals(List.of(JobStore.WAKE_CHANNEL), channels(JobStore.RESUME), statement(JobStore.RESUME));
+    // Watching locks the row, which a claim's SKIP LOCKED passes over: a due job wakes the workers again.
+    assertEquals(List.of(JobStore.WAKE_CHANNEL), channels(JobStore.WATCH), statement(JobStore.WATCH));
     for (String sql : List.of(JobStore.FINISH, JobStore.RESCUE)) {
       assertEquals(List.of(JobStore.WAKE_CHANNEL, JobStore.EVENTS_CHANNEL), channels(sql), statement(sql));
     }
