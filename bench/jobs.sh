@@ -6,6 +6,7 @@
 #   RUNS=2 bench/jobs.sh | tee bench/results-$(date +%F)-jobs.md                  (about 4 minutes)
 #   PREFETCH="16 64 256" MODES="http sql" RUNS=2 bench/jobs.sh                     (three pairs: about 8 minutes)
 #   MODES=batch BATCH=1000 bench/jobs.sh                                           (one mode only)
+#   MODES="http v2" RUNS=2 bench/jobs.sh           (plain jobs next to unique + limited ones: about 5 minutes)
 #
 # The output is Markdown on stdout; progress goes to stderr. For every value in PREFETCH the script creates a
 # fresh database (gather_bench_<time>_<pid>_p<prefetch>), starts process A and process B on it, enqueues a
@@ -18,6 +19,16 @@
 #         half to each process, BATCH_CONNECTIONS connections per wrk. Rates count jobs, not requests.
 #   sql   JOBS jobs INSERTed in one transaction (generate_series) while both processes sit idle, then one NOTIFY:
 #         claim -> complete only, without the HTTP enqueue cost.
+#   v2    as http, but every job is unique and its kind limited (issue 17: "at most 30 % slower" than plain jobs):
+#         each POST /jobs carries "unique": {"by": ["kind", "input.i"]} with an i no other request of the run has
+#         (so each one makes a new job and pays the uniqueness check), and cpu.sum has a per-kind limit in both
+#         processes, so every claim takes the limited path (advisory lock, count of the kind's running jobs). The
+#         limit is set there through a config file (conf/config.json plus jobs.kinds, given with --conf), so v2
+#         runs on a pair of processes and a database of its own (gather_bench_..._p<prefetch>_v2, with its own
+#         warm-up through the v2 path), after the pair of the other modes. V2_CONCURRENCY defaults to more than
+#         both processes can ever hold (2 x (prefetch + 64): prefetch plus workers each), so the limit itself
+#         never binds and the figure is the cost of the limited claim path, not of waiting for a slot. The report
+#         puts each v2 run next to the http run of the same number and prefetch: plain / v2 end-to-end jobs/s.
 #
 # Every figure comes from the jobs table (created_at, started_at, finished_at, lease_owner, attempts), not from
 # wrk, which stops with some requests in flight (up to connections - 1 per wrk); those jobs still get inserted
@@ -33,7 +44,9 @@
 # without the database, default postgresql://postgres@127.0.0.1:5432; psql must reach it too), PORT_A / PORT_B
 # (default: the first free ports from 18180), ANALYZE=0 (no ANALYZE jobs after the warm-up, see below),
 # DRAIN_TIMEOUT (seconds to wait for the queue to empty, default 300), SAMPLE=0 (no pg_stat_activity sampling),
-# KEEP_DB=1. Any other GATHER_* variable (e.g. GATHER_DB_POOL_SIZE,
+# KEEP_DB=1, V2_CONCURRENCY (v2: jobs.kinds."cpu.sum".concurrency.limit, default 2 x (prefetch + 64); e.g. 64 to
+# see the limit bind), V2_RATE (v2: also a rate limit, LIMIT/PERIOD_MS such as 1000000/1000, which logs every
+# start in job_kind_starts; default none). v2 needs jq (to write its config file). Any other GATHER_* variable (e.g. GATHER_DB_POOL_SIZE,
 # GATHER_JOBS_CPU_WORKERS) reaches both processes as it is; GATHER_DEMO_ENABLED and GATHER_HTTP_ACCESS_LOG are
 # forced to false and GATHER_DB_URL, GATHER_HTTP_PORT and GATHER_JOBS_PREFETCH are set here.
 #
@@ -66,9 +79,25 @@ for n in "$JOBS" "$WARMUP_JOBS" "$RUNS" "$CONNECTIONS" "$BATCH" "$BATCH_CONNECTI
 done
 [ "$JOBS" -ge $((2 * CONNECTIONS * THREADS)) ] || { echo "JOBS must be at least 2 x CONNECTIONS x THREADS" >&2; exit 2; }
 BATCHED=0
+V2=0
+PLAIN_MODES=() # every mode but v2: they share one pair of processes per prefetch; v2 gets a pair of its own
 for mode in "${MODE_LIST[@]}"; do
-  case $mode in http|sql) ;; batch) BATCHED=1 ;; *) echo "unknown mode $mode (use http, batch, sql)" >&2; exit 2 ;; esac
+  case $mode in
+    http|sql) PLAIN_MODES+=("$mode") ;;
+    batch) BATCHED=1; PLAIN_MODES+=("$mode") ;;
+    v2) V2=1 ;;
+    *) echo "unknown mode $mode (use http, batch, sql, v2)" >&2; exit 2 ;;
+  esac
 done
+V2_CONCURRENCY=${V2_CONCURRENCY:-}
+V2_RATE=${V2_RATE:-}
+if [ "$V2" = 1 ]; then
+  [ -z "$V2_CONCURRENCY" ] || { [[ $V2_CONCURRENCY =~ ^[0-9]+$ ]] && [ "$V2_CONCURRENCY" -ge 1 ] && [ "$V2_CONCURRENCY" -le 1000000 ]; } ||
+    { echo "V2_CONCURRENCY must be 1 to 1000000 (jobs.kinds.<kind>.concurrency.limit), not $V2_CONCURRENCY" >&2; exit 2; }
+  [ -z "$V2_RATE" ] || [[ $V2_RATE =~ ^[1-9][0-9]*/[1-9][0-9]*$ ]] ||
+    { echo "V2_RATE must be LIMIT/PERIOD_MS (jobs.kinds.<kind>.rate.limit and periodMs), e.g. 1000000/1000, not $V2_RATE" >&2; exit 2; }
+  command -v jq > /dev/null || { echo "bench/jobs.sh needs jq for MODES with v2 (it writes the v2 config file)" >&2; exit 2; }
+fi
 if [ "$BATCHED" = 1 ]; then
   [ "$BATCH" -ge 1 ] && [ "$BATCH" -le 1000 ] || { echo "BATCH must be 1 to 1000 (POST /jobs/batch's limit)" >&2; exit 2; }
   [ "$JOBS" -ge $((2 * BATCH * BATCH_CONNECTIONS * THREADS)) ] ||
@@ -150,6 +179,18 @@ else
   wrk.body = job
 end
 wrk.headers["Content-Type"] = "application/json"
+-- WRK_UNIQUE_BASE set (v2): each request a job of its own key, "i" = base + thread id x 1e7 + this thread's count
+-- (the script gives each wrk and each enqueue a base of its own), built per request by request(), which leaves
+-- wrk's pre-built request for a Lua call per request.
+local unique_base = tonumber(os.getenv("WRK_UNIQUE_BASE") or "")
+if unique_base then
+  local sent = 0
+  function request()
+    sent = sent + 1
+    return wrk.format(nil, nil, nil, string.format(
+      '{"kind":"cpu.sum","input":{"n":1,"i":%.0f},"unique":{"by":["kind","input.i"]}}', unique_base + id * 1e7 + sent))
+  end
+end
 local threads = {}
 local counter = 0
 function setup(thread)
@@ -185,10 +226,12 @@ PG_VERSION=$(psql_admin -c "SELECT version()" | sed 's/ on .*//')
 PG_SETTINGS=$(psql_admin -F= -c "SELECT name, setting FROM pg_settings WHERE name IN ('synchronous_commit', 'fsync',
   'shared_buffers', 'max_connections', 'wal_sync_method', 'commit_delay', 'autovacuum') ORDER BY name" | paste -sd' ')
 
-start_gather() { # name, port, database, prefetch -> pid in LAST_PID
+start_gather() { # name, port, database, prefetch[, config file (--conf; default: conf/config.json as gather reads it)] -> pid in LAST_PID
+  local conf=()
+  [ -z "${5:-}" ] || conf=(--conf "$5")
   # shellcheck disable=SC2086  # JAVA_OPTS is a list of options
   GATHER_DB_URL="$DB_BASE/$3" GATHER_HTTP_PORT=$2 GATHER_JOBS_PREFETCH=$4 \
-    java ${JAVA_OPTS:-} -jar "$JAR" > "$WORK/$1.log" 2>&1 &
+    java ${JAVA_OPTS:-} -jar "$JAR" "${conf[@]}" > "$WORK/$1.log" 2>&1 &
   LAST_PID=$!
   PIDS+=("$LAST_PID")
   wait_ready "http://127.0.0.1:$2/health/ready" 120 "$LAST_PID"
@@ -220,19 +263,27 @@ wait_drained() { # lowest id of the batch minus one -> 0 once no job of it is qu
 
 # pg_stat_activity of the bench database every 0.5 s: what each active backend was doing and waiting for.
 SAMPLER_PID=
+# The statements come from .sql files whose leading comments reach the server too: they are skipped before matching.
 cat > "$WORK/sample.sql" <<'SQL'
-SELECT CASE WHEN query LIKE 'INSERT INTO jobs%' THEN 'enqueue' WHEN query LIKE 'WITH next%' THEN 'claim'
-    WHEN query LIKE 'WITH o AS%' THEN 'finish' WHEN query LIKE 'UPDATE jobs SET lease%' THEN 'heartbeat'
-    WHEN query LIKE 'WITH expired%' THEN 'rescue' WHEN query LIKE 'LISTEN%' OR query LIKE 'UNLISTEN%' THEN 'listen'
-    WHEN query LIKE 'SELECT status, kind, count%' THEN 'depth' WHEN query LIKE 'SELECT pg_notify%' THEN 'notify'
-    WHEN query LIKE 'ANALYZE%' THEN 'analyze' WHEN query LIKE 'DELETE FROM jobs%' THEN 'clean' ELSE left(regexp_replace(query, '\s+', ' ', 'g'), 30) END,
-    COALESCE(wait_event_type || ':' || wait_event, 'on CPU')
-  FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()
+SELECT CASE WHEN q LIKE 'INSERT INTO jobs%' THEN 'enqueue' WHEN q LIKE 'WITH next%' THEN 'claim'
+    WHEN q LIKE 'WITH o AS%' THEN 'finish' WHEN q LIKE 'UPDATE jobs % SET lease%' OR q LIKE 'UPDATE jobs SET lease%' THEN 'heartbeat'
+    WHEN q LIKE 'WITH lim AS%' THEN 'claim (limited)' WHEN q LIKE 'SELECT count(pg_advisory_xact_lock%' THEN 'kind lock'
+    WHEN q LIKE 'WITH expired%' THEN 'rescue' WHEN q LIKE 'LISTEN%' OR q LIKE 'UNLISTEN%' THEN 'listen'
+    WHEN q LIKE 'SELECT status, kind, count%' THEN 'depth' WHEN q LIKE 'SELECT pg_notify%' THEN 'notify'
+    WHEN q LIKE 'SELECT id, kind, input, status%' THEN 'read job'
+    WHEN q LIKE 'ANALYZE%' THEN 'analyze' WHEN q LIKE 'DELETE FROM jobs%' OR q LIKE 'WITH old AS%' THEN 'clean' ELSE left(regexp_replace(q, '\s+', ' ', 'g'), 30) END,
+    w
+  FROM (SELECT regexp_replace(query, '^(\s*--[^\n]*\n|\s+)*', '') AS q, COALESCE(wait_event_type || ':' || wait_event, 'on CPU') AS w
+    FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()) a
   UNION ALL SELECT '#poll', '' \watch 0.5
 SQL
-start_sampler() { # file
+# v2 also counts the jobs running or claimed ahead at each sample (what its concurrency limit counts), to show
+# whether the limit was ever reached; the other modes keep the sampler as it was.
+{ sed '$d' "$WORK/sample.sql"; echo "  UNION ALL SELECT '#running', count(*)::text FROM jobs WHERE status = 'running'"
+  tail -1 "$WORK/sample.sql"; } > "$WORK/sample-v2.sql"
+start_sampler() { # file[, sql file]
   [ "$SAMPLE" = 1 ] || return 0
-  psql "$DB_BASE/$DB" -X -q -At -F'|' -f "$WORK/sample.sql" > "$1" 2>/dev/null &
+  psql "$DB_BASE/$DB" -X -q -At -F'|' -f "${2:-$WORK/sample.sql}" > "$1" 2>/dev/null &
   SAMPLER_PID=$!
   PIDS+=("$SAMPLER_PID")
 }
@@ -250,9 +301,12 @@ samples_summary() { # file -> "statement wait × count, ..." (the commonest 6); 
   local polls; polls=$(grep -c '^#poll|' "$1" || true)
   # "|| true": with pipefail, a run where nothing was ever active (grep -v finds no line) or head closing the pipe
   # early would otherwise end the whole script.
-  grep '|' "$1" | grep -v '^#poll|' | sort | uniq -c | sort -rn | head -6 |
+  grep '|' "$1" | grep -v '^#' | sort | uniq -c | sort -rn | head -6 |
     awk -v p="$polls" '{c = $1; $1 = ""; sub(/^ /, ""); split($0, f, "|"); printf "%s%s %s: %.1f", (NR > 1 ? ", " : ""), f[1], f[2], p ? c / p : 0}
       END {if (NR == 0) printf "none active"}' || true
+}
+peak_running() { # v2 samples file -> the most jobs running or claimed ahead in one sample
+  awk -F'|' '$1 == "#running" && $2 > m {m = $2} END {printf "%d", m}' "$1"
 }
 
 # Enqueues $1 jobs through HTTP, half to each process, one wrk per process; raw output in $WORK/$2.{a,b}.wrk.
@@ -261,14 +315,19 @@ requests_per_thread() { # jobs, batch -> the answers each wrk thread waits for
   local per_request=$(( ${2:-0} > 0 ? $2 : 1 ))
   echo $(( ( ($1 + per_request - 1) / per_request + 2 * THREADS - 1) / (2 * THREADS) ))
 }
+# $4: unique (v2) for POST /jobs with a unique key per request; every call gets keys of its own (ENQUEUES).
+ENQUEUES=0
 enqueue_http() {
-  local total=$1 name=$2 batch=${3:-0} per_thread wa wb port pids=() path=/jobs conns=$CONNECTIONS
+  local total=$1 name=$2 batch=${3:-0} unique=${4:-} per_thread wa wb port pids=() path=/jobs conns=$CONNECTIONS
   per_thread=$(requests_per_thread "$total" "$batch")
   if [ "$batch" -gt 0 ]; then path=/jobs/batch; conns=$BATCH_CONNECTIONS; fi
   rm -f "$WORK/$name".*.done.*
+  ENQUEUES=$((ENQUEUES + 1))
   for port in "$PORT_A" "$PORT_B"; do
     local side; side=$([ "$port" = "$PORT_A" ] && echo a || echo b)
-    WRK_QUOTA=$per_thread WRK_BATCH=$batch WRK_DONE="$WORK/$name.$side.done" wrk -t"$THREADS" -c"$conns" -d300s \
+    # Keys: 1e10 per enqueue, 1e9 per wrk, 1e7 per thread (at most 99 threads, fewer than 1e7 requests each).
+    local base=; [ -z "$unique" ] || base=$((ENQUEUES * 10000000000 + $([ "$side" = a ] && echo 0 || echo 1000000000)))
+    WRK_UNIQUE_BASE=$base WRK_QUOTA=$per_thread WRK_BATCH=$batch WRK_DONE="$WORK/$name.$side.done" wrk -t"$THREADS" -c"$conns" -d300s \
       --timeout 10s -s "$WORK/enqueue.lua" "http://127.0.0.1:$port$path" > "$WORK/$name.$side.wrk" 2>&1 &
     pids+=($!)
     PIDS+=($!)
@@ -294,6 +353,7 @@ enqueue_http() {
 wrk_value() { awk -v k="$2" '/^accepted=/{for (i = 1; i <= NF; i++) {split($i, kv, "="); if (kv[1] == k) print kv[2]}}' "$1"; }
 
 THROUGHPUT_ROWS=()
+declare -A E2E=() # "prefetch mode run" -> end-to-end jobs/s, for the v2 comparison
 CORRECTNESS_ROWS=()
 DETAIL_LINES=()
 
@@ -338,10 +398,10 @@ measure() { # mode, prefetch, run label
   local a0 b0 wa0 wb0; a0=$(runs_done "$PORT_A"); b0=$(runs_done "$PORT_B")
   wa0=$(pool_wait "$PORT_A"); wb0=$(pool_wait "$PORT_B")
   echo "prefetch $prefetch, run $run, $mode: $JOBS jobs$([ "$mode" = batch ] && echo ", $BATCH per request")" >&2
-  start_sampler "$WORK/$name.samples"
+  start_sampler "$WORK/$name.samples" "$([ "$mode" = v2 ] && echo "$WORK/sample-v2.sql")"
   cpu0=$(cpu_snapshot)
   if [ "$mode" != sql ]; then
-    enqueue_http "$JOBS" "$name" "$([ "$mode" = batch ] && echo "$BATCH" || echo 0)"
+    enqueue_http "$JOBS" "$name" "$([ "$mode" = batch ] && echo "$BATCH" || echo 0)" "$([ "$mode" = v2 ] && echo unique)"
     cpu_enq=$(cpu_split "$cpu0" "$(cpu_snapshot)")
     accepted=$(( $(wrk_value "$WORK/$name.a.wrk" accepted) + $(wrk_value "$WORK/$name.b.wrk" accepted) ))
     accepted_jobs=$(( $(wrk_value "$WORK/$name.a.wrk" jobs) + $(wrk_value "$WORK/$name.b.wrk" jobs) ))
@@ -366,7 +426,12 @@ measure() { # mode, prefetch, run label
   local waits="A $(pool_wait_ms "$wa0" "$(pool_wait "$PORT_A")"), B $(pool_wait_ms "$wb0" "$(pool_wait "$PORT_B")")"
   local split; split=$(owner_split "$lo")
   rate() { awk -v n="$1" -v s="$2" 'BEGIN{if (s > 0) printf "%.0f", n / s; else printf "-"}'; }
-  if [ "$mode" = http ]; then
+  E2E["$prefetch $mode $run"]=$(rate "$ok" "$e2e_s")
+  if [ "$mode" = v2 ]; then
+    THROUGHPUT_ROWS+=("| $prefetch | $run | v2: POST /jobs, unique + $V2_LIMITS, both working | $total | $(rate "$accepted" "$wrk_s") ($accepted in $wrk_s s)"\
+" | $(rate "$total" "$enq_s") | **$(rate "$ok" "$e2e_s")** ($ok in $e2e_s s) | $after in $drain_s s = $(rate "$after" "$drain_s")"\
+" | $p50 / $p99 / $pmax | $split | $cpu_enq | $cpu_all |")
+  elif [ "$mode" = http ]; then
     THROUGHPUT_ROWS+=("| $prefetch | $run | http: POST /jobs, both working | $total | $(rate "$accepted" "$wrk_s") ($accepted in $wrk_s s)"\
 " | $(rate "$total" "$enq_s") | **$(rate "$ok" "$e2e_s")** ($ok in $e2e_s s) | $after in $drain_s s = $(rate "$after" "$drain_s")"\
 " | $p50 / $p99 / $pmax | $split | $cpu_enq | $cpu_all |")
@@ -384,6 +449,10 @@ measure() { # mode, prefetch, run label
 " | ${other:--} | $([ "$ok" = "$total" ] && [ "$not_once" = 0 ] && [ "$runs" = "$total" ] && echo yes || echo '**NO**') |")
   DETAIL_LINES+=("- prefetch $prefetch, run $run, $mode$([ "$mode" = batch ] && echo " ×$BATCH"): active backends by statement and wait event (mean per 0.5 s sample):\
  $(samples_summary "$WORK/$name.samples")")
+  if [ "$mode" = v2 ]; then
+    DETAIL_LINES+=("  - v2: jobs with a unique key $(q -c "SELECT count(*) FILTER (WHERE unique_key IS NOT NULL) || ' of ' || count(*) FROM jobs WHERE id > $lo");\
+ most jobs running or claimed ahead in one 0.5 s sample $([ "$SAMPLE" = 1 ] && peak_running "$WORK/$name.samples" || echo '(not sampled)') (concurrency limit $V2_LIMIT_NOW)")
+  fi
   DETAIL_LINES+=("  - wait for a pooled database connection (vertx_pool_queue_time_seconds; pool gather-db serves HTTP, gather-db-jobs the workers): $waits")
   DETAIL_LINES+=("  - enqueued per second: $(per_second "$lo" created_at)")
   DETAIL_LINES+=("  - finished per second: $(per_second "$lo" finished_at)")
@@ -392,36 +461,74 @@ measure() { # mode, prefetch, run label
 PAIR_LINES=()
 PORT_A=${PORT_A:-$(free_port 18180)}
 PORT_B=${PORT_B:-$(free_port $((PORT_A + 1)))}
-for prefetch in "${PREFETCHES[@]}"; do
-  DB="gather_bench_$(date +%s)_$$_p$prefetch"
+
+# v2's processes read conf/config.json (as the others do, from the working directory) plus a limit on cpu.sum.
+v2_config() { # prefetch -> the config file's path in V2_CONF; V2_LIMIT_NOW and V2_LIMITS (for the report)
+  V2_LIMIT_NOW=${V2_CONCURRENCY:-$((2 * ($1 + 64)))}
+  local kind rate_limit= period=
+  kind=$(jq -n --argjson c "$V2_LIMIT_NOW" '{concurrency: {limit: $c}}')
+  V2_LIMITS="concurrency.limit $V2_LIMIT_NOW"
+  if [ -n "$V2_RATE" ]; then
+    rate_limit=${V2_RATE%/*}; period=${V2_RATE#*/}
+    kind=$(jq -n --argjson k "$kind" --argjson l "$rate_limit" --argjson p "$period" '$k + {rate: {limit: $l, periodMs: $p}}')
+    V2_LIMITS="$V2_LIMITS, rate.limit $rate_limit per $period ms"
+  fi
+  local file="$WORK/v2-p$1.json"
+  if [ -f conf/config.json ]; then
+    jq --argjson k "$kind" '.jobs.kinds["cpu.sum"] = $k' conf/config.json > "$file"
+  else
+    jq -n --argjson k "$kind" '{jobs: {kinds: {"cpu.sum": $k}}}' > "$file"
+  fi
+  V2_CONF=$file
+}
+
+run_pair() { # prefetch, setup ("plain": the modes other than v2, on gather's config as it is; "v2": v2 alone)
+  local prefetch=$1 setup=$2 suffix= conf= modes=("${PLAIN_MODES[@]}")
+  if [ "$setup" = v2 ]; then suffix=-v2; modes=(v2); v2_config "$prefetch"; conf=$V2_CONF; fi
+  DB="gather_bench_$(date +%s)_$$_p$prefetch${suffix/-/_}"
   psql_admin -c "CREATE DATABASE $DB"
   DBS+=("$DB")
-  echo "prefetch $prefetch: database $DB, process A on :$PORT_A, B on :$PORT_B" >&2
+  echo "prefetch $prefetch$suffix: database $DB, process A on :$PORT_A, B on :$PORT_B${conf:+, config $conf}" >&2
   # One after the other: the first one applies the migrations.
-  start_gather "a-p$prefetch" "$PORT_A" "$DB" "$prefetch"; A_PID=$LAST_PID
-  start_gather "b-p$prefetch" "$PORT_B" "$DB" "$prefetch"; B_PID=$LAST_PID
+  start_gather "a-p$prefetch$suffix" "$PORT_A" "$DB" "$prefetch" "$conf"; A_PID=$LAST_PID
+  start_gather "b-p$prefetch$suffix" "$PORT_B" "$DB" "$prefetch" "$conf"; B_PID=$LAST_PID
   rss_a0=$(( $(ps -o rss= -p "$A_PID") / 1024 )); rss_b0=$(( $(ps -o rss= -p "$B_PID") / 1024 ))
+  local limits_seen=
+  if [ "$setup" = v2 ]; then
+    limits_seen=$(curl -s "http://127.0.0.1:$PORT_A/jobs/kinds" | jq -c '.items[] | select(.kind == "cpu.sum") | .limits')
+    echo "prefetch $prefetch$suffix: GET /jobs/kinds on A, cpu.sum limits: $limits_seen" >&2
+  fi
 
-  echo "prefetch $prefetch: warm-up, $WARMUP_JOBS jobs through HTTP (figures discarded)" >&2
-  lo=$(q -c "SELECT COALESCE(max(id), 0) FROM jobs")
-  enqueue_http "$WARMUP_JOBS" "p$prefetch-warmup"
-  wait_drained "$lo"
-  if [ "$BATCHED" = 1 ]; then
-    echo "prefetch $prefetch: warm-up, $WARMUP_JOBS jobs through POST /jobs/batch (figures discarded)" >&2
+  local lo
+  if [ "$setup" = v2 ]; then
+    echo "prefetch $prefetch$suffix: warm-up, $WARMUP_JOBS unique jobs through HTTP (figures discarded)" >&2
     lo=$(q -c "SELECT COALESCE(max(id), 0) FROM jobs")
-    enqueue_http "$WARMUP_JOBS" "p$prefetch-warmup-batch" "$BATCH"
+    enqueue_http "$WARMUP_JOBS" "p$prefetch$suffix-warmup" 0 unique
     wait_drained "$lo"
+  else
+    echo "prefetch $prefetch: warm-up, $WARMUP_JOBS jobs through HTTP (figures discarded)" >&2
+    lo=$(q -c "SELECT COALESCE(max(id), 0) FROM jobs")
+    enqueue_http "$WARMUP_JOBS" "p$prefetch-warmup"
+    wait_drained "$lo"
+    if [ "$BATCHED" = 1 ]; then
+      echo "prefetch $prefetch: warm-up, $WARMUP_JOBS jobs through POST /jobs/batch (figures discarded)" >&2
+      lo=$(q -c "SELECT COALESCE(max(id), 0) FROM jobs")
+      enqueue_http "$WARMUP_JOBS" "p$prefetch-warmup-batch" "$BATCH"
+      wait_drained "$lo"
+    fi
   fi
   if [ "$ANALYZE" = 1 ]; then q -c "ANALYZE jobs"; fi
 
+  local run mode
   for run in $(seq "$RUNS"); do
-    for mode in "${MODE_LIST[@]}"; do measure "$mode" "$prefetch" "$run"; done
+    for mode in "${modes[@]}"; do measure "$mode" "$prefetch" "$run"; done
   done
 
+  local table_rows peak_a peak_b exit_a exit_b
   table_rows=$(q -c "SELECT count(*), pg_size_pretty(pg_total_relation_size('jobs')) FROM jobs" | tr '|' ' ')
   peak_a=$(awk '/^VmHWM/{printf "%d", $2 / 1024}' "/proc/$A_PID/status")
   peak_b=$(awk '/^VmHWM/{printf "%d", $2 / 1024}' "/proc/$B_PID/status")
-  echo "prefetch $prefetch: stopping both (TERM)" >&2
+  echo "prefetch $prefetch$suffix: stopping both (TERM)" >&2
   stop_gather "$A_PID"; exit_a=$STOPPED
   stop_gather "$B_PID"; exit_b=$STOPPED
   warns() {
@@ -429,13 +536,19 @@ for prefetch in "${PREFETCHES[@]}"; do
     echo "$n$( [ "$n" -gt 0 ] && grep -E ' (WARN|ERROR) ' "$WORK/$1.log" | sed -E 's/^[0-9:.]+ +//; s/\[[^]]*\] //' |
       cut -c1-140 | sort | uniq -c | sort -rn | head -1 | sed -E 's/^ *([0-9]+) (.*)/ (commonest: `\2` × \1)/')"
   }
-  PAIR_LINES+=("- prefetch $prefetch: database $DB; A pid $A_PID (:$PORT_A), B pid $B_PID (:$PORT_B);\
+  PAIR_LINES+=("- prefetch $prefetch$([ "$setup" = v2 ] && echo ", v2 pair (config: conf/config.json plus jobs.kinds.\"cpu.sum\" = $(jq -c '.jobs.kinds["cpu.sum"]' "$conf"); GET /jobs/kinds showed limits $limits_seen)"):\
+ database $DB; A pid $A_PID (:$PORT_A), B pid $B_PID (:$PORT_B);\
  RSS after start $rss_a0 / $rss_b0 MiB, peak $peak_a / $peak_b MiB; jobs table at the end: $table_rows;\
- after TERM: A $exit_a, B $exit_b; WARN/ERROR log lines: A $(warns "a-p$prefetch"), B $(warns "b-p$prefetch")")
+ after TERM: A $exit_a, B $exit_b; WARN/ERROR log lines: A $(warns "a-p$prefetch$suffix"), B $(warns "b-p$prefetch$suffix")")
   if [ "${KEEP_DB:-0}" != 1 ]; then
     psql_admin -c "DROP DATABASE $DB"
-    kept=(); for d in "${DBS[@]}"; do [ "$d" = "$DB" ] || kept+=("$d"); done; DBS=("${kept[@]}")
+    local kept=() d; for d in "${DBS[@]}"; do [ "$d" = "$DB" ] || kept+=("$d"); done; DBS=("${kept[@]}")
   fi
+}
+
+for prefetch in "${PREFETCHES[@]}"; do
+  [ ${#PLAIN_MODES[@]} = 0 ] || run_pair "$prefetch" plain
+  [ "$V2" = 0 ] || run_pair "$prefetch" v2
 done
 
 # ---- the report ----
@@ -454,6 +567,14 @@ echo "- gather: $JAR_REPO at HEAD $(git -C "$JAR_REPO" rev-parse --short HEAD 2>
 echo "- setup: two gather processes (A, B) on one database, each with its defaults except jobs.prefetch" \
      "(GATHER_* passed through: ${PASSED:-none};" \
      "demo off, access log off); jobs: cpu.sum {\"n\":1} (a no-op: the cost is all queue)"
+if [ "$V2" = 1 ]; then
+  echo "- v2: a pair of processes and a database of its own per prefetch, after the other modes' pair, with" \
+       "conf/config.json plus jobs.kinds.\"cpu.sum\" = {$V2_LIMITS} (--conf); jobs" \
+       "{\"kind\":\"cpu.sum\",\"input\":{\"n\":1,\"i\":<new each request>},\"unique\":{\"by\":[\"kind\",\"input.i\"]}}," \
+       "warm-up of its own through the same path; $([ -z "$V2_CONCURRENCY" ] && echo "the concurrency limit is 2 × (prefetch + 64), more than both" \
+       "processes can hold (prefetch plus workers each), so it never binds: the figure is the cost of the limited claim path and" \
+       "of the unique key, not of waiting for a slot" || echo "V2_CONCURRENCY=$V2_CONCURRENCY given: the limit may bind")"
+fi
 echo "- knobs: JOBS=$JOBS per run, WARMUP_JOBS=$WARMUP_JOBS (HTTP, discarded), PREFETCH=\"${PREFETCHES[*]}\"," \
      "MODES=\"${MODE_LIST[*]}\", RUNS=$RUNS, ANALYZE=$ANALYZE$([ "$ANALYZE" = 1 ] && echo ' (ANALYZE jobs after the warm-up)' || echo ' (jobs never analyzed)'); enqueue: one wrk per process, -t$THREADS -c$CONNECTIONS, each stopping" \
      "after $(requests_per_thread "$JOBS" 0) answers per thread$([ "$BATCHED" = 1 ] && echo "; batch: BATCH=$BATCH jobs per POST /jobs/batch," \
@@ -469,12 +590,44 @@ echo "- end-to-end jobs/s: succeeded / (last finished_at − first created_at); 
      "INSERT committed instead, so it measures claim → run → complete only."
 echo "- after enqueuing stopped: jobs finished after the last created_at and how long that took (the backlog's drain rate)."
 echo "- latency: finished_at − created_at, ms (in sql mode every job was created at the same instant)."
+[ "$V2" = 0 ] || echo "- v2 rows: the same figures as http, from v2's own pair of processes and database."
 echo "- CPU, in cores: process A / process B / PostgreSQL (all its processes) / the rest (wrk, psql, other)."
 echo
 echo "| prefetch | run | mode | jobs | wrk 202/s | enqueue/s (SQL) | end-to-end jobs/s | after enqueuing stopped | latency p50 / p99 / max (ms) | split by lease_owner | CPU while enqueuing | CPU whole run |"
 echo "|---:|---:|---|---:|---:|---:|---:|---|---:|---|---|---|"
 printf '%s\n' "${THROUGHPUT_ROWS[@]}"
 echo
+if [ "$V2" = 1 ]; then
+  echo "## v2 against plain jobs (issue 17: at most 30 % slower)"
+  echo
+  echo "End-to-end jobs/s of each v2 run next to the http run of the same prefetch and number (both POST /jobs," \
+       "one job per request, JOBS=$JOBS, -c$CONNECTIONS per wrk). \"At most 30 % slower\" is read as v2 ≥ 0.70 × plain" \
+       "(plain / v2 ≤ 1.43); the stricter reading plain / v2 ≤ 1.30 (v2 ≥ 0.77 × plain) has a column of its own." \
+       "The two pairs ran one after the other, so drift of a shared machine lands in the ratio; compare several runs."
+  echo
+  echo "| prefetch | run | plain http jobs/s | v2 jobs/s | plain / v2 | v2 slower by | ≤ 30 % slower (v2 ≥ 0.70 × plain) | plain / v2 ≤ 1.30 |"
+  echo "|---:|---:|---:|---:|---:|---:|---|---|"
+  for prefetch in "${PREFETCHES[@]}"; do
+    sum_plain=0; sum_v2=0; pairs=0
+    for run in $(seq "$RUNS"); do
+      plain=${E2E["$prefetch http $run"]:--}; v2=${E2E["$prefetch v2 $run"]:--}
+      if [[ $plain =~ ^[0-9]+$ ]] && [[ $v2 =~ ^[0-9]+$ ]] && [ "$v2" -gt 0 ]; then
+        sum_plain=$((sum_plain + plain)); sum_v2=$((sum_v2 + v2)); pairs=$((pairs + 1))
+      fi
+      awk -v f="$prefetch" -v r="$run" -v p="$plain" -v v="$v2" 'BEGIN {
+        if (p ~ /^[0-9]+$/ && v ~ /^[0-9]+$/ && v > 0 && p > 0)
+          printf "| %s | %s | %d | %d | **%.2f** | %.0f %% | %s | %s |\n", f, r, p, v, p / v, 100 * (1 - v / p),
+            v >= 0.70 * p ? "yes" : "**no**", p / v <= 1.30 ? "yes" : "**no**"
+        else printf "| %s | %s | %s | %s | - | - | - (needs http and v2 in MODES) | - |\n", f, r, p, v }'
+    done
+    if [ "$pairs" -gt 1 ]; then
+      awk -v f="$prefetch" -v n="$pairs" -v p="$sum_plain" -v v="$sum_v2" 'BEGIN {
+        printf "| %s | mean of %d | %.0f | %.0f | **%.2f** | %.0f %% | %s | %s |\n", f, n, p / n, v / n, p / v, 100 * (1 - v / p),
+          v >= 0.70 * p ? "yes" : "**no**", p / v <= 1.30 ? "yes" : "**no**" }'
+    fi
+  done
+  echo
+fi
 echo "## Correctness"
 echo
 echo "attempts ≠ 1: jobs claimed more than once (or never); runs: cpu.sum runs that ended in success, summed over" \
