@@ -312,7 +312,9 @@ final class AggregateRun {
    */
   private static void endSourceSpan(Span span, SourceResult result) {
     CallStats stats = result.stats();
-    span.setAttribute(Tracing.Keys.ATTEMPTS, (long) stats.attempts());
+    if (stats.attempts() != 1) { // one try, the usual case, is what an absent count means
+      span.setAttribute(Tracing.Keys.ATTEMPTS, (long) stats.attempts());
+    }
     flag(span, Tracing.Keys.HEDGED, stats.hedged());
     flag(span, Tracing.Keys.COALESCED, stats.coalesced());
     flag(span, Tracing.Keys.SHORT_CIRCUITED, stats.shortCircuited());

@@ -135,6 +135,7 @@ final class ProxyExchange {
       return options;
     }
     span = spans.start(Context.current(), upstream.config().name(), options.getMethod().name(), 1, false);
+    span.setAttribute(Tracing.Keys.UPSTREAM, upstream.config().name()); // no source span above it says it
     TrySpans.aimedAt(span, admission.hostName(), admission.hostPort());
     return options.setHeaders(spans.inject(span, options.getHeaders()));
   }

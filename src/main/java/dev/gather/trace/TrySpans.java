@@ -37,13 +37,14 @@ public final class TrySpans {
 
   /**
    * A try's span under {@code parent} (the source's). {@code hedged} is set only on a hedge's twin: an absent
-   * boolean reads as false, and one attribute less on every plain try is worth it at 100 % sampling.
+   * boolean reads as false, and one attribute less on every plain try is worth it at 100 % sampling. The upstream
+   * is in the span's name and on its parent source span, so not repeated here (a try without a source span, the
+   * proxy's, adds it itself).
    */
   public Span start(Context parent, String upstream, String method, int attempt, boolean twin) {
     SpanBuilder builder = tracer.spanBuilder("try " + upstream)
         .setParent(parent)
         .setSpanKind(SpanKind.CLIENT)
-        .setAttribute(Tracing.Keys.UPSTREAM, upstream)
         .setAttribute(HTTP_METHOD, method)
         .setAttribute(Tracing.Keys.ATTEMPT, (long) attempt);
     if (twin) {
