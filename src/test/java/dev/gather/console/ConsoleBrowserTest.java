@@ -87,6 +87,22 @@ class ConsoleBrowserTest {
   }
 
   @Test
+  void theTryFormCallsTheAggregateWithItsParametersAndShowsTheAnswer() throws Exception {
+    openLive("#/aggregates");
+    browser.wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-aggregate=board] form.try")));
+    // Filled and submitted in one script call: the live page may redraw between separate calls.
+    browser.wait.until(driver -> Boolean.TRUE.equals(((org.openqa.selenium.JavascriptExecutor) driver).executeScript(
+        "const f = document.querySelector('[data-aggregate=board] form.try'); if (!f) return false;"
+            + "f.querySelector('input[name=id]').value = '3'; f.requestSubmit(); return true;")));
+    Object answer = browser.wait.until(driver -> ((org.openqa.selenium.JavascriptExecutor) driver).executeScript(
+        "const r = document.querySelector('[data-aggregate=board] .try-result');"
+            + "return r && r.querySelector('pre') ? r.textContent : null;"));
+    String shown = String.valueOf(answer);
+    assertTrue(shown.startsWith("GET /aggregate/board/3 → 200"), shown);
+    assertTrue(shown.contains("\"profile\""), "the answer's JSON is shown: " + shown);
+  }
+
+  @Test
   void anOpenBreakerShowsAsOpen() throws Exception {
     Await.until("the flaky upstream's breaker to open", Duration.ofSeconds(20), () -> {
       gather.client.get("/aggregate/board/2").send().await(10, TimeUnit.SECONDS);
