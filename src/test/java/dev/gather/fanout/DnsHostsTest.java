@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gather.Await;
 import dev.gather.RunningGather;
+import dev.gather.tls.TestCertificates;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.datagram.DatagramSocket;
@@ -31,7 +32,7 @@ import org.junit.jupiter.api.Test;
  * test's own (a datagram socket answering A queries from a table the test changes), in front of upstream servers
  * on 127.0.0.1 to 127.0.0.4, one port: calls go to every address a name resolves to, carrying the name; a changed
  * answer is followed; a DNS server that stops answering, or answers no address, leaves the last addresses in
- * place. Each upstream (and name) is used by one test only.
+ * place; over TLS, SNI and the certificate check use the name. Each upstream (and name) is used by one test only.
  */
 class DnsHostsTest {
   private static final List<String> ADDRESSES = List.of("127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4");
@@ -48,11 +49,26 @@ class DnsHostsTest {
   /** Calls each address got, by "Host header@address". */
   private static final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
   private static RunningGather app;
+  /** An HTTPS upstream on 127.0.0.1 whose certificate names secure.gather.test only, and the SNI names it got. */
+  private static int tlsPort;
+  private static final List<String> serverNames = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   @BeforeAll
   static void start() throws Exception {
     servers = Vertx.vertx();
     startUpstreams();
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("gather-dns-tls");
+    TestCertificates ca = TestCertificates.authority(dir, "dns-test-ca");
+    TestCertificates.Issued certificate = ca.issue("secure.gather.test", TestCertificates.dns("secure.gather.test"));
+    tlsPort = servers.createHttpServer(new io.vertx.core.http.HttpServerOptions().setSsl(true).setSni(true)
+            .setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions().setCertPath(certificate.certFile().toString())
+                .setKeyPath(certificate.keyFile().toString())))
+        .requestHandler(request -> {
+          serverNames.add(String.valueOf(request.connection().indicatedServerName()));
+          request.response().putHeader("Content-Type", "application/json")
+              .end(new JsonObject().put("host", request.authority().host()).encode());
+        })
+        .listen(0, "127.0.0.1").await(5, TimeUnit.SECONDS).actualPort();
     DatagramSocket dns = servers.createDatagramSocket();
     dns.handler(packet -> {
       Buffer reply = answer(packet.data());
@@ -65,11 +81,19 @@ class DnsHostsTest {
     answers.put("moving.gather.test", List.of("127.0.0.1", "127.0.0.2", "127.0.0.3"));
     answers.put("silent.gather.test", List.of("127.0.0.1", "127.0.0.2"));
     answers.put("emptied.gather.test", List.of("127.0.0.3", "127.0.0.4"));
+    answers.put("secure.gather.test", List.of("127.0.0.1"));
+    answers.put("impostor.gather.test", List.of("127.0.0.1")); // the same server, a name its certificate lacks
     JsonObject upstreams = new JsonObject();
     JsonObject aggregates = new JsonObject();
     for (String name : List.of("spread", "moving", "silent", "emptied")) {
       upstreams.put(name, new JsonObject().put("url", "http://" + name + ".gather.test:" + port)
           .put("resolveEveryMs", 100));
+      aggregates.put(name, new JsonObject().put("deadlineMs", 3000).put("sources", new JsonObject().put("only",
+          new JsonObject().put("upstream", name).put("path", "/item").put("required", true))));
+    }
+    for (String name : List.of("secure", "impostor")) {
+      upstreams.put(name, new JsonObject().put("url", "https://" + name + ".gather.test:" + tlsPort)
+          .put("resolveEveryMs", 100).put("tls", new JsonObject().put("caFile", ca.ca().certFile().toString())));
       aggregates.put(name, new JsonObject().put("deadlineMs", 3000).put("sources", new JsonObject().put("only",
           new JsonObject().put("upstream", name).put("path", "/item").put("required", true))));
     }
@@ -215,6 +239,29 @@ class DnsHostsTest {
     assertEquals("spread.gather.test", second.getString("name"));
     assertTrue(metrics().contains("gather_upstream_host_state{host=\"" + label("127.0.0.2")
         + "\",upstream=\"spread\"} 0.0"));
+  }
+
+  @Test
+  void anHttpsUpstreamReachedAtAResolvedAddressIsVerifiedAndGreetedByItsName() throws Exception {
+    awaitHosts("secure", "127.0.0.1");
+
+    HttpResponse<Buffer> answer = get("/aggregate/secure");
+
+    assertEquals(200, answer.statusCode(), answer.bodyAsString());
+    assertEquals("secure.gather.test", answer.bodyAsJsonObject().getJsonObject("data").getJsonObject("only")
+        .getString("host"), "the Host header names the name, not the address");
+    assertTrue(serverNames.contains("secure.gather.test"), "SNI named the name: " + serverNames);
+  }
+
+  @Test
+  void aResolvedAddressWhoseCertificateLacksTheNameIsRefused() throws Exception {
+    awaitHosts("impostor", "127.0.0.1");
+
+    HttpResponse<Buffer> answer = get("/aggregate/impostor");
+
+    assertEquals(502, answer.statusCode(), answer.bodyAsString());
+    assertEquals("tls_wrong_host", answer.bodyAsJsonObject().getJsonObject("errors").getJsonObject("only")
+        .getString("kind"), "checked against the name, not the address: " + answer.bodyAsString());
   }
 
   @Test
