@@ -34,8 +34,10 @@ DECLARE
   holder    record;
 BEGIN
   -- The checks POST /jobs makes that need no handler, with its limits, so that both doors queue the same jobs.
-  IF kind IS NULL OR length(kind) = 0 OR length(kind) > 200 THEN
-    RAISE EXCEPTION 'gather_enqueue: kind must be the name of a job kind (1 to 200 characters), got %',
+  -- The shape of a kind name (as jobs.kinds takes it): the database cannot know which kinds the gathers run, but a
+  -- name no handler could have is refused rather than queued forever.
+  IF kind IS NULL OR kind !~ '^[A-Za-z0-9._-]{1,100}$' THEN
+    RAISE EXCEPTION 'gather_enqueue: kind must be the name of a job kind (1 to 100 letters, digits, ''.'', ''-'' or ''_''), got %',
       coalesce(quote_literal(kind), 'NULL') USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF input IS NULL OR jsonb_typeof(input) <> 'object' THEN

@@ -14,9 +14,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -44,8 +43,8 @@ public final class ConsoleApi {
   private final Supplier<Future<DbHealth>> database;
   private final ServiceState state;
   private final StaticHandler assets = StaticHandler.create(WEB_ROOT).setDirectoryListing(false);
-  /** This instance's open streams, ended when it stops so that they do not hold the drain. */
-  private final Set<HttpServerResponse> streams = new HashSet<>();
+  /** This instance's open streams and what ends each, run when it stops so that they do not hold the drain. */
+  private final Map<HttpServerResponse, Runnable> streams = new HashMap<>();
 
   public ConsoleApi(Vertx vertx, Console console, Buffer page, JobStore jobs, Supplier<Future<DbHealth>> database,
       ServiceState state) {
@@ -102,6 +101,11 @@ public final class ConsoleApi {
           .retryAfterMs(5000);
     }
     HttpServerResponse response = ctx.response();
+    // A client gone while the guards ran: its close handler would never be called, and its slot never freed.
+    if (response.closed()) {
+      console.leave();
+      return;
+    }
     response.setChunked(true)
         .putHeader(HttpHeaders.CONTENT_TYPE, EVENT_STREAM)
         .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
@@ -109,12 +113,11 @@ public final class ConsoleApi {
         .putHeader(HttpHeaders.CONTENT_ENCODING, HttpHeaders.IDENTITY)
         .putHeader("X-Accel-Buffering", "no");
     response.write("retry: 2000\n\n");
-    streams.add(response);
     long[] seen = {console.ring().lastSeq()};
     boolean[] busy = {false};
     Runnable push = () -> {
       // A page that does not read is skipped, not buffered for: its stream's memory stays bounded.
-      if (busy[0] || response.writeQueueFull() || response.closed()) {
+      if (busy[0] || response.writeQueueFull() || over(response)) {
         return;
       }
       busy[0] = true;
@@ -128,23 +131,35 @@ public final class ConsoleApi {
           .onComplete(done -> busy[0] = false);
     };
     long timer = vertx.setPeriodic(1, console.settings().pushMs(), id -> push.run());
-    response.closeHandler(closed -> {
-      vertx.cancelTimer(timer);
-      streams.remove(response);
-      console.leave();
-    });
+    // Once, whichever comes first: the client leaving, or close() ending the stream at shutdown.
+    boolean[] left = {false};
+    Runnable leave = () -> {
+      if (!left[0]) {
+        left[0] = true;
+        vertx.cancelTimer(timer);
+        streams.remove(response);
+        console.leave();
+      }
+    };
+    streams.put(response, leave);
+    response.closeHandler(closed -> leave.run());
+  }
+
+  private static boolean over(HttpServerResponse response) {
+    return response.closed() || response.ended();
   }
 
   private static void send(HttpServerResponse response, String event, JsonObject data) {
-    if (!response.closed()) {
+    if (!over(response)) {
       response.write("event: " + event + "\ndata: " + data.encode() + "\n\n");
     }
   }
 
   /** Ends this instance's streams (the pages reconnect elsewhere or later); on stop, before the drain. */
   public void close() {
-    List.copyOf(streams).forEach(response -> {
-      if (!response.closed()) {
+    Map.copyOf(streams).forEach((response, leave) -> {
+      leave.run();
+      if (!over(response)) {
         response.end();
       }
     });

@@ -117,6 +117,7 @@ class TransactionalEnqueueTest {
   void badArgumentsAreRefusedNamingTheArgumentAndTheRollbackKeepsNothing() throws Exception {
     assertRefused("'test.count', '[1, 2]'", "input must be a JSON object");
     assertRefused("'', '{}'", "kind must be the name of a job kind");
+    assertRefused("'no kind has spaces', '{}'", "kind must be the name of a job kind");
     assertRefused("'test.count', '{}', max_attempts => 0", "max_attempts must be from 1 to 100");
     assertRefused("'test.count', '{}', priority => 5000", "priority must be from -1000 to 1000");
     assertRefused("'test.count', '{}', unique_by => ARRAY['input.tenant']", "unique_by 'input.tenant'");

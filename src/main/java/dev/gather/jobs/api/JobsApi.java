@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -67,6 +68,9 @@ public final class JobsApi {
    */
   public void enqueue(RoutingContext ctx) {
     OptionalLong wait = PreferWait.seconds(ctx.request(), defaults.maxWaitMs() / 1000);
+    // The wait counts from here, not from when the insert and the watch are done: jobs.maxWaitMs is below
+    // http.requestTimeoutMs, and a slow database must not push the answer past the request's timeout.
+    long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(wait.orElse(0));
     JobRequests.Enqueue request = enqueueRequest(ctx);
     store.enqueue(request)
         .onSuccess(enqueued -> {
@@ -74,18 +78,19 @@ public final class JobsApi {
             answer(ctx, enqueued, enqueued.job(), OptionalLong.empty());
             return;
           }
-          awaitEnd(ctx, enqueued.job().id(), wait.getAsLong())
+          awaitEnd(ctx, enqueued.job().id(), waitUntil)
               .onSuccess(job -> answer(ctx, enqueued, job, wait))
               .onFailure(busy -> answer(ctx, enqueued, enqueued.job(), OptionalLong.empty()));
         })
         .onFailure(ctx::fail);
   }
 
-  /** The job once it has finished, or as it is after {@code seconds}; fails only when no watch could be had. */
-  private Future<Job> awaitEnd(RoutingContext ctx, long id, long seconds) {
+  /** The job once it has finished, or as it is at {@code until} (nano time); fails only when no watch could be had. */
+  private Future<Job> awaitEnd(RoutingContext ctx, long id, long until) {
     return watchers.watch(id).compose(watch -> {
       Promise<Job> ended = Promise.promise();
-      long timer = vertx.setTimer(seconds * 1000, t -> ended.tryComplete(watch.job()));
+      long leftMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime()));
+      long timer = vertx.setTimer(leftMs, t -> ended.tryComplete(watch.job()));
       ctx.response().closeHandler(closed -> ended.tryComplete(watch.job()));
       watch.listen(events -> {
         if (watch.job().finished()) {
@@ -100,7 +105,8 @@ public final class JobsApi {
   }
 
   private static void answer(RoutingContext ctx, JobRequests.Enqueued enqueued, Job job, OptionalLong waited) {
-    if (ctx.response().closed()) {
+    // Closed by the client, or already answered (the request's timeout): nothing more to write.
+    if (ctx.response().closed() || ctx.response().ended()) {
       return;
     }
     if (enqueued.replayed()) {

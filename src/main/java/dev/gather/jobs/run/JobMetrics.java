@@ -31,9 +31,15 @@ final class JobMetrics {
         .register(registry);
   }
 
-  void depth(List<JobRequests.DepthRow> rows) {
-    depth.register(rows.stream()
-        .map(row -> MultiGauge.Row.of(Tags.of("status", row.status(), "kind", row.kind()), row.count()))
+  /** The queue's depth; kinds {@code known} rejects are summed under kind "other". */
+  void depth(List<JobRequests.DepthRow> rows, java.util.function.Predicate<String> known) {
+    java.util.Map<Tags, Long> counts = new java.util.LinkedHashMap<>();
+    for (JobRequests.DepthRow row : rows) {
+      counts.merge(Tags.of("status", row.status(), "kind", known.test(row.kind()) ? row.kind() : "other"),
+          row.count(), Long::sum);
+    }
+    depth.register(counts.entrySet().stream()
+        .map(entry -> MultiGauge.Row.of(entry.getKey(), entry.getValue()))
         .toList(), true);
   }
 

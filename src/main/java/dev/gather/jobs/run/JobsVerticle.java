@@ -224,7 +224,9 @@ public final class JobsVerticle extends VerticleBase {
 
   private void depth() {
     store.depth()
-        .onSuccess(metrics::depth)
+        // Kinds come from the table, which SQL (gather_enqueue) may fill with any kind: only the kinds this process
+        // runs get a series of their own, the rest count as "other", so the label set stays bounded.
+        .onSuccess(rows -> metrics.depth(rows, kind -> handlers.find(kind).isPresent()))
         .onFailure(e -> LOG.debug("queue depth not refreshed: {}", e.getMessage()));
   }
 

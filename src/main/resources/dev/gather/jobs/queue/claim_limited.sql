@@ -21,6 +21,13 @@ started AS (
     AND s.started_at > now() - l.r_period_ms * interval '1 millisecond'
   WHERE l.r_limit IS NOT NULL GROUP BY l.kind, s.part, l.r_period_ms),
 full_r AS (SELECT st.kind, st.part, st.frees_at FROM started st JOIN lim l ON l.kind = st.kind WHERE st.n >= l.r_limit),
+-- Kinds with room somewhere: not full as a whole (a limit without a partition field that is reached). The index the
+-- scan walks is not by kind, so a full kind's backlog would be read row by row to find nothing; when no kind has
+-- room, the EXISTS below is a one-time filter and the scan does not start.
+open_kinds AS (
+  SELECT l.kind FROM lim l
+  WHERE NOT (l.c_by IS NULL AND EXISTS (SELECT 1 FROM full_c f WHERE f.kind = l.kind))
+    AND NOT (l.r_by IS NULL AND EXISTS (SELECT 1 FROM full_r f WHERE f.kind = l.kind))),
 -- Due jobs in claim order, skipping partitions with no room left, so a full partition's backlog never hides the
 -- jobs of the others. LATERAL keeps jobs the outer side: the scan walks jobs_runnable in order and stops early.
 candidates AS (
@@ -30,7 +37,8 @@ candidates AS (
     SELECT l.c_limit, l.r_limit, COALESCE(j.input -> l.c_by, 'null'::jsonb) AS c_part,
       COALESCE(j.input -> l.r_by, 'null'::jsonb) AS r_part
     FROM lim l WHERE l.kind = j.kind) p
-  WHERE j.status = 'queued' AND j.run_at <= now() AND j.kind = ANY($1)
+  WHERE EXISTS (SELECT 1 FROM open_kinds)
+    AND j.status = 'queued' AND j.run_at <= now() AND j.kind = ANY (ARRAY(SELECT kind FROM open_kinds))
     AND NOT EXISTS (SELECT 1 FROM full_c f WHERE f.kind = j.kind AND f.part = p.c_part)
     AND NOT EXISTS (SELECT 1 FROM full_r f WHERE f.kind = j.kind AND f.part = p.r_part)
   ORDER BY j.priority DESC, j.run_at, j.id LIMIT $10),
