@@ -39,21 +39,29 @@ public final class SchedulesApi {
     configSchedules.values().forEach(s -> fromConfig.put(s.name(), Schedule.of(s, StoredSchedule.CONFIG)));
   }
 
-  /** {@code GET /jobs/schedules}: every schedule, by name. */
+  /**
+   * {@code GET /jobs/schedules}: every schedule, by name. Parsing up to 1,000 stored cron expressions and working
+   * out their next runs is CPU work of up to a second: it runs on a worker thread, not on the event loop.
+   */
   public void list(RoutingContext ctx) {
-    store.all().onSuccess(rows -> {
-      Map<String, JsonObject> byName = new TreeMap<>();
-      Map<String, StoredSchedule> states = new TreeMap<>();
-      rows.forEach(row -> states.put(row.name(), row));
-      fromConfig.values().forEach(s -> byName.put(s.name(), s.toJson(Optional.ofNullable(states.get(s.name())),
-          clock.instant())));
-      for (StoredSchedule row : rows) {
-        if (row.source().equals(StoredSchedule.API) && !fromConfig.containsKey(row.name())) {
-          stored(row).ifPresent(s -> byName.put(row.name(), s.toJson(Optional.of(row), clock.instant())));
-        }
+    store.all()
+        .compose(rows -> ctx.vertx().executeBlocking(() -> listed(rows), false))
+        .onSuccess(ctx::json)
+        .onFailure(ctx::fail);
+  }
+
+  private JsonObject listed(List<StoredSchedule> rows) {
+    Map<String, JsonObject> byName = new TreeMap<>();
+    Map<String, StoredSchedule> states = new TreeMap<>();
+    rows.forEach(row -> states.put(row.name(), row));
+    fromConfig.values().forEach(s -> byName.put(s.name(), s.toJson(Optional.ofNullable(states.get(s.name())),
+        clock.instant())));
+    for (StoredSchedule row : rows) {
+      if (row.source().equals(StoredSchedule.API) && !fromConfig.containsKey(row.name())) {
+        stored(row).ifPresent(s -> byName.put(row.name(), s.toJson(Optional.of(row), clock.instant())));
       }
-      ctx.json(new JsonObject().put("items", new JsonArray(new ArrayList<>(byName.values()))));
-    }).onFailure(ctx::fail);
+    }
+    return new JsonObject().put("items", new JsonArray(new ArrayList<>(byName.values())));
   }
 
   /** {@code GET /jobs/schedules/{name}}. */
