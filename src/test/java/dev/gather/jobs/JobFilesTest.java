@@ -159,6 +159,25 @@ class JobFilesTest {
     assertTrue(Files.exists(shortLivedFiles.resolve("shared.txt")), "the kept job still names it");
   }
 
+  @Test
+  void aFileWrittenAgainAfterTheDeletedJobFinishedIsKept() throws Exception {
+    // An old job named rewritten.txt; a job still running (whose result names nothing yet) has written it since.
+    long id;
+    try (Connection db = TestDatabase.connect(shortLived.databaseUrl);
+        PreparedStatement insert = db.prepareStatement("INSERT INTO jobs (kind, input, status, max_attempts,"
+            + " timeout_ms, result, finished_at) VALUES ('test.result', '{}', 'succeeded', 1, 1000,"
+            + " '{\"file\": \"rewritten.txt\"}', now() - interval '1 hour') RETURNING id")) {
+      var rows = insert.executeQuery();
+      rows.next();
+      id = rows.getLong(1);
+    }
+    Files.writeString(shortLivedFiles.resolve("rewritten.txt"), "the newer job's");
+    Await.until("job " + id + " deleted by retention", Duration.ofSeconds(20),
+        () -> shortLived.client.get("/jobs/" + id).send().await(5, TimeUnit.SECONDS).statusCode() == 404);
+    assertEquals("the newer job's", Files.readString(shortLivedFiles.resolve("rewritten.txt")),
+        "modified after the deleted job finished: another job's file");
+  }
+
   // ---- helpers ----
 
   /** Posts the job and waits until it has succeeded. */

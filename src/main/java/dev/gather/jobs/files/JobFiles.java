@@ -75,11 +75,24 @@ public final class JobFiles {
 
   /**
    * Blocking. Deletes the file a deleted job named, if it is inside the directory (a link is removed, never what
-   * it points to); true when there was one to delete.
+   * it points to) and was not modified after {@code finished}, when the newest job naming it ended: a later write is
+   * another job's. True when it was deleted.
    */
-  public boolean delete(String recorded) throws IOException {
+  public boolean deleteIfNotModifiedAfter(String recorded, java.time.Instant finished) throws IOException {
     Optional<Path> path = inside(recorded);
-    return path.isPresent() && Files.deleteIfExists(path.get());
+    if (path.isEmpty()) {
+      return false;
+    }
+    try {
+      BasicFileAttributes attributes = Files.readAttributes(path.get(), BasicFileAttributes.class,
+          LinkOption.NOFOLLOW_LINKS);
+      if (attributes.lastModifiedTime().toInstant().isAfter(finished)) {
+        return false;
+      }
+    } catch (java.nio.file.NoSuchFileException e) {
+      return false;
+    }
+    return Files.deleteIfExists(path.get());
   }
 
   /** The path, resolved against the directory and normalised, when it lies inside it ("..", absolute elsewhere: no). */

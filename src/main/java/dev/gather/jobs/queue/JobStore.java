@@ -11,9 +11,10 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -340,23 +341,25 @@ public final class JobStore {
 
   /**
    * Deletes up to {@code batch} jobs finished longer than {@code retentionMs} ago; how many it took. Their files
-   * go first ({@code deleteFiles} gets the names results recorded that no kept job names; see
-   * clean_candidates.sql), so a crash between the two never leaves a file that no job names.
+   * go first ({@code deleteFiles} gets the names results recorded that no kept job names, each with when the newest
+   * job naming it finished; see clean_candidates.sql), so a crash between the two never leaves a file that no job
+   * names.
    */
-  public Future<Integer> clean(long retentionMs, int batch, Function<List<String>, Future<?>> deleteFiles) {
+  public Future<Integer> clean(long retentionMs, int batch, Function<Map<String, Instant>, Future<?>> deleteFiles) {
     return bounded(db.preparedQuery(CLEAN_CANDIDATES).execute(Tuple.of(retentionMs, batch))).compose(rows -> {
       if (rows.size() == 0) {
         return Future.succeededFuture(0);
       }
       List<Long> ids = new ArrayList<>(rows.size());
-      Set<String> files = new LinkedHashSet<>();
+      Map<String, Instant> files = new LinkedHashMap<>();
       for (Row row : rows) {
         ids.add(row.getLong("id"));
-        if (row.getString("file") != null) {
-          files.add(row.getString("file"));
+        String file = row.getString("file");
+        if (file != null) {
+          files.merge(file, row.getOffsetDateTime("finished_at").toInstant(), (a, b) -> a.isAfter(b) ? a : b);
         }
       }
-      Future<?> filesGone = files.isEmpty() ? Future.succeededFuture() : deleteFiles.apply(List.copyOf(files));
+      Future<?> filesGone = files.isEmpty() ? Future.succeededFuture() : deleteFiles.apply(Map.copyOf(files));
       return filesGone
           .compose(gone -> bounded(db.preparedQuery(CLEAN).execute(Tuple.of(ids.toArray(Long[]::new)))))
           // Then ANALYZE (see analyze.sql), once the last batch is deleted.

@@ -19,6 +19,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.sqlclient.Pool;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -206,18 +207,20 @@ public final class JobsVerticle extends VerticleBase {
   }
 
   /**
-   * The files of jobs about to be deleted, on a worker thread (file deletion blocks). One that cannot be deleted is
-   * logged and left: its job is deleted all the same, since the table's retention must not wait on a disk problem.
+   * The files of jobs about to be deleted, on a worker thread (file deletion blocks). One modified after the job
+   * naming it finished was written since by a job still running (one name, overwritten run after run) and is kept.
+   * One that cannot be deleted is logged and left: its job is deleted all the same, since the table's retention
+   * must not wait on a disk problem.
    */
-  private Future<Void> deleteFiles(List<String> names) {
+  private Future<Void> deleteFiles(Map<String, Instant> namedUntil) {
     return vertx.executeBlocking(() -> {
-      for (String name : names) {
+      namedUntil.forEach((name, finished) -> {
         try {
-          files.delete(name);
+          files.deleteIfNotModifiedAfter(name, finished);
         } catch (IOException e) {
           LOG.warn("could not delete the file {} of a job deleted by retention: {}", name, e.toString());
         }
-      }
+      });
       return null;
     }, false);
   }
