@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gather.RunningGather;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -39,6 +40,11 @@ import org.junit.jupiter.api.Test;
 class MetricsCardinalityTest {
   private static final int CONCURRENCY = 32;
   private static final int SCAN_REQUESTS = 3000;
+  /** Well past the client's own 20 s timeouts: reached only when those fail to end a request. */
+  private static final long REQUEST_DEADLINE_MS = 25_000;
+  private static final int MAX_UNANSWERED = 5;
+  /** One lane meeting every deadline the lanes allow, plus the send itself (4 s here). */
+  private static final long SEND_BOUND_SECONDS = MAX_UNANSWERED * REQUEST_DEADLINE_MS / 1000 + 60;
   /** Labels whose values gather and HTTP bound (status codes, outcomes): a first 504 may appear in any run. */
   private static final Set<String> BOUNDED_LABELS = Set.of("code", "status", "outcome", "complete", "reason", "result");
   private static final Pattern LABEL = Pattern.compile("(\\w+)=\"((?:[^\"\\\\]|\\\\.)*)\"");
@@ -159,37 +165,67 @@ class MetricsCardinalityTest {
     return options;
   }
 
-  /** Sends all, {@link #CONCURRENCY} at a time; returns how many got an answer. */
+  /**
+   * Sends all, {@link #CONCURRENCY} at a time; returns how many got an answer. Each request has a deadline of its
+   * own, kept by a timer of the test and not only by the client's timeouts, so that a request gather never answers
+   * is named in {@link #unanswered} instead of stalling the whole send; after {@link #MAX_UNANSWERED} of them the
+   * lanes stop taking more, and the event loops' stacks at the first one are printed for the diagnosis.
+   */
   private static int send(List<RequestOptions> requests) throws Exception {
     int[] next = {0};
     List<Future<Integer>> lanes = new ArrayList<>();
     for (int i = 0; i < CONCURRENCY; i++) {
       lanes.add(lane(requests, next, 0));
     }
-    return Future.all(lanes).await(120, TimeUnit.SECONDS).<Integer>list().stream().mapToInt(Integer::intValue).sum();
+    return Future.all(lanes).await(SEND_BOUND_SECONDS, TimeUnit.SECONDS).<Integer>list().stream()
+        .mapToInt(Integer::intValue).sum();
   }
 
   private static Future<Integer> lane(List<RequestOptions> requests, int[] next, int answered) {
     RequestOptions options;
     synchronized (next) {
-      if (next[0] == requests.size()) {
+      if (next[0] == requests.size() || unanswered.size() >= MAX_UNANSWERED) {
         return Future.succeededFuture(answered);
       }
       options = requests.get(next[0]++);
     }
     boolean withBody = options.getMethod() == HttpMethod.POST || options.getMethod() == HttpMethod.PUT;
-    // Each request is bounded (setTimeout above): one gather never answers fails the count and is named here.
-    RequestOptions sent = options;
-    return client.request(options)
+    String named = options.getMethod() + " " + options.getURI() + " " + options.getHeaders();
+    Promise<Integer> one = Promise.promise();
+    long deadline = clients.setTimer(REQUEST_DEADLINE_MS, id -> {
+      if (one.tryComplete(0)) {
+        unanswered(named + ": no answer within " + REQUEST_DEADLINE_MS + " ms");
+      }
+    });
+    client.request(options)
         .compose(request -> withBody
             ? request.send(Buffer.buffer(new JsonObject().put("kind", "k" + next[0]).put("email", "x").encode()))
             : request.send())
-        .compose(response -> response.body().map(body -> 1))
-        .otherwise(failure -> {
-          unanswered.add(sent.getMethod() + " " + sent.getURI() + " " + sent.getHeaders() + ": " + failure);
-          return 0;
-        })
-        .compose(one -> lane(requests, next, answered + one));
+        .compose(response -> response.body())
+        .onComplete(done -> {
+          clients.cancelTimer(deadline);
+          if (done.succeeded()) {
+            one.tryComplete(1);
+          } else if (one.tryComplete(0)) {
+            unanswered(named + ": " + done.cause());
+          }
+        });
+    return one.future().compose(n -> lane(requests, next, answered + n));
+  }
+
+  private static void unanswered(String request) {
+    if (unanswered.isEmpty()) {
+      // What gather's threads were doing when the first request went unanswered: the lead for whoever reads this.
+      Thread.getAllStackTraces().forEach((thread, stack) -> {
+        if (thread.getName().startsWith("vert.x-")) {
+          System.err.println(thread.getName() + " " + thread.getState());
+          for (StackTraceElement frame : stack) {
+            System.err.println("    at " + frame);
+          }
+        }
+      });
+    }
+    unanswered.add(request);
   }
 
   private static String scrape() throws Exception {
