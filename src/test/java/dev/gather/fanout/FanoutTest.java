@@ -351,7 +351,15 @@ class FanoutTest {
   void metricsCountCallsByUpstreamAndOutcomeShedCallsAndAggregateCompleteness() throws Exception {
     get("/aggregate/failures");
     get("/aggregate/crowd?ids=1,2,3,4,5");
-    String metrics = get("/metrics").bodyAsString();
+    // An aggregate's request is counted just after its answer is sent: the scrape may come before it is.
+    String counted = "gather_aggregate_seconds_count{aggregate=\"failures\",complete=\"false\",mode=\"concurrent\","
+        + "status=\"200\"}";
+    String[] scraped = new String[1];
+    Await.until("the failures aggregate's request to be counted", Duration.ofSeconds(10), () -> {
+      scraped[0] = get("/metrics").bodyAsString();
+      return scraped[0].contains(counted);
+    });
+    String metrics = scraped[0];
     for (String expected : new String[] {
         "gather_upstream_call_seconds_count{outcome=\"ok\",upstream=\"test\"}",
         "gather_upstream_call_seconds_count{outcome=\"bad_json\",upstream=\"test\"}",
@@ -359,7 +367,7 @@ class FanoutTest {
         "gather_upstream_call_seconds_bucket{outcome=\"ok\",upstream=\"test\",le=",
         "gather_upstream_shed_total{upstream=\"narrow\"}",
         "gather_upstream_in_flight{upstream=\"narrow\"}",
-        "gather_aggregate_seconds_count{aggregate=\"failures\",complete=\"false\",mode=\"concurrent\",status=\"200\"}"}) {
+        counted}) {
       assertTrue(metrics.contains(expected), "missing " + expected);
     }
     double shed = metrics.lines().filter(l -> l.startsWith("gather_upstream_shed_total{upstream=\"narrow\"}"))
