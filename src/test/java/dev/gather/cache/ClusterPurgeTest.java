@@ -114,6 +114,9 @@ class ClusterPurgeTest {
       assertFalse(cached(two, "a"));
       assertTrue(cached(two, "a"), "kept in memory");
       assertEquals(1, calls(id, "a"));
+      // Written to Redis without waiting for it: landing after the purge, it would be served from there again.
+      Await.until("the answer to be written to Redis", Duration.ofSeconds(5),
+          () -> redis.keys(prefix + "*").await(5, TimeUnit.SECONDS).size() == 1);
 
       HttpResponse<Buffer> purged = purge(one, "upstream=test&pathPrefix=/" + id + "/a");
       assertEquals(200, purged.statusCode(), purged.bodyAsString());
@@ -177,6 +180,9 @@ class ClusterPurgeTest {
 
         cached(two, "a");
         assertTrue(cached(two, "a"));
+        // Written to Redis without waiting for it: landing after the delete, it would outlive the purge there.
+        Await.until("the answer to be written to Redis", Duration.ofSeconds(5),
+            () -> redis.keys(prefix + "*").await(5, TimeUnit.SECONDS).size() == 1);
         deleteKeys(redis, prefix);
         HttpResponse<Buffer> purged = purge(one, "upstream=test");
         assertEquals(2, purged.bodyAsJsonObject().getLong("replicas"), purged.bodyAsString());
