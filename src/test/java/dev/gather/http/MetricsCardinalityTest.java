@@ -200,14 +200,17 @@ class MetricsCardinalityTest {
         unanswered(named + ": not answered whole within " + REQUEST_DEADLINE_MS + " ms; " + head[0]);
       }
     });
+    // body() is asked for on send()'s own future, not one step further down the chain: there, under load, the step
+    // can run after the whole answer has come in, and in Vert.x 5.0.7 a body() asked for after the answer's end
+    // never completes (eclipse-vertx/vert.x#6038, fixed in 5.0.11), which left a lane waiting on a full answer.
     client.request(options)
-        .compose(request -> withBody
+        .compose(request -> (withBody
             ? request.send(Buffer.buffer(new JsonObject().put("kind", "k" + next[0]).put("email", "x").encode()))
             : request.send())
-        .compose(response -> {
-          head[0] = "head " + response.statusCode() + " " + response.headers().entries();
-          return response.body();
-        })
+            .compose(response -> {
+              head[0] = "head " + response.statusCode() + " " + response.headers().entries();
+              return response.body();
+            }))
         .onComplete(done -> {
           clients.cancelTimer(deadline);
           if (done.succeeded()) {
