@@ -30,16 +30,18 @@ final class EventStream {
   static EventStream open(Vertx vertx, int port, String path, Consumer<Event> onEvent) throws Exception {
     HttpClient client = vertx.createHttpClient();
     CompletableFuture<EventStream> opened = new CompletableFuture<>();
+    // The handlers are set on send()'s own future: a step further down the chain can run after the first events
+    // (or the end) have come in, and Vert.x drops what arrives before a handler is set.
     client.request(HttpMethod.GET, port, "127.0.0.1", path)
-        .compose(request -> request.putHeader("Accept", "text/event-stream").send())
-        .onFailure(opened::completeExceptionally)
-        .onSuccess(response -> {
-          EventStream stream = new EventStream(client, response);
-          response.handler(buffer -> stream.read(buffer.toString(), onEvent));
-          response.endHandler(v -> stream.ended.complete(null));
-          response.exceptionHandler(stream.ended::completeExceptionally);
-          opened.complete(stream);
-        });
+        .compose(request -> request.putHeader("Accept", "text/event-stream").send()
+            .onSuccess(response -> {
+              EventStream stream = new EventStream(client, response);
+              response.handler(buffer -> stream.read(buffer.toString(), onEvent));
+              response.endHandler(v -> stream.ended.complete(null));
+              response.exceptionHandler(stream.ended::completeExceptionally);
+              opened.complete(stream);
+            }))
+        .onFailure(opened::completeExceptionally);
     return opened.get(10, TimeUnit.SECONDS);
   }
 

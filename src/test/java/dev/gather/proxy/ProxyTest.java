@@ -316,21 +316,22 @@ class ProxyTest {
     Promise<String> body = Promise.promise();
     StringBuilder received = new StringBuilder();
     AtomicBoolean firstBeforeUpstreamEnd = new AtomicBoolean();
-    // On an event loop, so that the response's handlers are set before it can deliver its first chunk: from the
-    // test thread, a chunk that came with the headers could pass before onSuccess ran, and the test would hang.
+    // The handlers are set on send()'s own future, on an event loop, so that they are in place before the response
+    // can deliver its first chunk: a step further down the chain (or a callback on the test thread) can run after a
+    // chunk that came with the headers, which Vert.x would drop, and the test would hang.
     app.vertx.runOnContext(start -> client.request(HttpMethod.GET, app.port, "127.0.0.1", "/proxy/api/stream")
-        .compose(request -> request.send())
-        .onSuccess(response -> {
-          response.handler(chunk -> {
-            if (received.isEmpty()) {
-              firstBeforeUpstreamEnd.set(!upstreamFinished.get());
-              release.tryComplete();
-            }
-            received.append(chunk.toString());
-          });
-          response.exceptionHandler(body::tryFail);
-          response.endHandler(v -> body.tryComplete(received.toString()));
-        })
+        .compose(request -> request.send()
+            .onSuccess(response -> {
+              response.handler(chunk -> {
+                if (received.isEmpty()) {
+                  firstBeforeUpstreamEnd.set(!upstreamFinished.get());
+                  release.tryComplete();
+                }
+                received.append(chunk.toString());
+              });
+              response.exceptionHandler(body::tryFail);
+              response.endHandler(v -> body.tryComplete(received.toString()));
+            }))
         .onFailure(body::tryFail));
     assertEquals("first\nlast\n", body.future().await(10, TimeUnit.SECONDS));
     assertTrue(firstBeforeUpstreamEnd.get(), "the first bytes arrived only after the upstream had finished");
