@@ -91,10 +91,11 @@ final class HealthChecks {
     client.request(options)
         .compose(request -> {
           sent[0] = request;
-          return request.send();
+          // The body is read (and dropped) so that the connection can serve the next check; a health body is
+          // small. Read on send()'s own future: a step further down the chain may run after the answer has
+          // ended, and Vert.x 5.0.7 then fails end() (and never completes body(); vert.x#6038, fixed in 5.0.11).
+          return request.send().compose(response -> response.end().map(v -> response.statusCode()));
         })
-        // The body is read (and dropped) so that the connection can serve the next check; a health body is small.
-        .compose(response -> response.end().map(v -> response.statusCode()))
         .onComplete(done -> {
           if (done.succeeded()) {
             result.tryComplete(done.result());

@@ -3,6 +3,7 @@ package dev.gather.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gather.Await;
 import dev.gather.RunningGather;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -15,6 +16,7 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -108,12 +110,15 @@ class MetricsCardinalityTest {
       }
     }
     send(firstOfEach);
-    scrape(); // the scrape's own series appear once it has been answered
-    Set<String> before = series(scrape());
+    // Series are counted once they stop changing: the scrape's own appear once it has been answered, and gather
+    // counts a request just after its client has the answer.
+    Set<String> before = Await.steady("the series after the first of each kind", Duration.ofMillis(300),
+        Duration.ofSeconds(10), () -> series(scrape()));
 
     List<RequestOptions> scan = IntStream.range(0, SCAN_REQUESTS).mapToObj(i -> randomRequest(random)).toList();
     int answered = send(scan);
-    Set<String> after = series(scrape());
+    Set<String> after = Await.steady("the series after the scan", Duration.ofMillis(300), Duration.ofSeconds(10),
+        () -> series(scrape()));
 
     assertEquals(SCAN_REQUESTS, answered, "every request got an HTTP answer; not: " + unanswered);
     // A series may show up for the first time (a first connection error or reset), but only with label values
