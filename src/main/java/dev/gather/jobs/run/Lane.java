@@ -120,8 +120,6 @@ final class Lane {
     feed.fetch();
   }
 
-  // ---- shutdown ----
-
   /** Drained: nothing runs, and no claim is on its way whose jobs would then need handing back. */
   private void checkDrained() {
     if (drained != null && feed.idle() && computes.idle()) {
