@@ -2,13 +2,27 @@
 -- Paused kinds (job_kinds, see V5__job_kinds.sql) are left out: the ARRAY(...) runs once per claim over a table
 -- that holds only kinds someone paused, so an install that never pauses pays one scan of an empty table.
 -- Kinds with concurrency or rate limits are not claimed here but by claim_limited.sql.
-WITH next AS (
-  SELECT id FROM jobs WHERE status = 'queued' AND run_at <= now() AND kind = ANY($1)
-    AND kind <> ALL (ARRAY(SELECT kind FROM job_kinds WHERE paused))
-  ORDER BY priority DESC, run_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+-- DISTINCT: a kind named twice would be probed twice and its rows, locked by this very statement, returned twice.
+WITH kinds AS (
+  SELECT DISTINCT k.kind FROM unnest($1::text[]) AS k(kind)
+  WHERE k.kind <> ALL (ARRAY(SELECT kind FROM job_kinds WHERE paused))),
+-- Each kind is probed on its own, in claim order on jobs_runnable_by_kind (see V8__claims_by_kind.sql), so a claim
+-- reads only its own kinds' first rows, never the backlog of a paused kind or of kinds other processes run. The
+-- first $2 overall are among the union of each kind's first $2, so this takes the jobs one walk in claim order
+-- would. A probe locks up to $2 rows; those that do not make the cut stay locked until the statement commits, and
+-- a concurrent claim skips them meanwhile as it would any row being claimed.
+next AS (
+  SELECT n.id FROM kinds k
+  CROSS JOIN LATERAL (
+    SELECT j.id, j.priority, j.run_at FROM jobs j
+    WHERE j.status = 'queued' AND j.kind = k.kind AND j.run_at <= now()
+    ORDER BY j.priority DESC, j.run_at, j.id LIMIT $2 FOR UPDATE SKIP LOCKED) n
+  ORDER BY n.priority DESC, n.run_at, n.id LIMIT $2)
+-- id = ANY(ARRAY(...)): primary-key probes whatever the plan guesses of next's size (a cached generic plan, which
+-- cannot know $2, would rather hash-join a scan of the whole table).
 UPDATE jobs j SET status = 'running', attempts = j.attempts + 1, lease_owner = $3,
   lease_expires_at = now() + $4::bigint * interval '1 millisecond', started_at = now()
-FROM next WHERE j.id = next.id
+WHERE j.id = ANY (ARRAY(SELECT id FROM next))
 RETURNING j.id, j.kind, j.input, j.attempts, j.max_attempts, j.timeout_ms, j.priority, j.run_at, j.snoozes,
   -- Only watched jobs tell their watchers they started (see V6__job_progress.sql); the rest pay nothing.
   CASE WHEN j.watched THEN pg_notify('gather_job_events', j.id::text) END AS shown

@@ -21,27 +21,29 @@ started AS (
     AND s.started_at > now() - l.r_period_ms * interval '1 millisecond'
   WHERE l.r_limit IS NOT NULL GROUP BY l.kind, s.part, l.r_period_ms),
 full_r AS (SELECT st.kind, st.part, st.frees_at FROM started st JOIN lim l ON l.kind = st.kind WHERE st.n >= l.r_limit),
--- Kinds with room somewhere: not full as a whole (a limit without a partition field that is reached). The index the
--- scan walks is not by kind, so a full kind's backlog would be read row by row to find nothing; when no kind has
--- room, the EXISTS below is a one-time filter and the scan does not start.
+-- Kinds with room somewhere: not full as a whole (a limit without a partition field that is reached). Only these
+-- are probed below, so a full kind's backlog is never read.
 open_kinds AS (
-  SELECT l.kind FROM lim l
+  SELECT l.* FROM lim l
   WHERE NOT (l.c_by IS NULL AND EXISTS (SELECT 1 FROM full_c f WHERE f.kind = l.kind))
     AND NOT (l.r_by IS NULL AND EXISTS (SELECT 1 FROM full_r f WHERE f.kind = l.kind))),
 -- Due jobs in claim order, skipping partitions with no room left, so a full partition's backlog never hides the
--- jobs of the others. LATERAL keeps jobs the outer side: the scan walks jobs_runnable in order and stops early.
+-- jobs of the others. Each open kind is probed on its own, in claim order on jobs_runnable_by_kind (see
+-- V8__claims_by_kind.sql) and up to $10, so no kind's backlog is read to find another's jobs; the first $10 overall
+-- are among the union of each kind's first $10. Within a kind the probe still reads past the backlog of its full
+-- partitions (the index does not know partitions), as it always did.
 candidates AS (
-  SELECT j.id, j.kind, j.priority, j.run_at, p.c_limit, p.r_limit, p.c_part, p.r_part
-  FROM jobs j
+  SELECT c.* FROM open_kinds l
   CROSS JOIN LATERAL (
-    SELECT l.c_limit, l.r_limit, COALESCE(j.input -> l.c_by, 'null'::jsonb) AS c_part,
-      COALESCE(j.input -> l.r_by, 'null'::jsonb) AS r_part
-    FROM lim l WHERE l.kind = j.kind) p
-  WHERE EXISTS (SELECT 1 FROM open_kinds)
-    AND j.status = 'queued' AND j.run_at <= now() AND j.kind = ANY (ARRAY(SELECT kind FROM open_kinds))
-    AND NOT EXISTS (SELECT 1 FROM full_c f WHERE f.kind = j.kind AND f.part = p.c_part)
-    AND NOT EXISTS (SELECT 1 FROM full_r f WHERE f.kind = j.kind AND f.part = p.r_part)
-  ORDER BY j.priority DESC, j.run_at, j.id LIMIT $10),
+    SELECT j.id, j.kind, j.priority, j.run_at, l.c_limit, l.r_limit, p.c_part, p.r_part
+    FROM jobs j
+    CROSS JOIN LATERAL (
+      SELECT COALESCE(j.input -> l.c_by, 'null'::jsonb) AS c_part, COALESCE(j.input -> l.r_by, 'null'::jsonb) AS r_part) p
+    WHERE j.status = 'queued' AND j.kind = l.kind AND j.run_at <= now()
+      AND NOT EXISTS (SELECT 1 FROM full_c f WHERE f.kind = j.kind AND f.part = p.c_part)
+      AND NOT EXISTS (SELECT 1 FROM full_r f WHERE f.kind = j.kind AND f.part = p.r_part)
+    ORDER BY j.priority DESC, j.run_at, j.id LIMIT $10) c
+  ORDER BY c.priority DESC, c.run_at, c.id LIMIT $10),
 -- The n-th candidate of a partition fits when n is within what the partition has left. Ranking the two limits
 -- separately can only take fewer jobs than would fit (never more), and exactly as many when both use one field.
 ranked AS (
