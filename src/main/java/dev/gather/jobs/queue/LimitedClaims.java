@@ -18,8 +18,9 @@ import java.util.OptionalLong;
  */
 public final class LimitedClaims {
   /**
-   * How many due jobs one claim looks at, at most (after skipping full partitions). Enough for any claim's want
-   * (jobs.prefetch plus the workers), small enough that a long queue never makes one claim slow.
+   * How many due jobs one claim looks at per limited kind, at most (after skipping full partitions), and in all.
+   * Enough for any claim's want (jobs.prefetch plus the workers), small enough that a long queue never makes one
+   * claim slow.
    */
   static final int MAX_CANDIDATES = 2000;
 

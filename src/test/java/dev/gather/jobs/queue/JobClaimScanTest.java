@@ -3,17 +3,23 @@ package dev.gather.jobs.queue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gather.Await;
 import dev.gather.TestDatabase;
 import dev.gather.config.JobKindConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnection;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Transaction;
 import io.vertx.sqlclient.Tuple;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -99,6 +105,69 @@ class JobClaimScanTest {
     } finally {
       pool.close().await(10, TimeUnit.SECONDS);
     }
+  }
+
+  @Test
+  void aClaimOfSeveralKindsTakesTheFirstJobsInClaimOrderAcrossThem() throws Exception {
+    String url = migratedDatabase();
+    queue(url, "scan.low", 3, 0);
+    queue(url, "scan.high", 2, 7);
+    queue(url, "scan.mid", 3, 3);
+    Pool pool = pool(url);
+    try {
+      RowSet<Row> claimed = claim(pool, List.of("scan.low", "scan.high", "scan.mid"), 4, "one");
+      assertEquals(List.of("scan.high", "scan.high", "scan.mid", "scan.mid"),
+          JobStore.claimed(claimed).stream().map(JobRequests.Claimed::kind).toList(),
+          "by priority across the kinds, then by age within one");
+      assertEquals(List.of("scan.high", "scan.high", "scan.mid", "scan.mid"), running(pool));
+    } finally {
+      pool.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * A claim locks each kind's first rows and keeps only the best of them; until it commits, a claim running beside
+   * it skips the rest and may come back empty-handed with jobs due. The first claim wakes the workers of the kinds it
+   * left behind, once it commits, and the second claim then gets them.
+   */
+  @Test
+  void aClaimThatLeftLockedJobsBehindWakesTheWorkersOfTheirKindOnceItCommits() throws Exception {
+    String url = migratedDatabase();
+    queue(url, "scan.first", 10, 5);
+    queue(url, "scan.second", 10, 0);
+    Pool pool = pool(url);
+    PgConnection listener = PgConnection.connect(vertx, PgConnectOptions.fromUri(url)).await(10, TimeUnit.SECONDS);
+    List<String> wakeUps = new java.util.concurrent.CopyOnWriteArrayList<>();
+    listener.notificationHandler(notification -> {
+      if (notification.getChannel().equals(JobStore.WAKE_CHANNEL)) {
+        wakeUps.add(notification.getPayload());
+      }
+    });
+    listener.query("LISTEN " + JobStore.WAKE_CHANNEL).execute().await(10, TimeUnit.SECONDS);
+    SqlConnection first = pool.getConnection().await(10, TimeUnit.SECONDS);
+    try {
+      Transaction open = first.begin().await(10, TimeUnit.SECONDS);
+      List<String> kinds = List.of("scan.first", "scan.second");
+      assertEquals(10, first.preparedQuery(JobStore.CLAIM).execute(claimValues(kinds, 10, "first"))
+          .await(10, TimeUnit.SECONDS).size(), "the first kind's ten, the second kind's ten locked and left");
+      assertEquals(0, claim(pool, kinds, 10, "beside").size(), "beside the open claim, every due job is locked");
+      open.commit().await(10, TimeUnit.SECONDS);
+      Await.until("a wake-up for the kind left behind", Duration.ofSeconds(10), () -> wakeUps.contains("scan.second"));
+      assertEquals(List.of("scan.second"), wakeUps.stream().distinct().toList(), "nothing for the kind it took whole");
+      assertEquals(10, claim(pool, kinds, 10, "woken").size(), "once woken, the second claim gets them");
+    } finally {
+      first.close().await(10, TimeUnit.SECONDS);
+      listener.close().await(10, TimeUnit.SECONDS);
+      pool.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private static RowSet<Row> claim(Pool pool, List<String> kinds, int limit, String owner) throws Exception {
+    return pool.preparedQuery(JobStore.CLAIM).execute(claimValues(kinds, limit, owner)).await(10, TimeUnit.SECONDS);
+  }
+
+  private static Tuple claimValues(List<String> kinds, int limit, String owner) {
+    return Tuple.of(kinds.toArray(new String[0]), limit, owner, 10_000L);
   }
 
   private static JobKindConfig limitedToOne(String kind) {

@@ -38,6 +38,8 @@ class JobSqlTest {
     assertEquals(List.of(JobStore.WAKE_CHANNEL), channels(JobStore.RESUME), statement(JobStore.RESUME));
     // Watching locks the row, which a claim's SKIP LOCKED passes over: a due job wakes the workers again.
     assertEquals(List.of(JobStore.WAKE_CHANNEL), channels(JobStore.WATCH), statement(JobStore.WATCH));
+    // A claim of several kinds locks rows it leaves, which a claim beside it passes over: it wakes their workers.
+    assertEquals(List.of(JobStore.WAKE_CHANNEL, JobStore.EVENTS_CHANNEL), channels(JobStore.CLAIM), statement(JobStore.CLAIM));
     for (String sql : List.of(JobStore.FINISH, JobStore.RESCUE)) {
       assertEquals(List.of(JobStore.WAKE_CHANNEL, JobStore.EVENTS_CHANNEL), channels(sql), statement(sql));
     }
