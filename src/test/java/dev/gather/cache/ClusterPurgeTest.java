@@ -94,6 +94,12 @@ class ClusterPurgeTest {
     return redis.pubsub(List.of("NUMSUB", prefix + "purge")).await(5, TimeUnit.SECONDS).get(1).toLong();
   }
 
+  /** The gathers write cached answers to Redis without waiting for it: waits until {@code answers} are there. */
+  private static void awaitStored(RedisAPI redis, String prefix, int answers) throws Exception {
+    Await.until(answers + " answers to be written to Redis", Duration.ofSeconds(5),
+        () -> redis.keys(prefix + "*").await(5, TimeUnit.SECONDS).size() == answers);
+  }
+
   private static void deleteKeys(RedisAPI redis, String prefix) throws Exception {
     List<String> keys = redis.keys(prefix + "*").await(5, TimeUnit.SECONDS).stream().map(Object::toString).toList();
     if (!keys.isEmpty()) {
@@ -115,8 +121,7 @@ class ClusterPurgeTest {
       assertTrue(cached(two, "a"), "kept in memory");
       assertEquals(1, calls(id, "a"));
       // Written to Redis without waiting for it: landing after the purge, it would be served from there again.
-      Await.until("the answer to be written to Redis", Duration.ofSeconds(5),
-          () -> redis.keys(prefix + "*").await(5, TimeUnit.SECONDS).size() == 1);
+      awaitStored(redis, prefix, 1);
 
       HttpResponse<Buffer> purged = purge(one, "upstream=test&pathPrefix=/" + id + "/a");
       assertEquals(200, purged.statusCode(), purged.bodyAsString());
@@ -143,8 +148,7 @@ class ClusterPurgeTest {
         assertFalse(cached(two, name));
         assertTrue(cached(two, name));
       }
-      Await.until("the answers to be written to Redis", Duration.ofSeconds(5),
-          () -> redis.keys(prefix + "*").await(5, TimeUnit.SECONDS).size() == 3);
+      awaitStored(redis, prefix, 3);
       deleteKeys(redis, prefix); // from here on, what the other gather serves as cached is in its memory
 
       assertEquals(200, purge(one, "upstream=other").statusCode());
@@ -181,8 +185,7 @@ class ClusterPurgeTest {
         cached(two, "a");
         assertTrue(cached(two, "a"));
         // Written to Redis without waiting for it: landing after the delete, it would outlive the purge there.
-        Await.until("the answer to be written to Redis", Duration.ofSeconds(5),
-            () -> redis.keys(prefix + "*").await(5, TimeUnit.SECONDS).size() == 1);
+        awaitStored(redis, prefix, 1);
         deleteKeys(redis, prefix);
         HttpResponse<Buffer> purged = purge(one, "upstream=test");
         assertEquals(2, purged.bodyAsJsonObject().getLong("replicas"), purged.bodyAsString());

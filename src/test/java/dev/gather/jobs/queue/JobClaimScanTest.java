@@ -60,14 +60,14 @@ class JobClaimScanTest {
     queue(url, "scan.paused", BACKLOG, 5);
     queue(url, "scan.elsewhere", BACKLOG, 5);
     queue(url, "scan.free", 1, 0);
-    TestDatabase.execute(PgConnectOptions.fromUri(url), "INSERT INTO job_kinds (kind, paused) VALUES ('scan.paused', true)");
+    pause(url, "scan.paused");
     if (analyzed) {
-      TestDatabase.execute(PgConnectOptions.fromUri(url), "ANALYZE jobs");
+      sql(url, "ANALYZE jobs");
     }
     Pool pool = pool(url);
     try {
       long read = rowsRead(pool.preparedQuery(explained(JobStore.CLAIM))
-          .execute(Tuple.of(new String[] {"scan.free", "scan.paused"}, 10, "scan", 10_000L))
+          .execute(claimValues(List.of("scan.free", "scan.paused"), 10, "scan"))
           .await(30, TimeUnit.SECONDS).iterator().next());
       assertEquals(List.of("scan.free"), running(pool), "the one due job of a claimable kind, and nothing else");
       assertTrue(read < FEW_ROWS, "the claim read " + read + " rows of jobs behind two backlogs of " + BACKLOG);
@@ -85,12 +85,12 @@ class JobClaimScanTest {
   void aLimitedClaimReadsNoBacklogOfAKindThatIsFullOrPaused() throws Exception {
     String url = migratedDatabase();
     queue(url, "scan.full", BACKLOG, 5);
-    TestDatabase.execute(PgConnectOptions.fromUri(url), "UPDATE jobs SET status = 'running', lease_owner = 'other', "
+    sql(url, "UPDATE jobs SET status = 'running', lease_owner = 'other', "
         + "lease_expires_at = now() + interval '1 hour', started_at = now() WHERE id = (SELECT min(id) FROM jobs)");
     queue(url, "scan.paused", BACKLOG, 5);
     queue(url, "scan.open", 1, 0);
-    TestDatabase.execute(PgConnectOptions.fromUri(url), "INSERT INTO job_kinds (kind, paused) VALUES ('scan.paused', true)");
-    TestDatabase.execute(PgConnectOptions.fromUri(url), "ANALYZE jobs");
+    pause(url, "scan.paused");
+    sql(url, "ANALYZE jobs");
     List<JobKindConfig> kinds = List.of(limitedToOne("scan.full"), limitedToOne("scan.open"), limitedToOne("scan.paused"));
     Pool pool = pool(url);
     try {
@@ -221,8 +221,16 @@ class JobClaimScanTest {
         .using(vertx).build();
   }
 
+  private static void pause(String url, String kind) {
+    sql(url, "INSERT INTO job_kinds (kind, paused) VALUES ('" + kind + "', true)");
+  }
+
+  private static void sql(String url, String statement) {
+    TestDatabase.execute(PgConnectOptions.fromUri(url), statement);
+  }
+
   private static void queue(String url, String kind, int jobs, int priority) {
-    TestDatabase.execute(PgConnectOptions.fromUri(url), "INSERT INTO jobs (kind, input, priority, max_attempts, "
+    sql(url, "INSERT INTO jobs (kind, input, priority, max_attempts, "
         + "timeout_ms) SELECT '" + kind + "', '{}', " + priority + ", 3, 60000 FROM generate_series(1, " + jobs + ")");
   }
 }
