@@ -3,11 +3,11 @@ package dev.gather.cache;
 import dev.gather.config.CachePolicy;
 import dev.gather.config.CacheStoreConfig;
 import dev.gather.failure.Failure;
+import dev.gather.redis.CallerContext;
 import dev.gather.time.Ticker;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.shareddata.Shareable;
@@ -99,7 +99,7 @@ public final class SourceCache implements Shareable {
       return decide(inMemory, key, policy, owner, call);
     }
     Context context = Vertx.currentContext();
-    return onContext(context, redis.get(key)).compose(loaded -> decide(loaded == null ? null
+    return CallerContext.resume(context, redis.get(key)).compose(loaded -> decide(loaded == null ? null
         : promote(key, owner, policy, loaded), key, policy, owner, call));
   }
 
@@ -208,7 +208,7 @@ public final class SourceCache implements Shareable {
       return Future.succeededFuture(new Purged(inMemory, Optional.empty(), Optional.empty(), Optional.empty()));
     }
     Context context = Vertx.currentContext();
-    return onContext(context, redis.purge(kind, name, pathPrefix).transform(removed -> {
+    return CallerContext.resume(context, redis.purge(kind, name, pathPrefix).transform(removed -> {
       // What a lookup here read back from Redis while Redis was being purged goes too.
       long again = purgeMemory(kind, name, pathPrefix);
       // Published even when Redis failed the purge: the other replicas' memory is worth purging anyway.
@@ -236,21 +236,5 @@ public final class SourceCache implements Shareable {
   private void forgetMissedPurges() {
     long dropped = memory.purge(key -> true);
     LOG.info("cache: dropped {} answer(s) from memory, which purges may have missed while not listening", dropped);
-  }
-
-  /** Redis answers on its connection's event loop; what follows a lookup belongs on the caller's. */
-  private static <T> Future<T> onContext(Context context, Future<T> future) {
-    if (context == null) {
-      return future;
-    }
-    Promise<T> promise = Promise.promise();
-    future.onComplete(done -> {
-      if (Vertx.currentContext() == context) {
-        promise.handle(done);
-      } else {
-        context.runOnContext(v -> promise.handle(done));
-      }
-    });
-    return promise.future();
   }
 }

@@ -5,6 +5,7 @@ import dev.gather.http.ApiError;
 import dev.gather.http.ServiceState;
 import dev.gather.jobs.queue.JobRequests;
 import dev.gather.jobs.queue.JobStore;
+import dev.gather.redis.CallerContext;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -167,7 +168,9 @@ public final class ConsoleApi {
 
   private Future<JsonObject> overview() {
     Future<DbHealth> db = database.get();
-    Future<JsonObject> redis = console.redis().state();
+    // The probe is shared by every HTTP instance and Redis answers on its own event loop: back to this one, where
+    // the stream's state and the response live.
+    Future<JsonObject> redis = CallerContext.resume(console.redis().state());
     return Future.join(db, redis).transform(done -> {
       JsonObject json = new JsonObject()
           .put("name", "gather")
