@@ -174,7 +174,17 @@ final class JobFeed {
     if (limitedKinds.isEmpty()) {
       return store.claim(settings.owner(), kinds, want, settings.leaseMs());
     }
-    return limitedClaims.claim(settings.owner(), limitedKinds, want, settings.leaseMs()).compose(limited -> {
+    // A limited claim that fails (its lock waited too long, the database refused it) leaves the plain kinds their
+    // claim: they do not wait for the next poll because of the limited ones.
+    Future<LimitedClaims.Result> limitedClaim = limitedClaims.claim(settings.owner(), limitedKinds, want,
+        settings.leaseMs()).recover(e -> {
+          if (kinds.isEmpty()) {
+            return Future.failedFuture(e);
+          }
+          LOG.warn("could not claim {} jobs of limited kinds: {}", pool.label(), e.getMessage());
+          return Future.succeededFuture(new LimitedClaims.Result(List.of(), OptionalLong.empty()));
+        });
+    return limitedClaim.compose(limited -> {
       limited.recheckMs().ifPresent(this::recheckIn);
       int rest = want - limited.jobs().size();
       if (kinds.isEmpty() || rest <= 0) {
