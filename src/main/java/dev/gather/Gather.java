@@ -160,7 +160,10 @@ public final class Gather {
             new JobsVerticle(config.jobs(), database, handlers, registry, config.shutdown().drainMs())))
         .compose(id -> {
           jobsDeployment = id;
-          return vertx.deployVerticle(new ScheduleVerticle(config.jobs(), database));
+          // A worker, not an event loop: working out cron ticks for up to 1,000 schedules, at every reload and
+          // tick, is CPU the event loops that HTTP shares should not pay (tens to hundreds of µs per expression).
+          return vertx.deployVerticle(new ScheduleVerticle(config.jobs(), database),
+              new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER));
         })
         .map(id -> {
           scheduleDeployment = id;

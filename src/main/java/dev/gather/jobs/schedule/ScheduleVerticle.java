@@ -7,8 +7,8 @@ import io.vertx.core.VerticleBase;
 import java.time.Clock;
 
 /**
- * The {@link Scheduler} of this process, on its own event loop, over the job workers' pool (enqueuing scheduled
- * jobs is upkeep of the queue, like rescuing). Deployed with the job verticles and stopped before them, so no
+ * The {@link Scheduler} of this process, deployed as a worker (its cron arithmetic stays off the event loops), over
+ * the job workers' pool (enqueuing scheduled jobs is upkeep of the queue, like rescuing). Deployed with the job verticles and stopped before them, so no
  * tick is enqueued into a queue that is shutting down.
  */
 public final class ScheduleVerticle extends VerticleBase {
