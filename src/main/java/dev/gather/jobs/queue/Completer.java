@@ -63,7 +63,7 @@ public final class Completer {
    */
   private void wakeWhenDue(List<Outcome> batch) {
     batch.stream()
-        .filter(o -> o.status().equals(JobStatus.QUEUED) && !o.released() && o.delayMs() > 0)
+        .filter(o -> o.requeued() && o.delayMs() > 0)
         .mapToLong(Outcome::delayMs)
         .distinct()
         .forEach(delayMs -> vertx.setTimer(delayMs + 1, t -> vertx.eventBus().publish(JobRequests.WAKE, "")));

@@ -18,6 +18,11 @@ public record Outcome(long id, int attempt, String status, JsonObject result, St
    * With the progress the run reported after the last heartbeat, written with the outcome (no write of its own), so
    * a finished job shows the last report rather than the one before.
    */
+  /** A retry or a snooze: back in the queue, due after {@link #delayMs} (a release goes back due at once). */
+  public boolean requeued() {
+    return status.equals(JobStatus.QUEUED) && !released;
+  }
+
   public Outcome withProgress(int percent, String message) {
     return new Outcome(id, attempt, status, result, error, delayMs, released, snoozed, percent, message);
   }

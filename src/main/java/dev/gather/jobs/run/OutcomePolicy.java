@@ -40,14 +40,14 @@ final class OutcomePolicy {
    * for a failed run only.
    */
   record Verdict(Optional<Outcome> outcome, String label, String failureReason) {
-    /** Back to the queue after a delay (not a release): someone should look for due jobs then. */
     /** The same verdict, its outcome carrying the run's last progress report. */
     Verdict withProgress(int percent, String message) {
       return new Verdict(outcome.map(o -> o.withProgress(percent, message)), label, failureReason);
     }
 
+    /** Back to the queue after a delay (not a release): someone should look for due jobs then. */
     boolean retries() {
-      return outcome.filter(o -> o.status().equals(JobStatus.QUEUED) && !o.released()).isPresent();
+      return outcome.filter(Outcome::requeued).isPresent();
     }
   }
 
