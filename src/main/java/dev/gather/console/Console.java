@@ -5,12 +5,11 @@ import dev.gather.config.GatherConfig;
 import dev.gather.upstream.UpstreamGuards;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What the console keeps for the whole process, whichever HTTP instance serves a page: the ring of recent
- * requests, the meters' history (sampled every few seconds), the Redis probe, and the count of pages following
- * it live, which is bounded ({@code console.maxViewers}) and which switches the ring's recording on and off.
+ * requests, the meters' history (sampled every few seconds) and the Redis probe. The ring also counts the pages
+ * following the console live: bounded by {@code console.maxViewers}, and what switches its recording on and off.
  */
 public final class Console {
   private final GatherConfig config;
@@ -18,7 +17,6 @@ public final class Console {
   private final MeterHistory history;
   private final UpstreamGuards guards;
   private final RedisProbe redis;
-  private final AtomicInteger viewers = new AtomicInteger();
   private final Vertx vertx;
   private final MeterRegistry registry;
   private long sampler;
@@ -80,20 +78,10 @@ public final class Console {
 
   /** A page starts following the console live; false when {@code console.maxViewers} already do. */
   boolean admit() {
-    while (true) {
-      int now = viewers.get();
-      if (now >= config.console().maxViewers()) {
-        return false;
-      }
-      if (viewers.compareAndSet(now, now + 1)) {
-        ring.watch();
-        return true;
-      }
-    }
+    return ring.tryWatch(config.console().maxViewers());
   }
 
   void leave() {
-    viewers.decrementAndGet();
     ring.unwatch();
   }
 }

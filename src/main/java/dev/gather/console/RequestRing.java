@@ -30,8 +30,17 @@ public final class RequestRing {
     return watchers.get() > 0;
   }
 
-  void watch() {
-    watchers.incrementAndGet();
+  /** One more watcher, unless {@code max} already watch. */
+  boolean tryWatch(int max) {
+    while (true) {
+      int now = watchers.get();
+      if (now >= max) {
+        return false;
+      }
+      if (watchers.compareAndSet(now, now + 1)) {
+        return true;
+      }
+    }
   }
 
   void unwatch() {
