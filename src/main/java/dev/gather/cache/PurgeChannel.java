@@ -93,10 +93,6 @@ final class PurgeChannel {
     listen();
   }
 
-  String channel() {
-    return channel;
-  }
-
   /** Publishes {@code purge} with {@code redis}; the number of gathers listening that Redis says received it. */
   Future<Long> publish(RedisLevel redis, Purge purge) {
     String message = new JsonObject().put("origin", origin)

@@ -5,5 +5,4 @@ package dev.gather.config;
  * how many pages may follow it live at once, and how often they are sent fresh figures.
  */
 public record ConsoleConfig(boolean enabled, int recentRequests, int maxViewers, int pushMs) {
-  public static final ConsoleConfig DEFAULT = new ConsoleConfig(true, 50, 8, 1000);
 }

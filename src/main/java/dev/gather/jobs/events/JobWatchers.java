@@ -85,11 +85,6 @@ public final class JobWatchers {
         });
   }
 
-  /** How many watches are open here (for tests and metrics). */
-  int open() {
-    return watching.values().stream().mapToInt(List::size).sum();
-  }
-
   private void read() {
     if (reading || dirty.isEmpty()) {
       return;

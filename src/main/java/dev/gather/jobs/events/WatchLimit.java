@@ -44,8 +44,4 @@ public final class WatchLimit implements Shareable {
   void give() {
     taken.decrementAndGet();
   }
-
-  int taken() {
-    return taken.get();
-  }
 }
