@@ -93,6 +93,10 @@ public enum ConfigKey {
   JOBS_MAX_WATCHERS("jobs.maxWatchers", "1000",
       "Most GET /jobs/{id}/events streams and POST /jobs Prefer: wait requests one process follows at once; beyond "
           + "it a stream gets 503 with Retry-After and a wait is not applied (202 at once)."),
+  JOBS_MAX_STREAM_MS("jobs.maxStreamMs", "600000",
+      "Longest a GET /jobs/{id}/events stream stays open; one still open then is ended (the client reconnects and "
+          + "gets the job as it is then), so a stream on a job that never ends does not hold a jobs.maxWatchers slot "
+          + "for good."),
   JOBS_MAX_WAIT_MS("jobs.maxWaitMs", "20000",
       "Longest wait a POST /jobs Prefer: wait=N may ask for; a longer one is cut to it (Preference-Applied says). "
           + "Must be below http.requestTimeoutMs (left unset, it is kept a second below it)."),

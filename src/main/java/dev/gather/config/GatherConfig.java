@@ -252,6 +252,7 @@ public record GatherConfig(
         schedules(tree, in),
         in.integer(ConfigKey.JOBS_MAX_SNOOZES, 0, 1_000_000),
         in.integer(ConfigKey.JOBS_MAX_WATCHERS, 0, 1_000_000),
+        in.number(ConfigKey.JOBS_MAX_STREAM_MS, 1, DAY_MS),
         in.isSet(ConfigKey.JOBS_MAX_WAIT_MS) ? in.number(ConfigKey.JOBS_MAX_WAIT_MS, 0, DAY_MS)
             : Math.min(in.number(ConfigKey.JOBS_MAX_WAIT_MS, 0, DAY_MS), Math.max(0, requestTimeoutMs - 1000)));
   }

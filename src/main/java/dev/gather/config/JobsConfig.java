@@ -27,6 +27,7 @@ public record JobsConfig(
     Map<String, ScheduleConfig> schedules,
     int maxSnoozes,
     int maxWatchers,
+    long maxStreamMs,
     long maxWaitMs) {
 
   public JobsConfig {

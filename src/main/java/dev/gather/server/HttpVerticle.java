@@ -138,7 +138,7 @@ public final class HttpVerticle extends VerticleBase {
           new KindsApi(new KindStore(client, queryTimeoutMs), jobHandlers, config.jobs()),
           new SchedulesApi(new ScheduleStore(client, queryTimeoutMs), config.jobs().schedules(), jobHandlers,
               java.time.Clock.systemUTC()),
-          new JobEventsApi(vertx, watchers),
+          new JobEventsApi(vertx, watchers, config.jobs().maxStreamMs()),
           new ComputeApi(vertx, jobHandlers, config.jobs().computeTimeoutMs()),
           guards(),
           Cors.handler(config.cors()),

@@ -120,7 +120,7 @@ class OpenApiContractTest {
         new JobsApi(vertx, null, null, JobHandlers.load(), GatherConfig.from(new JsonObject()).jobs()),
         new dev.gather.jobs.api.KindsApi(null, JobHandlers.load(), GatherConfig.from(new JsonObject()).jobs()),
         new dev.gather.jobs.schedule.SchedulesApi(null, Map.of(), JobHandlers.load(), java.time.Clock.systemUTC()),
-        new dev.gather.jobs.api.JobEventsApi(vertx, null),
+        new dev.gather.jobs.api.JobEventsApi(vertx, null, 1000),
         new ComputeApi(vertx, JobHandlers.load(), 1000), java.util.List.of(), java.util.Optional.empty(),
         new dev.gather.cache.CacheAdmin(null, java.util.Set.of(), java.util.Set.of()), java.util.Optional.empty(),
         new dev.gather.console.ConsoleApi(vertx, null, Buffer.buffer(), null, null, null));

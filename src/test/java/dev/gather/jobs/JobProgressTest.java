@@ -176,6 +176,21 @@ class JobProgressTest {
   }
 
   @Test
+  void aStreamOnAJobThatDoesNotEndIsEndedAfterJobsMaxStreamMsAndFreesItsSlot() throws Exception {
+    try (RunningGather brief = RunningGather.startOn(app.databaseUrl, new JsonObject().put("jobs", new JsonObject()
+        .put("enabled", false).put("maxWatchers", 1).put("maxStreamMs", 500)))) {
+      String location = enqueue(job("test.where", new JsonObject()).put("runAt", Instant.now().plusSeconds(3600).toString()));
+      EventStream stream = EventStream.open(brief.vertx, brief.port, location + "/events", event -> {});
+      assertEquals(200, stream.response.statusCode());
+      stream.awaitEnd();
+      stream.close();
+      assertEquals(List.of("state"), stream.names(), "the job as it was, then the end: it is still queued");
+      assertEquals(200, brief.client.get(location + "/events").putHeader("Accept", "text/event-stream").send()
+          .await(10, TimeUnit.SECONDS).statusCode(), "its one watcher slot is free again");
+    }
+  }
+
+  @Test
   void streamsBeyondJobsMaxWatchersAre503WithRetryAfterUntilOneEnds() throws Exception {
     String location = enqueue(job("test.where", new JsonObject()).put("runAt", Instant.now().plusSeconds(3600).toString()));
     List<EventStream> open = new ArrayList<>();

@@ -20,10 +20,13 @@ public final class JobEventsApi {
 
   private final Vertx vertx;
   private final JobWatchers watchers;
+  private final long maxStreamMs;
 
-  public JobEventsApi(Vertx vertx, JobWatchers watchers) {
+  /** {@code maxStreamMs}: jobs.maxStreamMs, after which a stream still open is ended. */
+  public JobEventsApi(Vertx vertx, JobWatchers watchers, long maxStreamMs) {
     this.vertx = vertx;
     this.watchers = watchers;
+    this.maxStreamMs = maxStreamMs;
   }
 
   public void events(RoutingContext ctx) {
@@ -42,10 +45,20 @@ public final class JobEventsApi {
           // nginx buffers answers by default, which would hold events back.
           .putHeader("X-Accel-Buffering", "no");
       long keepAlive = vertx.setPeriodic(KEEP_ALIVE_MS, t -> response.write(": keep-alive\n\n"));
+      long[] expiry = {-1};
       Runnable end = () -> {
         vertx.cancelTimer(keepAlive);
+        vertx.cancelTimer(expiry[0]);
         watch.close();
       };
+      // A job that never ends (queued for next year, stuck) would hold its watcher slot for as long as the client
+      // stays: the stream ends after jobs.maxStreamMs, and a client that still wants it reconnects.
+      expiry[0] = vertx.setTimer(maxStreamMs, t -> {
+        end.run();
+        if (!response.ended() && !response.closed()) {
+          response.end();
+        }
+      });
       response.closeHandler(closed -> end.run());
       Stream stream = new Stream(response);
       watch.listen(events -> {
