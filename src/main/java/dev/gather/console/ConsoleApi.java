@@ -2,6 +2,7 @@ package dev.gather.console;
 
 import dev.gather.db.DbHealth;
 import dev.gather.http.ApiError;
+import dev.gather.http.LiveStreams;
 import dev.gather.http.ServiceState;
 import dev.gather.jobs.queue.JobRequests;
 import dev.gather.jobs.queue.JobStore;
@@ -35,7 +36,6 @@ public final class ConsoleApi {
    */
   private static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
       + "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-  private static final String EVENT_STREAM = "text/event-stream; charset=utf-8";
 
   private final Vertx vertx;
   private final Console console;
@@ -107,12 +107,7 @@ public final class ConsoleApi {
       console.leave();
       return;
     }
-    response.setChunked(true)
-        .putHeader(HttpHeaders.CONTENT_TYPE, EVENT_STREAM)
-        .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
-        // Compressed, the events would wait in the compressor instead of reaching the page.
-        .putHeader(HttpHeaders.CONTENT_ENCODING, HttpHeaders.IDENTITY)
-        .putHeader("X-Accel-Buffering", "no");
+    LiveStreams.start(response, LiveStreams.SERVER_SENT_EVENTS);
     response.write("retry: 2000\n\n");
     long[] seen = {console.ring().lastSeq()};
     boolean[] busy = {false};

@@ -1,14 +1,13 @@
 package dev.gather.fanout;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.gather.http.LiveStreams;
 import dev.gather.shape.Nodes;
 import dev.gather.time.Timers;
-import dev.gather.wire.HeaderNames;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpConnection;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
@@ -56,13 +55,7 @@ final class EventStream {
   static EventStream open(HttpServerRequest request, StreamFormat format, Timers timers, long stallMs,
       int sources) {
     HttpServerResponse response = request.response();
-    response.setChunked(true)
-        .putHeader(HeaderNames.CONTENT_TYPE, format.contentType())
-        // A stream is never complete when its head is written, so never cacheable.
-        .putHeader(HeaderNames.CACHE_CONTROL, ClientCaching.NO_STORE)
-        // Gzip would hold small events in the compressor; a proxy (nginx) would hold them in its buffer.
-        .putHeader(HttpHeaders.CONTENT_ENCODING, HttpHeaders.IDENTITY)
-        .putHeader("X-Accel-Buffering", "no");
+    LiveStreams.start(response, format.contentType());
     response.writeHead();
     return new EventStream(request, format, timers, stallMs, sources);
   }

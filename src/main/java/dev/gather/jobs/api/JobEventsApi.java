@@ -1,5 +1,6 @@
 package dev.gather.jobs.api;
 
+import dev.gather.http.LiveStreams;
 import dev.gather.http.RequestParams;
 import dev.gather.jobs.events.JobEvent;
 import dev.gather.jobs.events.JobWatchers;
@@ -37,13 +38,7 @@ public final class JobEventsApi {
         watch.close();
         return;
       }
-      response.setChunked(true)
-          .putHeader("Content-Type", "text/event-stream; charset=utf-8")
-          .putHeader("Cache-Control", "no-cache")
-          // Compressed, events would sit in the compressor's buffer; identity turns compression off for this answer.
-          .putHeader("Content-Encoding", "identity")
-          // nginx buffers answers by default, which would hold events back.
-          .putHeader("X-Accel-Buffering", "no");
+      LiveStreams.start(response, LiveStreams.SERVER_SENT_EVENTS);
       long keepAlive = vertx.setPeriodic(KEEP_ALIVE_MS, t -> response.write(": keep-alive\n\n"));
       long[] expiry = {-1};
       Runnable end = () -> {
