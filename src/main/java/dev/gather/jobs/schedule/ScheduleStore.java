@@ -22,7 +22,6 @@ public final class ScheduleStore {
   static final int MAX_ROWS = 2 * MAX_API_SCHEDULES;
 
   static final String FIRE = ScheduleSql.load("fire");
-  static final String WAKE = ScheduleSql.load("wake");
   static final String REGISTER_CONFIG = ScheduleSql.load("register_config");
   static final String SELECT_ALL = ScheduleSql.load("select_all");
   static final String SELECT_ONE = ScheduleSql.load("select_one");
@@ -95,10 +94,7 @@ public final class ScheduleStore {
     return bounded(db.preparedQuery(FIRE).execute(values)).compose(rows -> {
       List<Instant> made = new ArrayList<>(rows.size());
       rows.forEach(row -> made.add(row.getOffsetDateTime("schedule_tick").toInstant()));
-      return made.isEmpty()
-          ? Future.succeededFuture(made)
-          // The jobs are in: a lost NOTIFY only delays them to the next poll (jobs.pollMs), so it fails nothing.
-          : bounded(db.preparedQuery(WAKE).execute(Tuple.of(job.kind()))).map(made).otherwise(made);
+      return Future.succeededFuture(made);
     });
   }
 
